@@ -1,0 +1,1 @@
+"""The LLM annotation engine: backends, run store, rate limits and cost."""

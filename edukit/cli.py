@@ -1,0 +1,92 @@
+"""The `edukit` command line: thin typer adapters over the library.
+
+Command modules live in `edukit/commands/`; each exposes `register(app)`. They import only
+typer and the standard library at module level so that `edukit --help` starts fast: pandas,
+scikit-learn, spaCy and openai are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from edukit import __version__
+from edukit.commands import (
+    agree,
+    annotate,
+    datasets,
+    export,
+    info,
+    load,
+    quickstart,
+    rubric,
+    runs,
+)
+from edukit.errors import EdukitError
+
+try:  # typer >= 0.22 vendors click; older versions use the click package itself
+    from typer._click import exceptions as click_exc
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_exc
+
+app = typer.Typer(
+    name="edukit",
+    help="Loaders, rubric-driven LLM annotation, agreement reports and tutor fine-tuning "
+    "exports for tutoring dialogues and student feedback.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"edukit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Loaders, rubric-driven LLM annotation, agreement reports and fine-tuning exports."""
+
+
+for _module in (load, info, datasets, rubric, annotate, runs, agree, export, quickstart):
+    _module.register(app)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; user errors become one line `Error: ...` on stderr and exit code 2."""
+    try:
+        rv = app(
+            args=list(argv) if argv is not None else None, prog_name="edukit", standalone_mode=False
+        )
+    except EdukitError as exc:
+        typer.echo(f"Error: {exc.format()}", err=True)
+        return _exit(2, argv)
+    except click_exc.NoArgsIsHelpError:
+        return _exit(0, argv)  # typer has already printed the help
+    except click_exc.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        typer.echo(f"Error: {exc.format_message()}{hint}", err=True)
+        return _exit(2, argv)
+    except click_exc.ClickException as exc:
+        typer.echo(f"Error: {exc.format_message()}", err=True)
+        return _exit(exc.exit_code, argv)
+    except click_exc.Abort:
+        typer.echo("Aborted.", err=True)
+        return _exit(1, argv)
+    code = rv if isinstance(rv, int) else 0
+    return _exit(code, argv)
+
+
+def _exit(code: int, argv: Sequence[str] | None) -> int:
+    # Called as a console script (argv None) we exit; called from Python we return the code.
+    if argv is None:
+        sys.exit(code)
+    return code

@@ -1,0 +1,9 @@
+"""`edukit info PATH`: detect a corpus and print its counts (issue 2)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app (placeholder until implemented)."""

@@ -1,0 +1,9 @@
+"""`edukit quickstart`: the whole pipeline on bundled data (issue 7)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""Corpus loaders: one module per corpus, each returning pandas DataFrames."""

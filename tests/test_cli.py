@@ -1,0 +1,51 @@
+"""The CLI contract: version, help, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from edukit import __version__
+from edukit.errors import EdukitError, InputError
+
+
+def test_version(cli):
+    r = cli("--version")
+    assert r.code == 0
+    assert r.out.strip() == f"edukit {__version__}"
+
+
+def test_unknown_command_is_one_line_exit_2(cli):
+    r = cli("no-such-command")
+    assert r.code == 2
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ")
+
+
+def test_error_format_names_file_and_row():
+    err = InputError("missing column 'text'", path="data.csv", where=3)
+    assert err.format() == "data.csv:3: missing column 'text'"
+    assert isinstance(err, EdukitError)
+    assert EdukitError("plain").format() == "plain"
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from edukit.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'sklearn', 'spacy', 'openai', 'numpy', 'matplotlib')"
+        " if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_root_shim_runs(repo_root):
+    out = subprocess.run(
+        [sys.executable, str(repo_root / "cli.py"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == f"edukit {__version__}"
