@@ -1,0 +1,1 @@
+"""Agreement: coefficients, human-vs-model comparison, bootstrap intervals."""

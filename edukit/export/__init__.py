@@ -1,0 +1,1 @@
+"""Fine-tuning exports: formats, splits, validation."""
