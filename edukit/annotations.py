@@ -1,0 +1,173 @@
+"""The long annotation table: one row per (item, rater, label[, version]) decision.
+
+Columns `item_id` (str), `rater` (str), `label` (str), `value` (0/1 int for binary labels, the
+class name for single-choice labels), `version` (str, "" for humans), then any provenance columns.
+Human labels (loaders), model labels (run store) and gold moves all meet in this shape.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from edukit.corpora.tables import (
+    is_missing,
+    normalise_id,
+    read_table,
+    source_row,
+    table_format,
+)
+from edukit.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ANNOTATION_COLUMNS = ("item_id", "rater", "label", "value", "version")
+REQUIRED_COLUMNS = ("item_id", "rater", "label", "value")
+
+_BINARY = {
+    "0": 0,
+    "1": 1,
+    "0.0": 0,
+    "1.0": 1,
+    "false": 0,
+    "true": 1,
+}
+
+
+def read_annotations(
+    source: str | os.PathLike | pd.DataFrame, prompts: str | os.PathLike | None = None
+) -> pd.DataFrame:
+    """Read and validate a long annotation table from a file or a DataFrame.
+
+    A file is a long table (CSV/JSONL/Parquet) or a SIGHT wide file (`annotator_<rater>_<label>`
+    columns), which is converted by `edukit.corpora.sight.read_sight`. `prompts` (a SIGHT prompt
+    folder) keeps, for the labels it names, only the model rows of the versions it holds.
+    Errors name the file and row.
+    """
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        df = normalise_annotations(source)
+    else:
+        path = Path(source)
+        if _is_sight_wide(path):
+            from edukit.corpora.sight import read_sight
+
+            return read_sight(path, prompts=prompts).annotations
+        str_cols = {c: str for c in (*ANNOTATION_COLUMNS,)}
+        df = normalise_annotations(read_table(path, dtype=str_cols), path=path)
+    if prompts is not None:
+        df = filter_versions(df, prompts)
+    return df
+
+
+def _is_sight_wide(path: Path) -> bool:
+    if table_format(path) != ".csv" or not path.is_file():
+        return False
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        header = fh.readline()
+    return "comment_id" in header and "annotator_" in header
+
+
+def filter_versions(df: pd.DataFrame, prompts: str | os.PathLike) -> pd.DataFrame:
+    """Keep, for each label a SIGHT prompt folder names, only rows of its version (or humans)."""
+    from edukit.corpora.sight import prompt_versions
+
+    wanted = prompt_versions(prompts)
+    keep = [
+        not version or label not in wanted or wanted[label] == version
+        for label, version in zip(df["label"], df["version"], strict=True)
+    ]
+    return df[keep].reset_index(drop=True)
+
+
+def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Validate and normalise a long table (see module docstring); `path` only names errors."""
+    import pandas as pd
+
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        where = 1 if path is not None and table_format(path) == ".csv" else None
+        raise InputError(
+            f"not a long annotation table: missing column(s) {', '.join(missing)} "
+            f"(need {', '.join(ANNOTATION_COLUMNS)}; version optional)",
+            path=path,
+            where=where,
+        )
+    df = df.reset_index(drop=True)
+    for col in REQUIRED_COLUMNS:
+        empty = df[col].map(is_missing)
+        if empty.any():
+            i = int(empty.to_numpy().nonzero()[0][0])
+            raise InputError(f"empty {col}", path=path, where=source_row(path, i))
+    out = pd.DataFrame(
+        {
+            "item_id": df["item_id"].map(normalise_id).astype(object),
+            "rater": df["rater"].map(lambda v: str(v).strip()).astype(object),
+            "label": df["label"].map(lambda v: str(v).strip()).astype(object),
+            "value": _values(df["value"], df["label"]),
+            "version": (
+                df["version"].map(_version).astype(object)
+                if "version" in df.columns
+                else pd.Series([""] * len(df), dtype=object)
+            ),
+        }
+    )
+    extras = [c for c in df.columns if c not in ANNOTATION_COLUMNS]
+    for col in extras:
+        out[col] = df[col].to_numpy()
+    return out
+
+
+def _version(value: Any) -> str:
+    if is_missing(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _binary(value: Any) -> int | None:
+    """0/1 for a binary-like value, else None."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float) and value in (0, 1):
+        return int(value)
+    return _BINARY.get(str(value).strip().lower())
+
+
+def _values(values: pd.Series, labels: pd.Series) -> pd.Series:
+    import pandas as pd
+
+    binary = values.map(_binary)
+    # a label is binary when every one of its values is binary-like
+    non_binary_labels = set(labels[binary.isna()].map(lambda v: str(v).strip()))
+    if not non_binary_labels:
+        return binary.astype("int64")
+    out = [
+        str(v).strip() if str(lab).strip() in non_binary_labels else int(b)
+        for v, b, lab in zip(values, binary, labels, strict=True)
+    ]
+    return pd.Series(out, dtype=object)
+
+
+def concat_annotations(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Stack long tables (e.g. humans from a loader and models from a run) and normalise them."""
+    import pandas as pd
+
+    frames = [f for f in frames if f is not None]
+    if not frames:
+        return empty_annotations()
+    return normalise_annotations(pd.concat(frames, ignore_index=True))
+
+
+def empty_annotations() -> pd.DataFrame:
+    """A long table with no rows and the standard columns."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "value" else object) for c in ANNOTATION_COLUMNS}
+    )
