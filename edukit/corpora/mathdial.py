@@ -180,6 +180,10 @@ def _check_columns(path: Path, columns: Any, where: int) -> None:
         )
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
@@ -365,25 +369,25 @@ def _parse(path: Path, rows: dict[str, list[Any]], lines: list[int]) -> MathDial
     warnings: list[str] = []
     for tag, count in sorted(unknown.items()):
         warnings.append(
-            f"unknown move tag '({tag})' in {count} teacher turns: kept as move '{tag}'"
+            f"unknown move tag '({tag})' in {_n(count, 'teacher turn')}: kept as move '{tag}'"
         )
     if untagged:
-        warnings.append(f"{untagged} teacher turns have no move tag: move left empty")
+        warnings.append(f"{_n(untagged, 'teacher turn')} without a move tag: move left empty")
     if tag_only:
-        warnings.append(f"{tag_only} teacher turns are a move tag with no text")
+        warnings.append(f"{_n(tag_only, 'teacher turn')} with a move tag and no text")
     if name_turns:
         warnings.append(
-            f"{name_turns} student turns in {name_dialogues} dialogues start with the student's "
-            "name instead of 'Student:'"
+            f"{_n(name_turns, 'student turn')} in {_n(name_dialogues, 'dialogue')} start with the "
+            "student's name instead of 'Student:'"
         )
     for who, count in sorted(other_names.items()):
         warnings.append(
-            f"{count} turns start with '{who}:', neither Teacher, Student nor the profile's "
+            f"{_n(count, 'turn')} start with '{who}:', neither Teacher, Student nor the profile's "
             "student name: read as student turns"
         )
     if not_annotated:
         warnings.append(
-            f"{not_annotated} dialogues have no teacher annotations (confusion, correctness, "
+            f"{_n(not_annotated, 'dialogue')} without teacher annotations (confusion, correctness, "
             "Likert ratings)"
         )
     return MathDial(dialogues=dialogues, utterances=utterances, warnings=warnings)
