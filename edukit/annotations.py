@@ -44,7 +44,7 @@ def read_annotations(
 
     A file is a long table (CSV/JSONL/Parquet) or a SIGHT wide file (`annotator_<rater>_<label>`
     columns), which is converted by `edukit.corpora.sight.read_sight`. `prompts` (a SIGHT prompt
-    folder) keeps, for the labels it names, only the model rows of the versions it holds.
+    folder) keeps the human rows and only the model rows of the versions it holds.
     Errors name the file and row.
     """
     import pandas as pd
@@ -73,12 +73,13 @@ def _is_sight_wide(path: Path) -> bool:
 
 
 def filter_versions(df: pd.DataFrame, prompts: str | os.PathLike) -> pd.DataFrame:
-    """Keep, for each label a SIGHT prompt folder names, only rows of its version (or humans)."""
+    """Keep human rows (empty version) and the model rows of the versions a SIGHT prompt folder
+    names (`label_prompts/v39_general.txt` keeps version v39 of label general); drop the rest."""
     from edukit.corpora.sight import prompt_versions
 
     wanted = prompt_versions(prompts)
     keep = [
-        not version or label not in wanted or wanted[label] == version
+        not version or wanted.get(label) == version
         for label, version in zip(df["label"], df["version"], strict=True)
     ]
     return df[keep].reset_index(drop=True)
