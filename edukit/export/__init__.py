@@ -1,1 +1,26 @@
-"""Fine-tuning exports: formats, splits, validation."""
+"""Fine-tuning exports: tutoring dialogues with teacher moves as training sets for tutor models.
+
+`export_finetune(dialogues, utterances, format=..., out_dir=...)` writes train/val(/test) JSONL in
+one of `FORMATS` plus a manifest; `validate_file(path, format)` lists every rule a file breaks.
+"""
+
+from edukit.export.examples import CLEANUP_STEPS, GROUNDING_FIELDS
+from edukit.export.finetune import export_finetune
+from edukit.export.formats import FORMATS, dataset_info, render
+from edukit.export.manifest import Manifest
+from edukit.export.splits import assign_splits
+from edukit.export.validate import Problem, validate_file, validate_line
+
+__all__ = [
+    "CLEANUP_STEPS",
+    "FORMATS",
+    "GROUNDING_FIELDS",
+    "Manifest",
+    "Problem",
+    "assign_splits",
+    "dataset_info",
+    "export_finetune",
+    "render",
+    "validate_file",
+    "validate_line",
+]
