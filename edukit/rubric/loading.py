@@ -1,0 +1,202 @@
+"""`load_rubric(path)`: read, validate and compile a rubric file, errors at file:line:column."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from edukit.errors import RubricError
+from edukit.rubric.model import Rubric
+from edukit.rubric.source import Source, read_source, suggest
+from edukit.rubric.spec import (
+    Defaults,
+    Example,
+    Label,
+    Output,
+    RubricSpec,
+    Subcategory,
+    Unit,
+)
+
+# Which model describes the mapping at a key path (list indices left out).
+_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
+    (): RubricSpec,
+    ("unit",): Unit,
+    ("labels",): Label,
+    ("labels", "subcategories"): Subcategory,
+    ("examples",): Example,
+    ("output",): Output,
+    ("defaults",): Defaults,
+}
+_BINARY_ONLY = ("version", "template", "instructions", "reasoning")
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Load a rubric YAML file. Raises RubricError (with file:line:column) if it is invalid."""
+    source = read_source(path)
+    try:
+        spec = RubricSpec.model_validate(source.data)
+    except ValidationError as exc:
+        raise _first_error(exc, source) from None
+    _check_labels(spec, source)
+    examples = list(spec.examples)
+    origins: list[tuple[Path, str | None]] = [
+        (source.path, source.where(("examples", i))) for i in range(len(examples))
+    ]
+    if spec.examples_file:
+        file_examples, file_origins = read_examples(source.path.parent / spec.examples_file)
+        examples += file_examples
+        origins += file_origins
+    _check_examples(spec, examples, origins)
+    rubric = Rubric(spec, examples, source)
+    rubric.example_origins = origins
+    # Render every example now so a field missing from an example fails at load, at its line.
+    if spec.task != "binary" or any(label.template is None for label in spec.labels):
+        for n, (example, (where_path, where)) in enumerate(zip(examples, origins, strict=True), 1):
+            try:
+                rubric._render(None, example.item, f"example {n}")
+            except RubricError as err:
+                raise RubricError(err.message, path=where_path, where=where) from None
+    return rubric
+
+
+def _first_error(exc: ValidationError, source: Source) -> RubricError:
+    errors = sorted(
+        exc.errors(), key=lambda e: _line(source.where(_clean_loc(e["loc"], source.data)))
+    )
+    err = errors[0]
+    loc = _clean_loc(err["loc"], source.data)
+    if err["type"] == "extra_forbidden":
+        model = _MODELS.get(tuple(p for p in loc[:-1] if isinstance(p, str)))
+        options = list(model.model_fields) if model else []
+        return source.error(loc, "unknown key" + suggest(str(loc[-1]), options))
+    if err["type"] == "missing":
+        return source.error(loc[:-1], f"missing required key {loc[-1]!r}")
+    return source.error(loc, err["msg"])
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple:
+    # pydantic adds union branch names ('list[str]', 'str') to locations: keep real keys only.
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str):
+            out.append(part)  # a key that is missing or unknown: keep it for the message
+            node = None
+    return tuple(out)
+
+
+def _line(where: str | None) -> tuple[int, int]:
+    if not where:
+        return (0, 0)
+    line, _, col = where.partition(":")
+    return (int(line), int(col or 0))
+
+
+def _check_labels(spec: RubricSpec, source: Source) -> None:
+    seen: dict[str, int] = {}
+    for i, label in enumerate(spec.labels):
+        if label.name in seen:
+            raise source.error(
+                ("labels", i, "name"),
+                f"duplicate label {label.name!r} (first defined at labels[{seen[label.name]}])",
+            )
+        seen[label.name] = i
+        if spec.task != "binary":
+            for key in _BINARY_ONLY:
+                if getattr(label, key) is not None:
+                    raise source.error(
+                        ("labels", i, key), f"only binary rubrics allow a per-label {key}"
+                    )
+        if label.values is not None:
+            if spec.task == "single":
+                raise source.error(("labels", i, "values"), "single-choice labels take no values")
+            if set(label.values) != {True, False} or sorted(label.values.values()) != [0, 1]:
+                raise source.error(
+                    ("labels", i, "values"),
+                    "values must map true and false to 1 and 0 (e.g. {true: 0, false: 1})",
+                )
+    if spec.task == "single" and not spec.target:
+        raise source.error(("task",), "a single-choice rubric needs `target` (e.g. target: move)")
+    if spec.task == "single" and len(spec.labels) < 2:
+        raise source.error(("labels",), "a single-choice rubric needs at least two labels")
+
+
+def _check_examples(
+    spec: RubricSpec, examples: list[Example], origins: list[tuple[Path, str | None]]
+) -> None:
+    names = [label.name for label in spec.labels]
+    for example, (path, where) in zip(examples, origins, strict=True):
+        chosen = [example.labels] if isinstance(example.labels, str) else example.labels
+        for name in chosen:
+            if name not in names:
+                raise RubricError(
+                    f"example names unknown label {name!r}{suggest(name, names)}",
+                    path=path,
+                    where=where,
+                )
+        if spec.task == "single" and len(chosen) != 1:
+            raise RubricError(
+                "a single-choice example needs exactly one label", path=path, where=where
+            )
+        if spec.output.reasoning and not example.reasoning:
+            raise RubricError(
+                "output.reasoning is on, so each example needs a reasoning",
+                path=path,
+                where=where,
+            )
+
+
+def read_examples(path: Path) -> tuple[list[Example], list[tuple[Path, str | None]]]:
+    """Examples from JSONL or CSV: item fields as columns (or an `item` object), `labels`
+    (a list, or `;`-separated in CSV) and an optional `reasoning`."""
+    if not path.exists():
+        raise RubricError("examples file not found", path=path)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError as exc:
+                    raise RubricError(f"invalid JSON: {exc}", path=path, where=n) from None
+                if not isinstance(obj, dict):
+                    raise RubricError("each line must be a JSON object", path=path, where=n)
+                rows.append((n, obj))
+    elif path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            for row in reader:
+                labels = row.get("labels") or ""
+                if not labels.startswith("["):
+                    row["labels"] = [s.strip() for s in labels.split(";") if s.strip()]
+                else:
+                    row["labels"] = json.loads(labels)
+                if not row.get("reasoning"):
+                    row.pop("reasoning", None)
+                rows.append((reader.line_num, row))
+    else:
+        raise RubricError("examples_file must be .jsonl or .csv", path=path)
+    examples, origins = [], []
+    for n, obj in rows:
+        if "item" not in obj:
+            item = {k: v for k, v in obj.items() if k not in ("labels", "reasoning")}
+            obj = {"item": item, **{k: obj[k] for k in ("labels", "reasoning") if k in obj}}
+        try:
+            examples.append(Example.model_validate(obj))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(p) for p in first["loc"])
+            raise RubricError(f"{key}: {first['msg']}", path=path, where=n) from None
+        origins.append((path, str(n)))
+    return examples, origins

@@ -1,0 +1,108 @@
+"""The rubric file format as pydantic models (also the source of `edukit rubric schema`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    # A typo in a rubric key must be an error, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid")
+
+
+class Unit(_Strict):
+    """Which fields of an item the prompt reads."""
+
+    id_field: str = Field("item_id", description="Column holding the item id.")
+    text_field: str = Field("text", description="Column holding the text to annotate.")
+    context_fields: list[str] = Field(
+        default_factory=list, description="Other columns the prompt shows (e.g. video_name)."
+    )
+
+
+class Subcategory(_Strict):
+    """A named sub-type of a label (e.g. a teacher move's intent), shown in its definition."""
+
+    name: str
+    definition: str
+
+
+class Label(_Strict):
+    """One category of the scheme."""
+
+    name: str = Field(pattern=_NAME, description="Long-table label (or class) name.")
+    definition: str = Field(description="What the label means, in the annotator's words.")
+    include: list[str] = Field(default_factory=list, description="Cases that count.")
+    exclude: list[str] = Field(default_factory=list, description="Cases that do not count.")
+    subcategories: list[Subcategory] = Field(default_factory=list)
+    values: dict[bool, int] | None = Field(
+        None,
+        description="Binary/multi: the long-table value of each answer. Default {true: 1, "
+        "false: 0}; {true: 0, false: 1} when the question is asked the other way round.",
+    )
+    version: str | None = Field(None, description="This label's prompt version (binary).")
+    instructions: str | None = Field(None, description="Replaces the rubric instructions.")
+    template: str | None = Field(None, description="Replaces the rubric template (binary).")
+    reasoning: bool | None = Field(None, description="Replaces output.reasoning (binary).")
+
+
+class Example(_Strict):
+    """A few-shot example: the item's fields and its expected label(s)."""
+
+    item: dict[str, Any] = Field(description="Item fields used by the template.")
+    labels: list[str] | str = Field(
+        description="single: the class name; binary/multi: the labels that apply (others "
+        "are false)."
+    )
+    reasoning: str | None = None
+
+
+class Output(_Strict):
+    """How the model answers."""
+
+    reasoning: bool = Field(False, description="Ask for a reasoning string before the answer.")
+    samples: int = Field(1, ge=1, description="Answers per request (self-consistency).")
+
+
+class Defaults(_Strict):
+    """Model parameters sent with each request unless the run overrides them."""
+
+    model: str | None = None
+    temperature: float | None = Field(None, ge=0)
+    seed: int | None = None
+    max_tokens: int | None = Field(None, ge=1)
+
+
+class RubricSpec(_Strict):
+    """An annotation scheme: labels, examples, prompt template, output and model defaults."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    version: str = Field(description="Version recorded on every model annotation.")
+    description: str | None = None
+    citation: str | None = None
+    task: Literal["binary", "single", "multi"]
+    target: str | None = Field(
+        None, pattern=_NAME, description="single: long-table label name of the choice."
+    )
+    unit: Unit = Field(default_factory=Unit)
+    instructions: str | None = Field(None, description="System text placed before everything.")
+    template: str | None = Field(
+        None, description="Jinja2 template of the item message (sandboxed, StrictUndefined)."
+    )
+    labels: list[Label] = Field(min_length=1)
+    examples: list[Example] = Field(default_factory=list)
+    examples_file: str | None = Field(
+        None, description="JSONL or CSV of further examples, relative to the rubric file."
+    )
+    output: Output = Field(default_factory=Output)
+    defaults: Defaults = Field(default_factory=Defaults)
+
+
+def safe_identifier(text: str, limit: int = 64) -> str:
+    """A schema name providers accept: letters, digits, `_` and `-`, at most `limit` long."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text)[:limit]
