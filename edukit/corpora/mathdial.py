@@ -184,6 +184,10 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def _verb(count: int) -> str:
+    return "starts" if count == 1 else "start"
+
+
 def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
@@ -377,13 +381,13 @@ def _parse(path: Path, rows: dict[str, list[Any]], lines: list[int]) -> MathDial
         warnings.append(f"{_n(tag_only, 'teacher turn')} with a move tag and no text")
     if name_turns:
         warnings.append(
-            f"{_n(name_turns, 'student turn')} in {_n(name_dialogues, 'dialogue')} start with the "
-            "student's name instead of 'Student:'"
+            f"{_n(name_turns, 'student turn')} in {_n(name_dialogues, 'dialogue')} "
+            f"{_verb(name_turns)} with the student's name instead of 'Student:'"
         )
     for who, count in sorted(other_names.items()):
         warnings.append(
-            f"{_n(count, 'turn')} start with '{who}:', neither Teacher, Student nor the profile's "
-            "student name: read as student turns"
+            f"{_n(count, 'turn')} {_verb(count)} with '{who}:', neither Teacher, Student nor "
+            "the profile's student name: read as student turns"
         )
     if not_annotated:
         warnings.append(
