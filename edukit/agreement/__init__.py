@@ -1,1 +1,50 @@
-"""Agreement: coefficients, human-vs-model comparison, bootstrap intervals."""
+"""Agreement: coefficients, human-vs-model comparison, bootstrap intervals.
+
+`compare(...)` is what `edukit agree --humans ... --models ...` runs; `raters_agreement(...)` is
+`--raters`. The coefficients live in `edukit.agreement.coefficients`.
+"""
+
+from edukit.agreement.bootstrap import Estimate, Resampler, percentile_ci
+from edukit.agreement.coefficients import (
+    METRICS,
+    Coefficient,
+    cohen_kappa,
+    confusion,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    percent_agreement,
+    prevalence,
+    specific_agreement,
+)
+from edukit.agreement.compare import (
+    Comparison,
+    LabelComparison,
+    RatersAgreement,
+    compare,
+    raters_agreement,
+)
+from edukit.agreement.matrix import rating_matrix, select_versions
+
+__all__ = [
+    "METRICS",
+    "Coefficient",
+    "Comparison",
+    "Estimate",
+    "LabelComparison",
+    "RatersAgreement",
+    "Resampler",
+    "cohen_kappa",
+    "compare",
+    "confusion",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "krippendorff_alpha",
+    "percent_agreement",
+    "percentile_ci",
+    "prevalence",
+    "raters_agreement",
+    "rating_matrix",
+    "select_versions",
+    "specific_agreement",
+]

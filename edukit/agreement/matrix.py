@@ -1,0 +1,171 @@
+"""From the long annotation table to one items x raters matrix per label.
+
+Items are aligned by `item_id`, never by position. A rater with several versions of one label (a
+model run with two prompt versions) is ambiguous and raises `AgreementError` unless `version`
+selects one. Missing ratings stay NaN: each coefficient then uses, pair by pair, exactly the items
+both raters annotated (pairwise-complete).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from edukit.errors import AgreementError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+REQUIRED = ("item_id", "rater", "label", "value")
+
+
+def _versions_wanted(version: str | Iterable[str] | None) -> set[str] | None:
+    if version is None:
+        return None
+    if isinstance(version, str):
+        return {v.strip() for v in version.split(",") if v.strip()}
+    return {str(v) for v in version}
+
+
+def select_versions(
+    annotations: pd.DataFrame, version: str | Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Keep one version per (rater, label); several without a selection is an `AgreementError`.
+
+    `version` is a version name, a comma-separated list or an iterable of names: for a (rater,
+    label) with several versions, the rows whose version is in it are kept (exactly one must be).
+    """
+    missing = [c for c in REQUIRED if c not in annotations.columns]
+    if missing:
+        raise AgreementError(f"annotations lack column(s) {', '.join(missing)}")
+    df = annotations
+    if "version" not in df.columns:
+        return df.assign(version="")
+    df = df.assign(version=df["version"].fillna("").astype(str))
+    wanted = _versions_wanted(version)
+    counts = df.groupby(["rater", "label"], sort=True)["version"].nunique()
+    import pandas as pd
+
+    keep = pd.Series(True, index=df.index)
+    for (rater, label), n in counts[counts > 1].items():
+        rows = (df["rater"] == rater) & (df["label"] == label)
+        present = sorted(df.loc[rows, "version"].unique())
+        if wanted is None:
+            raise AgreementError(
+                f"rater {rater!r} has {n} versions of label {label!r} ({', '.join(present)}); "
+                "select one with version= (--version) or --prompts"
+            )
+        chosen = [v for v in present if v in wanted]
+        if len(chosen) != 1:
+            raise AgreementError(
+                f"rater {rater!r}, label {label!r}: versions {', '.join(present)}; "
+                f"the selection {', '.join(sorted(wanted))} matches {len(chosen)} of them"
+            )
+        keep &= ~rows | (df["version"] == chosen[0])
+    return df[keep]
+
+
+def rating_matrix(
+    annotations: pd.DataFrame,
+    label: str,
+    raters: Sequence[str] | None = None,
+    version: str | Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Items x raters matrix of one label (index `item_id` sorted, NaN = not rated).
+
+    Raises `AgreementError` for a rater with several versions (unless `version` selects one), for
+    conflicting duplicate ratings of one item, and for a requested rater who never rated `label`.
+    """
+    import pandas as pd
+
+    df = select_versions(annotations, version)
+    df = df[df["label"] == label]
+    if raters is not None:
+        absent = [r for r in raters if r not in set(df["rater"])]
+        if absent:
+            raise AgreementError(f"label {label!r}: no ratings from {', '.join(absent)}")
+        df = df[df["rater"].isin(list(raters))]
+    df = df.assign(item_id=df["item_id"].astype(str))
+    dup = df.drop_duplicates(["item_id", "rater", "value"]).duplicated(["item_id", "rater"])
+    if dup.any():
+        row = df.drop_duplicates(["item_id", "rater", "value"])[dup].iloc[0]
+        raise AgreementError(
+            f"label {label!r}: rater {row['rater']!r} gave item {row['item_id']!r} "
+            "conflicting values; keep one rating per item (e.g. one sample)"
+        )
+    df = df.drop_duplicates(["item_id", "rater"])
+    columns = list(raters) if raters is not None else sorted(set(df["rater"]))
+    if df.empty:
+        return pd.DataFrame(index=pd.Index([], name="item_id"), columns=columns, dtype=object)
+    matrix = df.pivot(index="item_id", columns="rater", values="value")
+    matrix = matrix.reindex(columns=columns).sort_index().astype(object)
+    matrix.columns.name = "rater"
+    return matrix.where(matrix.notna(), float("nan"))
+
+
+def observed_categories(matrix: pd.DataFrame) -> list[Any]:
+    """The values seen in a matrix, sorted (numbers numerically, otherwise as strings)."""
+    import pandas as pd
+
+    values = pd.unique(matrix.to_numpy().ravel())
+    values = [v for v in values if not _missing(v)]
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
+
+
+def encode(
+    matrix: pd.DataFrame, categories: Sequence[Any] | None = None
+) -> tuple[np.ndarray, list]:
+    """Integer codes of a matrix (float array, NaN = missing) and the category list used.
+
+    Without `categories` the observed values are the domain. A value outside declared categories
+    is an `AgreementError`.
+    """
+    import numpy as np
+
+    cats = list(categories) if categories is not None else observed_categories(matrix)
+    lookup = {_key(c): i for i, c in enumerate(cats)}
+    raw = matrix.to_numpy(dtype=object)
+    codes = np.full(raw.shape, np.nan)
+    for idx, v in np.ndenumerate(raw):
+        if _missing(v):
+            continue
+        try:
+            codes[idx] = lookup[_key(v)]
+        except KeyError:
+            item = matrix.index[idx[0]]
+            raise AgreementError(
+                f"item {item!r}: value {v!r} is not one of the categories "
+                f"{', '.join(map(str, cats))}"
+            ) from None
+    return codes, cats
+
+
+def _key(v: Any) -> Any:
+    # 1, 1.0 and "1" name the same category: user --categories arrive as strings
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int | float):
+        return float(v)
+    s = str(v).strip()
+    try:
+        return float(s)
+    except ValueError:
+        return s
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
+def labels_of(annotations: pd.DataFrame, raters: Iterable[str] | None = None) -> list[str]:
+    """Labels rated by every one of `raters` (all labels when None), in first-seen order."""
+    df = annotations
+    if raters is None:
+        return list(dict.fromkeys(df["label"]))
+    raters = list(raters)
+    seen = df.groupby("label", sort=False)["rater"].agg(set)
+    return [lab for lab, rs in seen.items() if set(raters) <= rs]
