@@ -1,0 +1,166 @@
+"""One chat completion over any OpenAI-compatible endpoint, with the structured-output ladder.
+
+Rungs, best first: strict `json_schema`; `json_object` with the schema spelled out in the prompt;
+plain text with the schema in the prompt (parsed tolerantly by the rubric). A server that rejects
+a rung with 400/422 is asked on the next one, and the rung that works is remembered per endpoint
+so later requests go straight to it. HTTP retries (429 honouring Retry-After, 5xx, timeouts,
+connection errors; exponential backoff with jitter) are the openai client's own.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from edukit.errors import AnnotationError
+
+RUNGS = ("json_schema", "json_object", "text")
+
+# endpoint (base URL) -> index of the best rung known to work there; shared within a process.
+_LADDER: dict[str, int] = {}
+
+SCHEMA_INSTRUCTION = (
+    "Answer with one JSON object (no other text) that validates against this JSON Schema:\n"
+    "```json\n{schema}\n```"
+)
+
+
+@dataclass
+class Completion:
+    """What came back from one successful HTTP call."""
+
+    text: str
+    mode: str
+    input_tokens: int
+    output_tokens: int
+    latency: float
+    logprobs: list[tuple[str, float]] | None = None
+    finish_reason: str | None = None
+
+
+def resolve_api_key(api_key_env: str, base_url: str | None) -> str:
+    """The key from the named environment variable (never logged or stored)."""
+    key = os.environ.get(api_key_env)
+    if key:
+        return key
+    if base_url is None:
+        raise AnnotationError(
+            f"no API key: set the environment variable {api_key_env} (or name another one with "
+            "--api-key-env, or point --base-url at a local server)"
+        )
+    return "not-needed"  # local servers (vLLM, Ollama, llama.cpp) accept any key
+
+
+class ChatClient:
+    """AsyncOpenAI wrapper: `await complete(messages, schema_name, schema, params)`."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str,
+        timeout: float = 60.0,
+        max_retries: int = 5,
+        http_client: Any = None,
+    ) -> None:
+        from openai import AsyncOpenAI
+
+        self.model = model
+        self.endpoint = base_url or "https://api.openai.com/v1"
+        self._secret = api_key
+        kwargs: dict[str, Any] = {}
+        if http_client is not None:
+            kwargs["http_client"] = http_client
+        self.openai = AsyncOpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, **kwargs
+        )
+        self._create_args = set(inspect.signature(self.openai.chat.completions.create).parameters)
+
+    @property
+    def rung(self) -> str:
+        return RUNGS[_LADDER.get(self.endpoint, 0)]
+
+    def scrub(self, text: str) -> str:
+        """Remove the API key from a message before it is stored or shown."""
+        return text.replace(self._secret, "***") if self._secret else text
+
+    async def close(self) -> None:
+        await self.openai.close()
+
+    async def complete(
+        self,
+        messages: list[dict[str, Any]],
+        schema_name: str,
+        schema: dict[str, Any],
+        params: dict[str, Any],
+    ) -> Completion:
+        """Send one request on the best known rung, stepping down the ladder on a 400/422."""
+        import openai
+
+        start = _LADDER.get(self.endpoint, 0)
+        for index in range(start, len(RUNGS)):
+            mode = RUNGS[index]
+            try:
+                completion = await self._send(mode, messages, schema_name, schema, params)
+            except (openai.BadRequestError, openai.UnprocessableEntityError):
+                if mode == RUNGS[-1]:
+                    raise
+                continue  # this server does not take this response_format: try the next rung
+            if index != start:
+                _LADDER[self.endpoint] = index
+            return completion
+        raise AssertionError("unreachable")
+
+    async def _send(self, mode, messages, schema_name, schema, params) -> Completion:
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for name, value in params.items():
+            if name == "model":
+                continue  # a rubric's default model; the run's model is sent
+            (kwargs if name in self._create_args else extra)[name] = value
+        if mode == "json_schema":
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+            }
+        else:
+            messages = with_schema_instruction(messages, schema)
+            if mode == "json_object":
+                kwargs["response_format"] = {"type": "json_object"}
+        if extra:
+            kwargs["extra_body"] = extra
+        began = time.perf_counter()
+        resp = await self.openai.chat.completions.create(
+            model=self.model, messages=messages, **kwargs
+        )
+        latency = time.perf_counter() - began
+        choice = resp.choices[0]
+        usage = resp.usage
+        logprobs = None
+        if choice.logprobs is not None and choice.logprobs.content:
+            logprobs = [(t.token, t.logprob) for t in choice.logprobs.content]
+        return Completion(
+            text=choice.message.content or "",
+            mode=mode,
+            input_tokens=(usage.prompt_tokens or 0) if usage else 0,
+            output_tokens=(usage.completion_tokens or 0) if usage else 0,
+            latency=latency,
+            logprobs=logprobs,
+            finish_reason=choice.finish_reason,
+        )
+
+
+def with_schema_instruction(messages: list[dict[str, Any]], schema: dict[str, Any]) -> list:
+    """The messages with the schema spelled out in the system message (for the lower rungs)."""
+    note = SCHEMA_INSTRUCTION.format(schema=json.dumps(schema, indent=1, sort_keys=True))
+    out = [dict(m) for m in messages]
+    for m in out:
+        if m.get("role") == "system" and isinstance(m.get("content"), str):
+            m["content"] = f"{m['content']}\n\n{note}"
+            return out
+    return [{"role": "system", "content": note}, *out]

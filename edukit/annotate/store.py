@@ -1,0 +1,353 @@
+"""The run store: one SQLite file (WAL) holding runs, requests, responses, annotations, batches.
+
+Responses are keyed by the request key alone (a hash of model, messages, schema, parameters and
+sample index), so a finished request is never sent again by any run that needs the same answer.
+Each finished response is committed at once: a killed process loses only what was in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from edukit.errors import AnnotationError
+
+FINISHED = ("ok", "invalid")  # statuses that are never re-sent; api_error is retried next run
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    options TEXT NOT NULL,
+    rubric TEXT, rubric_version TEXT, rubric_hash TEXT, rubric_path TEXT,
+    model TEXT NOT NULL,
+    base_url TEXT,
+    rater TEXT NOT NULL,
+    samples INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS requests (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    version TEXT NOT NULL,
+    messages TEXT NOT NULL,
+    schema_name TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    params TEXT NOT NULL,
+    sample INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
+CREATE INDEX IF NOT EXISTS requests_seq ON requests (run_id, seq);
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'invalid', 'api_error')),
+    raw TEXT,
+    parsed TEXT,
+    mode TEXT,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    latency REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    errors TEXT,
+    logprob TEXT,
+    source TEXT,
+    finished REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS annotations (
+    run_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    rater TEXT NOT NULL,
+    label TEXT NOT NULL,
+    value TEXT NOT NULL,
+    version TEXT NOT NULL,
+    sample INTEGER NOT NULL,
+    reasoning TEXT,
+    confidence REAL,
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (run_id, item_id, label)
+);
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    input_file_id TEXT NOT NULL,
+    n_requests INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    output_file_id TEXT,
+    error_file_id TEXT,
+    ingested INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+"""
+
+ANNOTATION_COLUMNS = [
+    "item_id",
+    "rater",
+    "label",
+    "value",
+    "version",
+    "rubric",
+    "rubric_version",
+    "rubric_hash",
+    "model",
+    "params",
+    "sample",
+    "reasoning",
+    "confidence",
+    "run_id",
+]
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON: sorted keys, no whitespace, so equal objects give equal strings."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class RunStore:
+    """A thin layer over the SQLite run store; every write commits at once."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = os.fspath(path)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives a killed process; only an OS crash can lose the tail.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise AnnotationError(f"cannot open the run store: {exc}", path=self.path) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # runs -----------------------------------------------------------------------------------
+    def open_run(self, run_id: str, meta: dict[str, Any]) -> bool:
+        """Create the run if new; return True when it already existed (a resume)."""
+        now = time.time()
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO runs (id, created, updated, options, rubric, rubric_version,"
+            " rubric_hash, rubric_path, model, base_url, rater, samples)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                now,
+                now,
+                dumps(meta.get("options", {})),
+                meta.get("rubric"),
+                meta.get("rubric_version"),
+                meta.get("rubric_hash"),
+                meta.get("rubric_path"),
+                meta["model"],
+                meta.get("base_url"),
+                meta["rater"],
+                meta.get("samples", 1),
+            ),
+        )
+        if cur.rowcount == 0:
+            self.db.execute(
+                "UPDATE runs SET updated = ?, options = ? WHERE id = ?",
+                (now, dumps(meta.get("options", {})), run_id),
+            )
+            return True
+        return False
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        """One run's row; a unique prefix of its id is enough."""
+        rows = self._dicts(
+            "SELECT * FROM runs WHERE id LIKE ? ORDER BY created", (run_id.replace("%", "") + "%",)
+        )
+        if not rows:
+            raise AnnotationError(f"no run {run_id!r} in this run store", path=self.path)
+        if len(rows) > 1 and not any(r["id"] == run_id for r in rows):
+            raise AnnotationError(f"run id prefix {run_id!r} is ambiguous", path=self.path)
+        row = next((r for r in rows if r["id"] == run_id), rows[0])
+        row["options"] = json.loads(row["options"])
+        return row
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run with its request and status counts, newest first."""
+        out = []
+        for row in self._dicts("SELECT * FROM runs ORDER BY created DESC"):
+            row.update(self.summary(row["id"]))
+            out.append(row)
+        return out
+
+    def summary(self, run_id: str) -> dict[str, Any]:
+        """Counts by status, tokens and annotation rows of one run."""
+        counts = dict.fromkeys(("ok", "invalid", "api_error", "pending"), 0)
+        cur = self.db.execute(
+            "SELECT COALESCE(s.status, 'pending'), COUNT(*), SUM(COALESCE(s.input_tokens, 0)),"
+            " SUM(COALESCE(s.output_tokens, 0)) FROM requests r"
+            " LEFT JOIN responses s ON s.key = r.key WHERE r.run_id = ? GROUP BY 1",
+            (run_id,),
+        )
+        tokens_in = tokens_out = 0
+        for status, n, t_in, t_out in cur:
+            counts[status] = n
+            tokens_in += t_in or 0
+            tokens_out += t_out or 0
+        (n_ann,) = self.db.execute(
+            "SELECT COUNT(*) FROM annotations WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return {
+            "requests": sum(counts.values()),
+            **counts,
+            "input_tokens": tokens_in,
+            "output_tokens": tokens_out,
+            "annotations": n_ann,
+        }
+
+    # requests and responses -----------------------------------------------------------------
+    def add_request(self, run_id: str, row: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO requests (run_id, key, item_id, decision, labels, version,"
+            " messages, schema_name, schema, params, sample, seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                row["key"],
+                row["item_id"],
+                row["decision"],
+                dumps(list(row["labels"])),
+                row["version"],
+                dumps(row["messages"]),
+                row["schema_name"],
+                dumps(row["schema"]),
+                dumps(row["params"]),
+                row["sample"],
+                row["seq"],
+            ),
+        )
+
+    def requests(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """The run's requests in the order they were made, JSON columns decoded."""
+        for row in self._dicts(
+            "SELECT * FROM requests WHERE run_id = ? ORDER BY seq, sample", (run_id,)
+        ):
+            for col in ("labels", "messages", "schema", "params"):
+                row[col] = json.loads(row[col])
+            yield row
+
+    def response(self, key: str) -> dict[str, Any] | None:
+        rows = self._dicts("SELECT * FROM responses WHERE key = ?", (key,))
+        if not rows:
+            return None
+        row = rows[0]
+        for col in ("parsed", "errors", "logprob"):
+            if row[col] is not None:
+                row[col] = json.loads(row[col])
+        return row
+
+    def status(self, key: str) -> str | None:
+        row = self.db.execute("SELECT status FROM responses WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def record_response(self, key: str, resp: dict[str, Any]) -> None:
+        """Store one finished response; an earlier api_error for the key is replaced."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO responses (key, status, raw, parsed, mode, input_tokens,"
+            " output_tokens, latency, attempts, errors, logprob, source, finished)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                resp["status"],
+                resp.get("raw"),
+                None if resp.get("parsed") is None else dumps(resp["parsed"]),
+                resp.get("mode"),
+                resp.get("input_tokens", 0),
+                resp.get("output_tokens", 0),
+                resp.get("latency"),
+                resp.get("attempts", 0),
+                dumps(resp.get("errors") or []),
+                None if resp.get("logprob") is None else dumps(resp["logprob"]),
+                resp.get("source", "interactive"),
+                time.time(),
+            ),
+        )
+
+    # annotations ----------------------------------------------------------------------------
+    def add_annotations(self, run_id: str, rows: Iterable[dict[str, Any]]) -> None:
+        params = [
+            (
+                run_id,
+                r["item_id"],
+                r["rater"],
+                r["label"],
+                json.dumps(r["value"]),
+                r["version"],
+                r["sample"],
+                r.get("reasoning"),
+                r.get("confidence"),
+                r["key"],
+                r["seq"],
+            )
+            for r in rows
+        ]
+        if params:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO annotations (run_id, item_id, rater, label, value,"
+                " version, sample, reasoning, confidence, key, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params,
+            )
+
+    def annotations(self, run_id: str):
+        """The run's long annotation table (pandas), in item order, with provenance columns."""
+        import pandas as pd
+
+        run = self.run(run_id)
+        rows = self._dicts(
+            "SELECT a.*, r.params FROM annotations a"
+            " LEFT JOIN requests r ON r.run_id = a.run_id AND r.key = a.key"
+            " WHERE a.run_id = ? ORDER BY a.seq, a.label",
+            (run["id"],),
+        )
+        df = pd.DataFrame(rows, columns=[*ANNOTATION_COLUMNS, "key", "seq"])
+        df["value"] = [json.loads(v) for v in df["value"]]
+        df["rubric"] = run["rubric"]
+        df["rubric_version"] = run["rubric_version"]
+        df["rubric_hash"] = run["rubric_hash"]
+        df["model"] = run["model"]
+        df["run_id"] = run["id"]
+        return df[ANNOTATION_COLUMNS].reset_index(drop=True)
+
+    # batches --------------------------------------------------------------------------------
+    def add_batch(self, run_id: str, batch_id: str, input_file_id: str, n: int, status: str):
+        now = time.time()
+        self.db.execute(
+            "INSERT OR REPLACE INTO batches (id, run_id, input_file_id, n_requests, status,"
+            " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (batch_id, run_id, input_file_id, n, status, now, now),
+        )
+
+    def update_batch(self, batch_id: str, **fields: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(
+            f"UPDATE batches SET {sets}, updated = ? WHERE id = ?",
+            (*fields.values(), time.time(), batch_id),
+        )
+
+    def batches(self, run_id: str) -> list[dict[str, Any]]:
+        return self._dicts("SELECT * FROM batches WHERE run_id = ? ORDER BY created", (run_id,))
+
+    # helpers --------------------------------------------------------------------------------
+    def _dicts(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        cur = self.db.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur]

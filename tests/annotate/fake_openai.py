@@ -1,0 +1,434 @@
+"""A local OpenAI-compatible server for tests and benchmarks (real sockets, real client).
+
+It answers deterministically from the request: every enum in the answer schema is chosen by a
+hash of the first user message and the property name (`expected_answer` computes the same thing,
+so tests know what the model "said"). Implements POST /v1/chat/completions (json_schema,
+json_object and plain-text modes, `n`, `logprobs`, usage), POST /v1/files, GET
+/v1/files/{id}/content, POST /v1/batches and GET /v1/batches/{id}.
+
+Scripted faults, consumed one per chat request (`server.faults`, or `server.fault_rules` for
+requests whose first user message contains a substring): "429" (with Retry-After), "500",
+"hang" (longer than the client timeout, then drop), "reset" (TCP RST), "malformed" (an answer
+that is not JSON), "bad_enum" (a label outside the enum). Every request is recorded.
+
+Run standalone for benchmarks: `python tests/annotate/fake_openai.py --port 8765 --latency-ms 200`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import email.parser
+import hashlib
+import json
+import re
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
+TOKEN_LOGPROB = -0.1  # every returned token gets this logprob
+
+
+def _h(*parts: str) -> int:
+    return int(hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12], 16)
+
+
+REASK_PREFIX = "Your answer could not be used"  # edukit's re-ask messages start so
+
+
+def first_user_text(messages: list[dict[str, Any]]) -> str:
+    """The item's message: the last user message that is not a re-ask (few-shots come first)."""
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            c = m.get("content")
+            c = c if isinstance(c, str) else json.dumps(c, sort_keys=True)
+            if not c.startswith(REASK_PREFIX):
+                return c
+    return ""
+
+
+def _resolve(node: dict, root: dict) -> dict:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return _resolve(target, root)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if node.get(key):
+            options = [o for o in node[key] if o.get("type") != "null"] or node[key]
+            return _resolve(options[0], root)
+    return node
+
+
+def _value(node: dict, root: dict, text: str, name: str, bad_enum: bool) -> Any:
+    node = _resolve(node, root)
+    if "enum" in node:
+        if bad_enum:
+            return "not-a-label" if isinstance(node["enum"][0], str) else 7
+        return node["enum"][_h(text, name) % len(node["enum"])]
+    if "const" in node:
+        return node["const"]
+    kind = node.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "object":
+        props = node.get("properties", {})
+        return {
+            k: _value(v, root, text, f"{name}.{k}" if name else k, bad_enum)
+            for k, v in props.items()
+        }
+    if kind == "array":
+        items = _resolve(node.get("items", {}), root)
+        if "enum" in items:
+            chosen = [e for e in items["enum"] if _h(text, name, str(e)) % 2 == 0]
+            return ["not-a-label"] if bad_enum else chosen
+        return [_value(items, root, text, f"{name}[]", bad_enum)]
+    if kind == "boolean":
+        return "maybe" if bad_enum else _h(text, name) % 2 == 0
+    if kind == "integer":
+        lo = node.get("minimum", 0)
+        hi = node.get("maximum", lo + 1)
+        return lo + _h(text, name) % (hi - lo + 1)
+    if kind == "number":
+        return 0.5
+    return f"Reasoning about {name or 'the item'}."
+
+
+def expected_answer(messages: list[dict[str, Any]], schema: dict[str, Any]) -> Any:
+    """The object this server answers for these messages and this schema."""
+    return _value(schema, schema, first_user_text(messages), "", False)
+
+
+def _schema_from_messages(messages: list[dict[str, Any]]) -> dict | None:
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, str):
+            blocks = _SCHEMA_BLOCK.findall(content)
+            if blocks:
+                return json.loads(blocks[-1])
+    return None
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+|\s+|[^\w\s]", text)
+
+
+class FakeOpenAI:
+    """The server; `start()` it, use `.base_url`, read `.chat_requests`, `stop()` it."""
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        api_key: str | None = None,
+        json_schema: bool = True,
+        json_object: bool = True,
+        retry_after: str = "0.05",
+        hang_seconds: float = 3.0,
+    ) -> None:
+        self.latency = latency
+        self.api_key = api_key
+        self.json_schema = json_schema
+        self.json_object = json_object
+        self.retry_after = retry_after
+        self.hang_seconds = hang_seconds
+        self.faults: list[str] = []
+        self.fault_rules: list[tuple[str, list[str]]] = []
+        self.batch_fail: str | None = None  # batch rows whose user text contains this fail
+        self.batch_hold = False  # keep batches in_progress until released
+        self.chat_requests: list[dict[str, Any]] = []  # bodies of chat requests, in order
+        self.log: list[tuple[str, str, int]] = []  # (method, path, status) of every request
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+        self.httpd: ThreadingHTTPServer | None = None
+
+    # lifecycle ------------------------------------------------------------------------------
+    def start(self, port: int = 0) -> FakeOpenAI:
+        self.httpd = _Server(("127.0.0.1", port), _handler(self))
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.httpd:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self.httpd
+        return self.httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def reset_log(self) -> None:
+        with self.lock:
+            self.chat_requests.clear()
+            self.log.clear()
+
+    # answers --------------------------------------------------------------------------------
+    def next_fault(self, text: str) -> str | None:
+        with self.lock:
+            for needle, queue in self.fault_rules:
+                if needle in text and queue:
+                    return queue.pop(0)
+            return self.faults.pop(0) if self.faults else None
+
+    def completion(self, body: dict[str, Any], fault: str | None = None) -> tuple[int, dict]:
+        """(status, JSON body) for one chat completion request."""
+        messages = body.get("messages", [])
+        fmt = body.get("response_format") or {}
+        kind = fmt.get("type", "text")
+        if kind == "json_schema" and not self.json_schema:
+            return 400, _error("response_format 'json_schema' is not supported by this server")
+        if kind == "json_object" and not self.json_object:
+            return 400, _error("response_format 'json_object' is not supported by this server")
+        schema = (
+            fmt["json_schema"]["schema"] if kind == "json_schema" else None
+        ) or _schema_from_messages(messages)
+        text_in = first_user_text(messages)
+        if schema is None:
+            content = "I cannot tell."
+        else:
+            obj = _value(schema, schema, text_in, "", fault == "bad_enum")
+            content = json.dumps(obj)
+            if fault == "malformed":
+                content = content[: max(1, len(content) // 2)] + " oops"
+            elif kind == "text":
+                content = f"Sure. Here is my answer:\n{content}\nHope this helps."
+        choice_logprobs = None
+        if body.get("logprobs"):
+            choice_logprobs = {
+                "content": [
+                    {"token": t, "logprob": TOKEN_LOGPROB, "bytes": None, "top_logprobs": []}
+                    for t in _tokens(content)
+                ],
+                "refusal": None,
+            }
+        n = int(body.get("n") or 1)
+        prompt_tokens = len(json.dumps(messages)) // 4
+        completion_tokens = len(content) // 4 + 1
+        return 200, {
+            "id": f"chatcmpl-{_h(text_in, str(time.time_ns())):x}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "fake"),
+            "choices": [
+                {
+                    "index": i,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "logprobs": choice_logprobs,
+                    "finish_reason": "stop",
+                }
+                for i in range(n)
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens * n,
+                "total_tokens": prompt_tokens + completion_tokens * n,
+            },
+        }
+
+    def run_batch(self, batch: dict[str, Any]) -> None:
+        """Answer every line of a batch's input file; failed rows go to the error file."""
+        out, err = [], []
+        for line in self.files[batch["input_file_id"]].decode().splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            body = row["body"]
+            fail = self.batch_fail is not None and self.batch_fail in first_user_text(
+                body.get("messages", [])
+            )
+            status, resp = (500, _error("batch row failed")) if fail else self.completion(body)
+            target = err if status != 200 else out
+            target.append(
+                {
+                    "id": f"batch_req_{len(out) + len(err)}",
+                    "custom_id": row["custom_id"],
+                    "response": {"status_code": status, "request_id": "r", "body": resp},
+                    "error": None if status == 200 else {"code": "server_error", "message": "x"},
+                }
+            )
+        batch["request_counts"] = {"total": len(out) + len(err), "completed": len(out)}
+        batch["request_counts"]["failed"] = len(err)
+        for rows, field in ((out, "output_file_id"), (err, "error_file_id")):
+            if rows:
+                fid = self._new_file("".join(json.dumps(r) + "\n" for r in rows).encode())
+                batch[field] = fid
+        batch["status"] = "completed"
+        batch["completed_at"] = int(time.time())
+
+    def _new_file(self, data: bytes) -> str:
+        with self.lock:
+            fid = f"file-{len(self.files) + 1}"
+            self.files[fid] = data
+        return fid
+
+
+def _error(message: str, kind: str = "invalid_request_error") -> dict:
+    return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # resets and dropped hangs are scripted, not failures
+
+
+def _handler(server: FakeOpenAI):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else every response waits ~40 ms on delayed ACKs
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _send(self, status: int, payload: Any, headers: dict | None = None) -> None:
+            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+            with server.lock:
+                server.log.append((self.command, self.path, status))
+
+        def _authorised(self) -> bool:
+            if server.api_key is None:
+                return True
+            if self.headers.get("Authorization") == f"Bearer {server.api_key}":
+                return True
+            self._send(401, _error("bad key", "invalid_api_key"))
+            return False
+
+        def _body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def do_POST(self) -> None:
+            raw = self._body()
+            if not self._authorised():
+                return
+            if self.path.endswith("/chat/completions"):
+                return self._chat(json.loads(raw))
+            if self.path.endswith("/files"):
+                return self._upload(raw)
+            if self.path.endswith("/batches"):
+                body = json.loads(raw)
+                bid = f"batch_{len(server.batches) + 1}"
+                batch = {
+                    "id": bid,
+                    "object": "batch",
+                    "endpoint": body["endpoint"],
+                    "input_file_id": body["input_file_id"],
+                    "completion_window": body["completion_window"],
+                    "status": "in_progress",
+                    "created_at": int(time.time()),
+                }
+                server.batches[bid] = batch
+                return self._send(200, batch)
+            self._send(404, _error(f"no route {self.path}"))
+
+        def do_GET(self) -> None:
+            if not self._authorised():
+                return
+            m = re.search(r"/batches/([^/?]+)$", self.path)
+            if m and m.group(1) in server.batches:
+                batch = server.batches[m.group(1)]
+                if batch["status"] == "in_progress" and not server.batch_hold:
+                    server.run_batch(batch)
+                return self._send(200, batch)
+            m = re.search(r"/files/([^/?]+)/content$", self.path)
+            if m and m.group(1) in server.files:
+                return self._send(200, server.files[m.group(1)])
+            self._send(404, _error(f"no route {self.path}"))
+
+        def _upload(self, raw: bytes) -> None:
+            head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
+            msg = email.parser.BytesParser().parsebytes(head + raw)
+            data, purpose, name = b"", "batch", "upload.jsonl"
+            for part in msg.get_payload():
+                field = part.get_param("name", header="content-disposition")
+                if field == "file":
+                    data = part.get_payload(decode=True)
+                    name = part.get_filename() or name
+                elif field == "purpose":
+                    purpose = part.get_payload(decode=True).decode()
+            fid = server._new_file(data)
+            self._send(
+                200,
+                {
+                    "id": fid,
+                    "object": "file",
+                    "bytes": len(data),
+                    "created_at": int(time.time()),
+                    "filename": name,
+                    "purpose": purpose,
+                    "status": "processed",
+                },
+            )
+
+        def _chat(self, body: dict) -> None:
+            with server.lock:
+                server.chat_requests.append(body)
+            fault = server.next_fault(first_user_text(body.get("messages", [])))
+            if server.latency:
+                time.sleep(server.latency)
+            if fault == "429":
+                return self._send(
+                    429,
+                    _error("rate limited", "rate_limit_exceeded"),
+                    {"Retry-After": server.retry_after},
+                )
+            if fault == "500":
+                return self._send(500, _error("internal error", "server_error"))
+            if fault == "hang":
+                time.sleep(server.hang_seconds)
+                self.close_connection = True
+                return
+            if fault == "reset":
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                self.close_connection = True
+                return
+            status, payload = server.completion(body, fault)
+            self._send(status, payload)
+
+        def finish(self) -> None:
+            with contextlib.suppress(OSError):  # the socket was reset on purpose
+                super().finish()
+
+    return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--no-json-schema", action="store_true")
+    args = parser.parse_args()
+    srv = FakeOpenAI(latency=args.latency_ms / 1000, json_schema=not args.no_json_schema)
+    srv.start(args.port)
+    print(srv.base_url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        srv.stop()
+
+
+if __name__ == "__main__":
+    main()
