@@ -2,8 +2,148 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from edukit.errors import ExportError
+
+FORMATS = ("openai-chat", "trl-messages", "trl-prompt-completion", "sharegpt", "alpaca")
+_FORMAT_HELP = "openai-chat, trl-messages, trl-prompt-completion, sharegpt or alpaca."
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _weights(items: list[str]) -> dict[str, int]:
+    out = {}
+    for item in items:
+        move, sep, w = item.partition("=")
+        if not sep or w.strip() not in ("0", "1"):
+            raise ExportError(f"--move-weight {item!r}: write MOVE=0 or MOVE=1")
+        out[move.strip().lower()] = int(w)
+    return out
+
+
+def finetune(
+    inputs: list[Path] = typer.Argument(
+        ..., help="MathDial file(s), CSV or JSONL (several with --split published)."
+    ),
+    format: str = typer.Option(..., "--format", "-f", help=_FORMAT_HELP),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
+    unit: str = typer.Option("turn", help="turn (one example per target) or dialogue."),
+    role: str = typer.Option("teacher", help="teacher (tutor model) or student (simulator)."),
+    grounding: str | None = typer.Option(
+        None,
+        help="Comma list of fields for the system prompt: question, ground_truth, "
+        "student_incorrect_solution, student_profile, teacher_described_confusion "
+        "(default: the role's; 'none' for no fields).",
+    ),
+    system_template: Path | None = typer.Option(
+        None, help="jinja2 template file for the system prompt (dialogue fields, `grounding`)."
+    ),
+    moves: str | None = typer.Option(None, help="Comma list of target moves to keep."),
+    move_token: str | None = typer.Option(
+        None, help="Add <move> control codes to the target or to the prompt."
+    ),
+    taxonomy: int = typer.Option(4, help="4 moves, or 3 (focus and probing -> scaffolding)."),
+    move_weight: list[str] = typer.Option([], help="MOVE=0 or MOVE=1; repeatable."),
+    split: str = typer.Option("qid", help="qid (no problem on both sides) or published."),
+    val_fraction: float = typer.Option(0.1, help="Share of problems (qids) for validation."),
+    test_fraction: float = typer.Option(0.0, help="Share of problems (qids) for test."),
+    seed: int = typer.Option(0, help="Seed of the qid split."),
+    moves_from: Path | None = typer.Option(
+        None, help="Annotation file whose 'move' labels replace the gold moves."
+    ),
+    rater: str | None = typer.Option(None, help="Rater of --moves-from to use."),
+    min_confidence: float | None = typer.Option(
+        None, help="Ignore --moves-from rows below this confidence."
+    ),
+    cleanup: str = typer.Option(
+        "tag_only,duplicates,merge", help="Clean-up steps to apply (comma list, or 'none')."
+    ),
+    max_tokens: int = typer.Option(65536, help="Leave out examples over this many tokens."),
+) -> None:
+    """Write OUT/train.jsonl, val.jsonl (test.jsonl when asked) and manifest.json."""
+    import pandas as pd
+
+    from edukit.corpora.mathdial import read_mathdial
+    from edukit.export import export_finetune
+
+    if format not in FORMATS:
+        raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
+    read = [read_mathdial(p) for p in inputs]
+    for p, md in zip(inputs, read, strict=True):
+        for w in md.warnings:
+            typer.echo(f"warning: {p}: {w}", err=True)
+    template = None
+    if system_template is not None:
+        try:
+            template = system_template.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ExportError(f"cannot read: {exc.strerror}", path=system_template) from None
+    fields = _csv(grounding)
+    manifest = export_finetune(
+        pd.concat([md.dialogues for md in read], ignore_index=True),
+        pd.concat([md.utterances for md in read], ignore_index=True),
+        format=format,
+        out_dir=out,
+        unit=unit,
+        role=role,
+        grounding=[] if fields == ["none"] else fields,
+        system_template=template,
+        moves=_csv(moves),
+        move_token=move_token,
+        taxonomy=taxonomy,
+        move_weights=_weights(move_weight),
+        split=split,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        seed=seed,
+        moves_from=moves_from,
+        rater=rater,
+        min_confidence=min_confidence,
+        cleanup=[] if cleanup.strip() == "none" else _csv(cleanup),
+        inputs=inputs,
+        max_tokens=max_tokens,
+    )
+    for split_name, file in manifest.files.items():
+        c = manifest.counts[split_name]
+        typer.echo(
+            f"{out / file}: {c['examples']} examples, {c['targets']} targets, "
+            f"{c['dialogues']} dialogues, {c['qids']} problems"
+        )
+    typer.echo(f"{out / 'manifest.json'}: licence {manifest.source['licence']}")
+
+
+def validate(
+    file: Path = typer.Argument(..., help="A JSONL file to check."),
+    format: str = typer.Option(..., "--format", "-f", help=_FORMAT_HELP),
+    max_tokens: int = typer.Option(65536, help="Largest allowed example, in estimated tokens."),
+) -> None:
+    """Check every line against the format's rules; one line per problem, exit 2 if any."""
+    from edukit.export import validate_file
+
+    problems = validate_file(file, format, max_tokens=max_tokens)
+    for p in problems:
+        typer.echo(str(p))
+    if problems:
+        lines = len({p.line for p in problems})
+        raise ExportError(f"{len(problems)} problems on {lines} lines", path=file)
+    n = sum(1 for line in file.read_text(encoding="utf-8").splitlines() if line.strip())
+    typer.echo(f"{file}: {n} examples, valid {format}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app (placeholder until implemented)."""
+    """Add `edukit export finetune` and `edukit export validate`."""
+    group = typer.Typer(
+        name="export",
+        help="Fine-tuning datasets for tutor models from tutoring dialogues.",
+        no_args_is_help=True,
+    )
+    group.command("finetune")(finetune)
+    group.command("validate")(validate)
+    app.add_typer(group, name="export")

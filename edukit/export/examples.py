@@ -122,7 +122,9 @@ def clean_turns(rows: Iterable[Mapping], steps: Sequence[str], counts: Counter) 
     """
     out: list[Turn] = []
     for row in rows:
-        speaker, text = row["speaker"], str(row["text"] or "")
+        speaker, text = row["speaker"], _clean_value(row["text"])
+        # Missing moves arrive as None, NaN or "" depending on the table's dtype.
+        move = row["move"] if isinstance(row["move"], str) and row["move"].strip() else None
         if "tag_only" in steps and not text.strip():
             counts[f"tag_only:{speaker}"] += 1
             continue
@@ -136,10 +138,10 @@ def clean_turns(rows: Iterable[Mapping], steps: Sequence[str], counts: Counter) 
             last.parts.append(text)
             last.item_ids.append(row["item_id"])
             if last.move is None:
-                last.move = row["move"]
+                last.move = move
             counts[f"merge:{speaker}"] += 1
             continue
-        out.append(Turn(speaker, [text], row["move"], [row["item_id"]]))
+        out.append(Turn(speaker, [text], move, [row["item_id"]]))
     return out
 
 

@@ -89,6 +89,8 @@ def _text(value: Any, what: str) -> list[str]:
 
 
 def _messages(msgs: Any, where: str, *, weights: bool) -> list[str]:
+    if msgs is None:
+        return []  # already reported as a missing field
     if not isinstance(msgs, list) or not msgs:
         return [f"{where} must be a non-empty list of messages"]
     out = []
