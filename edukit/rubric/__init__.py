@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edukit.rubric.data import check_data
+from edukit.rubric.data import check_data, read_items_for
 from edukit.rubric.loading import load_rubric, read_examples
 from edukit.rubric.model import Rubric, canonical_json
 from edukit.rubric.outputs import InvalidOutput
@@ -35,6 +35,7 @@ __all__ = [
     "import_sight",
     "load_rubric",
     "read_examples",
+    "read_items_for",
     "rubric_schema",
     "to_jinja",
 ]

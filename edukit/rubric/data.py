@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -22,13 +23,14 @@ def check_data(
     among them would leak into the evaluation set, so each one found gives a warning.
     """
     columns = [str(c) for c in columns]
-    needed = {("unit", "id_field"): [rubric.id_field]}
+    needed = {("unit", "id_field"): {rubric.id_field: None}}
     needed.update(rubric.template_fields())
     for loc, fields in needed.items():
-        for name in fields:
+        for name, line in fields.items():
             if name not in columns:
-                raise rubric.source.error(
+                raise rubric.template_error(
                     loc,
+                    line,
                     f"field {name!r} is not a column of {data_name}{suggest(name, columns)} "
                     f"(columns: {', '.join(columns)})",
                 )
@@ -49,3 +51,25 @@ def check_data(
 
 def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def read_items_for(rubric: Rubric, path: str | os.PathLike):
+    """The items in `path` as a DataFrame whose columns the rubric's templates can read.
+
+    Corpora (MathDial, SIGHT) and tables with `item_id` and `text` come from
+    `edukit.corpora.detect.load_items`; any other table is read with the rubric's own id and
+    text fields, keeping those column names too (a rubric may read `comment`, not `text`).
+    """
+    from edukit.corpora.detect import detect, header, load_items
+    from edukit.corpora.tables import read_table
+
+    cols = set(header(path))
+    if detect(path) != "table" or {"item_id", "text"} <= cols:
+        return load_items(path)
+    if not {rubric.id_field, rubric.text_field} <= cols:
+        return read_table(path)  # check_data then names the missing field and its rubric line
+    items = load_items(path, id_col=rubric.id_field, text_col=rubric.text_field)
+    for alias, column in ((rubric.id_field, "item_id"), (rubric.text_field, "text")):
+        if alias not in items.columns:
+            items[alias] = items[column]
+    return items

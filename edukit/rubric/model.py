@@ -126,8 +126,8 @@ class Rubric:
                 texts[("labels", i, "template")] = label.template
         return texts
 
-    def template_fields(self) -> dict[Path_, list[str]]:
-        """The item fields each template reads."""
+    def template_fields(self) -> dict[Path_, dict[str, int]]:
+        """The item fields each template reads, with the template line each first appears on."""
         return {loc: template_fields(text) for loc, text in self.template_texts().items()}
 
     def label_reasoning(self, name: str) -> bool:
@@ -148,11 +148,11 @@ class Rubric:
         )
         if label.template is not None:
             # A label with its own template carries its whole prompt (as SIGHT's do).
-            messages = _system(instructions)
+            messages = _system(instructions.strip() if instructions else None)
             messages.append({"role": "user", "content": self._render(index, item, item_id)})
         else:
             system = [instructions, _describe(label, "binary"), _answer_line(schema)]
-            messages = _system("\n\n".join(s for s in system if s))
+            messages = _system("\n\n".join(s.strip() for s in system if s))
             for n, example in enumerate(self.examples, 1):
                 value = 1 if label.name in _as_list(example.labels) else 0
                 answer = {label.name: _answer_for(label, value)}
@@ -187,7 +187,7 @@ class Rubric:
             heading + "\n\n" + "\n\n".join(blocks),
             _answer_line(schema),
         ]
-        messages = _system("\n\n".join(s for s in system if s))
+        messages = _system("\n\n".join(s.strip() for s in system if s))
         for n, example in enumerate(self.examples, 1):
             chosen = _as_list(example.labels)
             if self.task == "single":
@@ -233,15 +233,15 @@ class Rubric:
             raise RubricError(exc.message, path=self.path, where=self.source.where(loc)) from None
 
     def _template_error(self, loc: Path_, exc: TemplateProblem) -> RubricError:
-        err = self.source.error(loc, exc.message)
-        if exc.line is not None and loc in self.source.marks:
-            # Block scalars start on the line after their key: point at the offending line.
-            line, _ = self.source.marks[loc]
-            err = RubricError(
-                f"{err.message} (template line {exc.line})",
-                path=self.path,
-                where=f"{line + exc.line}:1" if _is_block(self.source, loc) else err.where,
-            )
+        return self.template_error(loc, exc.line, exc.message)
+
+    def template_error(self, loc: Path_, line: int | None, message: str) -> RubricError:
+        """A RubricError at line `line` of the template written at `loc`."""
+        err = self.source.error(loc, message)
+        if line is not None and loc in self.source.marks and _is_block(self.source, loc):
+            # A block scalar's text starts on the line after its key.
+            key_line, _ = self.source.marks[loc]
+            err = RubricError(err.message, path=self.path, where=f"{key_line + line}:1")
         return err
 
     def _value(self, name: str, answer: bool) -> int:

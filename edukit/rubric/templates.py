@@ -61,9 +61,15 @@ def compile_template(text: str):
     return _ENV.from_string(ast)
 
 
-def template_fields(text: str) -> list[str]:
-    """The item fields a template reads, sorted."""
-    return sorted(meta.find_undeclared_variables(_ENV.parse(text)))
+def template_fields(text: str) -> dict[str, int]:
+    """The item fields a template reads, each with the (1-based) template line it first appears."""
+    ast = _ENV.parse(text)
+    fields = meta.find_undeclared_variables(ast)
+    lines: dict[str, int] = {}
+    for node in ast.find_all(nodes.Name):
+        if node.name in fields:
+            lines[node.name] = min(lines.get(node.name, node.lineno), node.lineno)
+    return dict(sorted(lines.items()))
 
 
 def render(template, fields: Mapping[str, Any], item_id: str) -> str:
