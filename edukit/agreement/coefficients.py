@@ -90,6 +90,10 @@ def _tidy(value: Any) -> Any:
     return value
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+
+
 def _sorted_domain(values: np.ndarray) -> list:
     uniq = [_tidy(v) for v in pd.unique(values)]
     try:
@@ -113,14 +117,18 @@ def _encode(arr: np.ndarray, categories: Sequence | None) -> tuple[np.ndarray, l
         domain = [_tidy(v) for v in categories]
         if len(set(domain)) != len(domain):
             raise AgreementError(f"categories repeat a value: {list(categories)}")
-    index = pd.Index(domain, dtype=object)
-    found = index.get_indexer(present.astype(object)) if present.size else np.empty(0, np.int64)
+    numeric = present.dtype.kind in "iuf" and all(_is_number(v) for v in domain)
+    if numeric:  # the common case (codes from a long table): a float hash lookup
+        found = pd.Index(np.asarray(domain, dtype=float)).get_indexer(present.astype(float))
+    else:
+        found = pd.Index(domain, dtype=object).get_indexer(present.astype(object))
     if (found < 0).any():
         bad = present[found < 0][0]
-        row = int(np.argwhere(~missing)[int(np.argmax(found < 0))][0]) if arr.ndim == 2 else None
+        first = int(np.flatnonzero(~missing.ravel())[int(np.argmax(found < 0))])
+        row = first // arr.shape[1] if arr.ndim == 2 else first
         raise AgreementError(
             f"value {_tidy(bad)!r} is not one of the declared categories {domain}",
-            where=f"item {row}" if row is not None else None,
+            where=f"item {row}",
         )
     codes = np.full(arr.shape, -1, dtype=np.int64)
     codes[~missing] = found
@@ -314,6 +322,11 @@ def cohen_kappa(
     return Coefficient(float(value), n, 2)
 
 
+def _is_positive(values: np.ndarray, positive: Any) -> np.ndarray:
+    """Elementwise `value == positive` (1.0 counts as 1; a string never equals a number)."""
+    return np.asarray(values.astype(object) == positive, dtype=bool)
+
+
 def specific_agreement(a: Any, b: Any, positive: Any = 1) -> tuple[Coefficient, Coefficient]:
     """Positive and negative specific agreement, 2a/(2a+b+c) and 2d/(2d+b+c).
 
@@ -323,8 +336,7 @@ def specific_agreement(a: Any, b: Any, positive: Any = 1) -> tuple[Coefficient, 
     if len(va) != len(vb):
         raise AgreementError(f"the two raters' sequences differ in length ({len(va)} vs {len(vb)})")
     both = ~(_missing(va) | _missing(vb))
-    pa = np.array([_tidy(v) == positive for v in va[both]], dtype=bool)
-    pb = np.array([_tidy(v) == positive for v in vb[both]], dtype=bool)
+    pa, pb = _is_positive(va[both], positive), _is_positive(vb[both], positive)
     n = len(pa)
     if n == 0:
         return _undefined(NO_PAIRS, 0, 2), _undefined(NO_PAIRS, 0, 2)
@@ -350,7 +362,7 @@ def prevalence(values: Any, positive: Any = 1) -> float:
     v = v[~_missing(v)]
     if len(v) == 0:
         return math.nan
-    return float(np.mean([_tidy(x) == positive for x in v]))
+    return float(_is_positive(v, positive).mean())
 
 
 def confusion(a: Any, b: Any, labels: Sequence | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

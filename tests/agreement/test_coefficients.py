@@ -331,3 +331,40 @@ def test_metrics_dispatch_and_options():
 def test_mismatched_lengths_are_an_error():
     with pytest.raises(AgreementError, match="differ in length"):
         cohen_kappa([1, 0], [1])
+
+
+# --- input forms -----------------------------------------------------------------------------
+
+
+def test_missing_markers_and_dtypes_are_equivalent():
+    floats = GWET_4RATERS.astype(float)  # NaN gaps, 1.0 for 1
+    nullable = GWET_4RATERS.astype("Int64")  # pd.NA gaps
+    objects = GWET_4RATERS.astype(object).where(GWET_4RATERS.notna(), None).to_numpy()
+    expected = gwet_ac1(GWET_4RATERS).value
+    for form in (floats, nullable, objects):
+        assert gwet_ac1(form).value == pytest.approx(expected)
+        assert fleiss_kappa(form).value == pytest.approx(0.761, abs=5e-4)
+    assert krippendorff_alpha(nullable, "interval").value == pytest.approx(
+        krippendorff_alpha(floats, "interval").value
+    )
+
+
+def test_ac2_with_identity_matrix_is_ac1():
+    assert gwet_ac1(GWET_4RATERS, weights=np.eye(5)).value == pytest.approx(
+        gwet_ac1(GWET_4RATERS).value
+    )
+    with pytest.raises(AgreementError, match="5 x 5"):
+        gwet_ac1(GWET_4RATERS, weights=np.eye(3))
+
+
+def test_value_outside_declared_categories_names_the_item():
+    with pytest.raises(AgreementError) as err:
+        fleiss_kappa(GWET_4RATERS, categories=[1, 2, 3, 4])
+    assert err.value.where == "item 9"  # unit 10 (0-based 9) is the first rated 5
+    assert "5" in err.value.message
+
+
+def test_prevalence_and_specific_agreement_accept_floats_for_ints():
+    assert prevalence(np.array([1.0, 0.0, np.nan, 1.0])) == pytest.approx(2 / 3)
+    pos, neg = specific_agreement(pd.Series([1.0, 0.0, np.nan]), [1, 0, 1])
+    assert (pos.value, neg.value, pos.n_items) == (1.0, 1.0, 2)
