@@ -2,8 +2,99 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import typer
+
+_KIND_NAMES = {
+    "mathdial": "MathDial dialogues",
+    "sight": "SIGHT comments (wide sample_dataset layout)",
+    "sight-full": "SIGHT comments (space-separated sight_dataset layout)",
+    "annotations": "long annotation table",
+    "table": "table",
+}
+
+
+def info(
+    path: Path = typer.Argument(
+        ..., help="A corpus or table file (CSV, JSONL or Parquet).", show_default=False
+    ),
+    prompts: Path | None = typer.Option(
+        None, "--prompts", help="SIGHT prompt folder: count only the model versions it names."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Detect what PATH holds and print its counts."""
+    from edukit.corpora.detect import summarize
+
+    summary = summarize(path, prompts=prompts)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_summary(summary))
+    for warning in summary["warnings"]:
+        typer.echo(f"Warning: {warning}", err=True)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The text `edukit info` prints for a `edukit.corpora.detect.summarize` result."""
+    kind = summary["kind"]
+    lines = [f"{summary['path']}: {_KIND_NAMES[kind]}"]
+    if kind == "mathdial":
+        lines.append(
+            f"{summary['dialogues']:,} dialogues ({summary['qids']:,} distinct qids), "
+            f"{summary['turns']:,} turns"
+        )
+        lines.append("")
+        lines += table(["speaker", "turns"], list(summary["speakers"].items()))
+        lines.append("")
+        lines += table(["move", "teacher turns"], list(summary["moves"].items()))
+    elif kind == "table":
+        lines.append(f"{summary['rows']:,} rows; columns: {', '.join(summary['columns'])}")
+    else:
+        noun = "items" if kind == "annotations" else "comments"
+        lines.append(
+            f"{summary['items']:,} {noun}, {summary['annotations']:,} annotations; "
+            f"raters: {', '.join(summary['raters'])}; labels: {', '.join(summary['labels'])}"
+        )
+        lines.append("")
+        rows = [
+            (
+                r["label"],
+                r["rater"],
+                r["version"] or "-",
+                r["annotated"],
+                r["positives"] if "positives" in r else _values(r["values"]),
+            )
+            for r in summary["by_label"]
+        ]
+        lines += table(["label", "rater", "version", "annotated", "positives"], rows)
+    return "\n".join(lines)
+
+
+def _values(values: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in values.items())
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """Plain aligned columns (numbers right-aligned): readable in a terminal and in a pipe."""
+    cells = [[str(h) for h in headers]] + [
+        [f"{v:,}" if isinstance(v, int) else str(v) for v in row] for row in rows
+    ]
+    numeric = [all(isinstance(row[i], int) for row in rows) for i in range(len(headers))]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    out = []
+    for r in cells:
+        parts = [
+            c.rjust(w) if num else c.ljust(w) for c, w, num in zip(r, widths, numeric, strict=True)
+        ]
+        out.append("  ".join(parts).rstrip())
+    return out
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app (placeholder until implemented)."""
+    """Add `edukit info` to the root app."""
+    app.command("info")(info)

@@ -2,8 +2,134 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+
 import typer
+
+load_app = typer.Typer(
+    help="Load a corpus into a tidy table (CSV, JSONL or Parquet by the --out extension).",
+    no_args_is_help=True,
+)
+
+_PATH = typer.Argument(..., help="The corpus file.", show_default=False)
+_OUT = typer.Option(
+    None, "--out", "-o", help="Write the table here (.csv, .jsonl or .parquet); else a summary."
+)
+
+
+class MathDialLevel(StrEnum):
+    dialogues = "dialogues"
+    utterances = "utterances"
+
+
+class SightLevel(StrEnum):
+    items = "items"
+    annotations = "annotations"
+
+
+@load_app.command("mathdial")
+def mathdial(
+    path: Path = _PATH,
+    level: MathDialLevel = typer.Option(
+        MathDialLevel.utterances, "--level", help="One row per dialogue or per turn."
+    ),
+    out: Path | None = _OUT,
+) -> None:
+    """MathDial CSV/JSONL (GitHub or Hugging Face layout) as dialogues or utterances."""
+    from edukit.corpora.mathdial import read_mathdial
+
+    _check_out(out)
+    md = read_mathdial(path)
+    df = md.dialogues if level is MathDialLevel.dialogues else md.utterances
+    if out is None:
+        u = md.utterances
+        teacher = int((u["speaker"] == "teacher").sum())
+        typer.echo(
+            f"{path}: {len(md.dialogues):,} dialogues, {len(u):,} utterances "
+            f"({teacher:,} teacher, {len(u) - teacher:,} student)"
+        )
+        _describe(df, level.value)
+    else:
+        _write(df, out, level.value)
+    _warn(md.warnings)
+
+
+@load_app.command("sight")
+def sight(
+    path: Path = _PATH,
+    prompts: Path | None = typer.Option(
+        None, "--prompts", help="SIGHT prompt folder: keep only the model versions it names."
+    ),
+    level: SightLevel = typer.Option(
+        SightLevel.annotations,
+        "--level",
+        help="The comments, or the long annotation table (item_id, rater, label, value, version).",
+    ),
+    out: Path | None = _OUT,
+) -> None:
+    """SIGHT annotations (sample_dataset.csv or sight_dataset.csv) as items or long annotations."""
+    from edukit.corpora.sight import read_sight
+
+    _check_out(out)
+    s = read_sight(path, prompts=prompts)
+    df = s.items if level is SightLevel.items else s.annotations
+    if out is None:
+        ann = s.annotations
+        typer.echo(
+            f"{path}: {len(s.items):,} comments, {len(ann):,} annotations by "
+            f"{ann['rater'].nunique()} raters on {ann['label'].nunique()} labels"
+        )
+        _describe(df, level.value)
+    else:
+        _write(df, out, level.value)
+    _warn(s.warnings)
+
+
+@load_app.command("table")
+def table(
+    path: Path = _PATH,
+    id_col: str = typer.Option(..., "--id-col", help="The column of item ids."),
+    text_col: str = typer.Option(..., "--text-col", help="The column of texts to annotate."),
+    out: Path | None = _OUT,
+) -> None:
+    """Any CSV/JSONL/Parquet file as items: item_id, text, then the other columns."""
+    from edukit.corpora.tables import read_items
+
+    _check_out(out)
+    df = read_items(path, id_col, text_col)
+    if out is None:
+        typer.echo(f"{path}: {len(df):,} items")
+        _describe(df, "items")
+    else:
+        _write(df, out, "items")
+
+
+def _check_out(out: Path | None) -> None:
+    # a bad --out extension fails before the (possibly long) read, not after it
+    if out is not None:
+        from edukit.corpora.tables import table_format
+
+        table_format(out)
+
+
+def _describe(df, what: str) -> None:
+    typer.echo(f"{what}: {len(df):,} rows; columns: {', '.join(map(str, df.columns))}")
+    typer.echo("(use --out FILE to write them)")
+
+
+def _write(df, out: Path, what: str) -> None:
+    from edukit.corpora.tables import write_table
+
+    write_table(df, out)
+    typer.echo(f"Wrote {len(df):,} {what} to {out}")
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        typer.echo(f"Warning: {warning}", err=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app (placeholder until implemented)."""
+    """Add `edukit load ...` to the root app."""
+    app.add_typer(load_app, name="load")
