@@ -416,7 +416,7 @@ class _Label:
             c = co.fleiss_kappa(x, categories=cats)
         elif m == "alpha":
             if o.level in ("interval", "ratio"):
-                x, cats = self.numeric(x), None
+                x, cats = self.numeric(x), [float(c) for c in self.categories]
             c = co.krippendorff_alpha(x, level=o.level, categories=cats)
         elif m == "ac1":
             c = co.gwet_ac1(x, categories=cats, weights=o.weights)
@@ -463,7 +463,8 @@ class _Label:
 
     def fast(self, metric: str, cols: Sequence[int], mask: np.ndarray | None = None):
         """Vectorised bootstrap samples for pairwise table statistics (None if not available)."""
-        stat = table_statistic(metric, self.k, self.opts.weights if metric == "cohen" else None)
+        weights = self.opts.weights if metric == self.opts.metric else None
+        stat = table_statistic(metric, self.k, weights)
         if stat is None or (len(cols) != 2 and metric != "cohen"):
             return None
         pairs = [(a, b) for i, a in enumerate(cols) for b in cols[i + 1 :]]
@@ -498,7 +499,6 @@ def _compare_label(
     opts: _Opts,
     group_map: Mapping[str, Any] | None,
 ) -> LabelComparison:
-    import numpy as np
 
     lab = _Label(df, label, [*humans, *models], opts, group_map)
     hcols = list(range(len(humans)))
@@ -535,7 +535,6 @@ def _compare_label(
         _binary_extras(lab, result, humans, models)
     else:
         result.confusion = _confusions(lab, humans, models)
-    del np
     return result
 
 
@@ -563,15 +562,12 @@ def _versus(lab: _Label, reference: np.ndarray, col: int) -> Estimate:
     """The metric between a reference code vector (the human majority) and one rater."""
     import numpy as np
 
-    from edukit.agreement import coefficients as co
-
     m = lab.codes[:, col]
     both = ~(_nan(reference) | _nan(m))
     n = int(both.sum())
     if n == 0:
         return _undefined("no item has both a human majority and a model rating")
-    x = np.column_stack([reference, m])
-    saved = lab.codes
+    saved = lab.codes  # the majority joins the matrix as one more column, for this call only
     lab.codes = np.column_stack([saved, reference])
     try:
         value, reason = lab.coefficient([lab.codes.shape[1] - 1, col])
@@ -584,7 +580,6 @@ def _versus(lab: _Label, reference: np.ndarray, col: int) -> Estimate:
             )
     finally:
         lab.codes = saved
-    del x, co
     ci, undefined = percentile_ci(samples)
     return Estimate(value, ci, n, reason, undefined)
 

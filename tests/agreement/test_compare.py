@@ -1,0 +1,176 @@
+"""compare / raters_agreement: values against scikit-learn, majority, paired difference, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.metrics import cohen_kappa_score
+
+from edukit.agreement import coefficients as co
+from edukit.agreement.compare import compare, raters_agreement
+from edukit.errors import AgreementError
+
+H1 = [1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0]
+H2 = [1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 1, 0]
+M = [1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1]
+
+
+def long(columns: dict[str, list], label="x", drop=()) -> pd.DataFrame:
+    rows = []
+    for rater, values in columns.items():
+        for i, v in enumerate(values):
+            if (rater, i) not in drop:
+                rows.append((f"c{i:02d}", rater, label, v, "v1" if rater.startswith("M") else ""))
+    return pd.DataFrame(rows, columns=["item_id", "rater", "label", "value", "version"])
+
+
+def test_binary_label_values_equal_scikit_learn():
+    c = compare(long({"H1": H1, "H2": H2, "M": M}), ["H1", "H2"], ["M"], n_boot=200)
+    lab = c.labels["x"]
+    hh = cohen_kappa_score(H1, H2)
+    h1m, h2m = cohen_kappa_score(H1, M), cohen_kappa_score(H2, M)
+    assert lab.human_human.value == pytest.approx(hh) and lab.human_human.n == 12
+    assert lab.human_model["M"]["H1"].value == pytest.approx(h1m)
+    assert lab.human_model_mean["M"].value == pytest.approx((h1m + h2m) / 2)
+    # majority of two humans: only the 10 items where they agree
+    agree = [i for i in range(12) if H1[i] == H2[i]]
+    maj = lab.model_vs_majority["M"]
+    assert maj.n == 10
+    assert maj.value == pytest.approx(
+        cohen_kappa_score([H1[i] for i in agree], [M[i] for i in agree])
+    )
+    assert lab.difference["M"].value == pytest.approx((h1m + h2m) / 2 - hh)
+    lo, hi = lab.human_human.ci
+    assert lo <= hh <= hi
+    assert lab.positives == {"H1": 5, "H2": 5, "M": 6}
+    assert lab.prevalence["M"] == pytest.approx(0.5)
+    assert lab.ac1["human_human"].value == pytest.approx(co.gwet_ac1(np.c_[H1, H2]).value)
+    pos, neg = co.specific_agreement(H1, M)
+    assert lab.specific["human_model"]["M"]["H1"]["positive"].value == pytest.approx(pos.value)
+    assert lab.specific["human_model"]["M"]["H1"]["negative"].value == pytest.approx(neg.value)
+
+
+def test_pairs_use_exactly_the_items_both_raters_annotated():
+    drop = {("M", 0), ("M", 1), ("H2", 5)}
+    c = compare(long({"H1": H1, "H2": H2, "M": M}, drop=drop), ["H1", "H2"], ["M"], n_boot=0)
+    lab = c.labels["x"]
+    keep = [i for i in range(12) if i not in (0, 1)]
+    assert lab.human_model["M"]["H1"].n == 10
+    assert lab.human_model["M"]["H1"].value == pytest.approx(
+        cohen_kappa_score([H1[i] for i in keep], [M[i] for i in keep])
+    )
+    assert lab.human_human.n == 11
+    assert lab.difference["M"].n == 9  # items every human and the model rated
+    assert lab.human_human.ci is None  # n_boot=0: no interval
+
+
+def test_as_good_as_humans_flag_follows_the_paired_interval():
+    rng = np.random.default_rng(0)
+    h1 = rng.integers(0, 2, 150)
+    h2 = np.where(rng.random(150) < 0.85, h1, 1 - h1)
+    copy = h1.copy()  # a model that copies H1 agrees with the humans better than they do
+    noise = rng.integers(0, 2, 150)  # a coin-flipping model does not
+    df = long({"H1": list(h1), "H2": list(h2), "M1": list(copy), "M2": list(noise)})
+    c = compare(df, ["H1", "H2"], ["M1", "M2"], n_boot=300, seed=1)
+    lab = c.labels["x"]
+    assert lab.difference["M1"].ci[1] >= 0 and lab.as_good_as_humans["M1"] is True
+    assert lab.difference["M2"].ci[1] < 0 and lab.as_good_as_humans["M2"] is False
+
+
+def test_undefined_label_gives_null_with_reason_in_json():
+    df = long({"H1": [0] * 6, "H2": [0] * 6, "M": [0, 0, 0, 0, 0, 1]})
+    c = compare(df, ["H1", "H2"], ["M"], n_boot=50)
+    out = json.loads(json.dumps(c.to_json(), allow_nan=False))
+    hh = out["labels"]["x"]["human_human"]
+    assert hh["value"] is None and hh["ci"] is None and "single category" in hh["reason"]
+    assert out["labels"]["x"]["human_model"]["M"]["H1"]["value"] == pytest.approx(0.0)
+
+
+def test_multiclass_label_has_a_confusion_matrix_and_per_class_scores():
+    h1 = ["a", "b", "c", "a", "b", "c", "a", "a"]
+    h2 = ["a", "b", "c", "a", "c", "c", "a", "b"]
+    m = ["a", "b", "b", "a", "b", "c", "c", "a"]
+    c = compare(long({"H1": h1, "H2": h2, "M": m}, label="move"), ["H1", "H2"], ["M"], n_boot=50)
+    lab = c.labels["move"]
+    assert lab.kind == "multiclass" and not lab.positives
+    cm = lab.confusion["M"]["H1"]
+    assert cm["labels"] == ["a", "b", "c"]
+    assert cm["matrix"] == [[3, 0, 1], [0, 2, 0], [0, 1, 1]]  # rows H1, columns model
+    assert cm["per_class"]["c"]["recall"] == pytest.approx(0.5)
+    assert cm["per_class"]["a"]["precision"] == pytest.approx(1.0)
+
+
+def test_json_has_the_documented_shape():
+    c = compare(long({"H1": H1, "H2": H2, "M": M}), ["H1", "H2"], ["M"], n_boot=20)
+    out = json.loads(json.dumps(c.to_json(), allow_nan=False))
+    assert out["metric"] == "cohen" and out["categories_source"] == "observed"
+    lab = out["labels"]["x"]
+    assert set(lab["human_human"]) >= {"value", "ci", "n"}
+    assert set(lab["human_model"]["M"]["H1"]) >= {"value", "ci", "n"}
+    assert set(lab["human_model_mean"]) == {"value", "by_model"}
+    assert lab["as_good_as_humans"]["M"] in (True, False)
+    assert out["correlation"]["M"]["n_labels"] == 1
+    assert "needs 3" in out["correlation"]["M"]["reason"]
+
+
+def test_correlation_across_labels_matches_scipy():
+    rng = np.random.default_rng(4)
+    frames = []
+    for j, p in enumerate([0.95, 0.85, 0.75, 0.65]):
+        h1 = rng.integers(0, 2, 80)
+        h2 = np.where(rng.random(80) < p, h1, 1 - h1)
+        m = np.where(rng.random(80) < p, h1, 1 - h1)
+        frames.append(long({"H1": list(h1), "H2": list(h2), "M": list(m)}, label=f"l{j}"))
+    c = compare(pd.concat(frames), ["H1", "H2"], ["M"], n_boot=0)
+    x = [c.labels[f"l{j}"].human_human.value for j in range(4)]
+    y = [c.labels[f"l{j}"].human_model_mean["M"].value for j in range(4)]
+    corr = c.correlation["M"]
+    assert corr["n_labels"] == 4
+    assert corr["pearson"] == pytest.approx(stats.pearsonr(x, y).statistic)
+    assert corr["spearman"] == pytest.approx(stats.spearmanr(x, y).statistic)
+    slope, intercept = np.polyfit(x, y, 1)
+    assert corr["slope"] == pytest.approx(slope) and corr["intercept"] == pytest.approx(intercept)
+    assert "4 points" in corr["caveat"]
+
+
+def test_cluster_bootstrap_uses_the_group_column():
+    df = long({"H1": H1, "H2": H2, "M": M})
+    df["video_id"] = df["item_id"].map(lambda i: f"v{int(i[1:]) // 4}")
+    flat = compare(df, ["H1", "H2"], ["M"], n_boot=200, seed=0)
+    grouped = compare(df, ["H1", "H2"], ["M"], n_boot=200, seed=0, groups="video_id")
+    assert grouped.groups == "video_id"
+    assert grouped.labels["x"].human_human.value == flat.labels["x"].human_human.value
+    assert grouped.labels["x"].human_human.ci != flat.labels["x"].human_human.ci
+    with pytest.raises(AgreementError, match="no column 'dialogue_id'"):
+        compare(df, ["H1", "H2"], ["M"], groups="dialogue_id")
+
+
+def test_raters_mode_one_coefficient_per_label():
+    df = long({"A": H1, "B": H2, "C": M})
+    r = raters_agreement(df, ["A", "B", "C"], metric="fleiss", n_boot=100)
+    expected = co.fleiss_kappa(np.c_[H1, H2, M]).value
+    assert r.labels["x"].value == pytest.approx(expected) and r.labels["x"].n == 12
+    lo, hi = r.labels["x"].ci
+    assert lo < expected < hi
+    out = r.to_json()
+    assert set(out["labels"]["x"]) >= {"value", "ci", "n"} and out["raters"] == ["A", "B", "C"]
+    alpha = raters_agreement(df, ["A", "B", "C"], metric="alpha", level="interval", n_boot=0)
+    assert alpha.labels["x"].value == pytest.approx(
+        co.krippendorff_alpha(np.c_[H1, H2, M], level="interval").value
+    )
+    with pytest.raises(AgreementError, match="exactly two raters, got 3"):
+        raters_agreement(df, ["A", "B", "C"], metric="cohen")
+
+
+def test_user_errors_are_agreement_errors():
+    df = long({"H1": H1, "H2": H2, "M": M})
+    with pytest.raises(AgreementError, match="no ratings from H3"):
+        compare(df, ["H1", "H3"], ["M"])
+    with pytest.raises(AgreementError, match="unknown metric 'kappa'"):
+        compare(df, ["H1", "H2"], ["M"], metric="kappa")
+    with pytest.raises(AgreementError, match="both human and model"):
+        compare(df, ["H1", "H2"], ["H2"])
