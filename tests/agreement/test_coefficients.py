@@ -26,8 +26,9 @@ from edukit.errors import AgreementError
 N = None
 
 # Krippendorff, K. (2011). "Computing Krippendorff's Alpha-Reliability", Annenberg School for
-# Communication, section E ("interval and other metrics, any number of observers, missing data"):
-# observers A-D (columns) x 12 units (rows); "." is a missing value.
+# Communication: the example "any number of observers, missing data", observers A-D (columns) x
+# 12 units (rows), values 1-5, missing values. Published alpha: nominal .743, ordinal .815,
+# interval .849, ratio .797. Unit 12 holds a single value, so 11 units are pairable.
 KRIPPENDORFF_2011 = pd.DataFrame(
     {
         "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, N, N, N],
@@ -64,8 +65,9 @@ GWET_5OBSERVERS = pd.DataFrame(
     }
 )
 
-# Gwet (2014) two raters Ben and Gerry, 12 units, letter categories, Gerry missed unit 10
-# (irrCAC's `cac.ben.gerry`): published AC1 0.661, Scott's pi (Fleiss for two raters) 0.649.
+# Two raters Ben and Gerry, 12 units, letter categories, Gerry missed unit 10: companion data of
+# Gwet's handbook in his irrCAC package (`cac.ben.gerry`), whose documented results are AC1 0.661
+# and Fleiss' kappa (Scott's pi for two raters) 0.649; pi_k uses all 12 units, p_a the 11 pairs.
 BEN_GERRY = pd.DataFrame(
     {
         "Ben": list("aabbdcccedda"),
@@ -76,6 +78,8 @@ BEN_GERRY = pd.DataFrame(
 # Fleiss, J.L. (1971). Measuring nominal scale agreement among many raters. Psychological
 # Bulletin 76(5), 378-382, Table 1: 30 patients, 6 psychiatrists each, counts per category
 # (depression, personality disorder, schizophrenia, neurosis, other). Published kappa = .430.
+# Data checked against two transcriptions: the R `irr` package's `diagnoses` and irrCAC's
+# `distrib_6raters` (first 15 patients).
 FLEISS_1971 = [
     [0, 0, 0, 6, 0], [0, 3, 0, 0, 3], [0, 1, 4, 0, 1], [0, 0, 0, 0, 6], [0, 3, 0, 3, 0],
     [2, 0, 4, 0, 0], [0, 0, 4, 0, 2], [2, 0, 3, 1, 0], [2, 0, 0, 4, 0], [0, 0, 0, 0, 6],
