@@ -7,9 +7,10 @@ json_object and plain-text modes, `n`, `logprobs`, usage), POST /v1/files, GET
 /v1/files/{id}/content, POST /v1/batches and GET /v1/batches/{id}.
 
 Scripted faults, consumed one per chat request (`server.faults`, or `server.fault_rules` for
-requests whose first user message contains a substring): "429" (with Retry-After), "500",
+requests whose item message contains a substring): "429" (with Retry-After), "500",
 "hang" (longer than the client timeout, then drop), "reset" (TCP RST), "malformed" (an answer
-that is not JSON), "bad_enum" (a label outside the enum). Every request is recorded.
+that is not JSON), "bad_enum" (a label outside the enum), "echo_auth" (a 400 whose message
+repeats the Authorization header). Every request is recorded.
 
 Run standalone for benchmarks: `python tests/annotate/fake_openai.py --port 8765 --latency-ms 200`.
 """
@@ -151,7 +152,9 @@ class FakeOpenAI:
     # lifecycle ------------------------------------------------------------------------------
     def start(self, port: int = 0) -> FakeOpenAI:
         self.httpd = _Server(("127.0.0.1", port), _handler(self))
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -393,6 +396,9 @@ def _handler(server: FakeOpenAI):
                 )
             if fault == "500":
                 return self._send(500, _error("internal error", "server_error"))
+            if fault == "echo_auth":  # a careless server that echoes the credentials
+                auth = self.headers.get("Authorization", "")
+                return self._send(400, _error(f"request with {auth} was refused", "bad"))
             if fault == "hang":
                 time.sleep(server.hang_seconds)
                 self.close_connection = True

@@ -1,0 +1,97 @@
+"""Scripted faults: every item is annotated exactly once and errors are recorded, not coerced."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from edukit.annotate.engine import annotate
+from edukit.annotate.store import RunStore
+
+
+def _run(items, rubric, server, db, **kw):
+    kw.setdefault("quiet", True)
+    kw.setdefault("timeout", 1.0)
+    kw.setdefault("max_retries", 3)
+    return annotate(items, rubric, "fake-model", base_url=server.base_url, run_db=db, **kw)
+
+
+def test_every_fault_is_survived_exactly_once(binary_rubric, fake_server, tmp_path, kit):
+    fake_server.hang_seconds = 2.0  # past the client's 1 s timeout
+    faults = ["429", "500", "hang", "reset", "malformed", "bad_enum"]
+    # one fault per item, so each hits exactly one request (the first for that item's text)
+    fake_server.fault_rules = [(f"Comment number {i}:", [f]) for i, f in enumerate(faults)]
+    items = kit.make_items(8)
+    res = _run(items, binary_rubric, fake_server, tmp_path / "r.sqlite", concurrency=3)
+    df = res.annotations
+    assert res.counts == {"ok": 16, "invalid": 0, "api_error": 0, "pending": 0}
+    # exactly one row per (item, label), each equal to what the server answered
+    assert Counter(zip(df["item_id"], df["label"], strict=True)).most_common(1)[0][1] == 1
+    got = {(r.item_id, r.label): r.value for r in df.itertuples()}
+    assert got == kit.expected_rows(binary_rubric, items)
+    # 16 requests + one repeat for each fault (a retry by the client or a re-ask by edukit)
+    ids = Counter(kit.request_ids(fake_server))
+    assert len(ids) == 16 and sum(ids.values()) == 16 + len(faults)
+    assert sorted(ids.values(), reverse=True)[: len(faults) + 1] == [2] * len(faults) + [1]
+    assert [s for _, _, s in fake_server.log].count(429) == 1
+    assert [s for _, _, s in fake_server.log].count(500) == 1
+    # the two invalid answers were re-asked with the error appended
+    with RunStore(tmp_path / "r.sqlite") as store:
+        attempts = [r[0] for r in store.db.execute("SELECT attempts FROM responses")]
+    assert sorted(attempts) == [1] * 14 + [2, 2]
+    reasks = [b for b in fake_server.chat_requests if len(b["messages"]) > 2]
+    assert len(reasks) == 2
+    assert all(b["messages"][-1]["content"].startswith("Your answer could not") for b in reasks)
+    assert all(b["messages"][-2]["role"] == "assistant" for b in reasks)
+
+
+def test_invalid_after_n_reasks_is_recorded_not_coerced(binary_rubric, fake_server, tmp_path, kit):
+    items = kit.make_items(3)
+    target = items["text"][1]
+    fake_server.fault_rules = [(target, ["bad_enum"] * 3)]
+    db = tmp_path / "r.sqlite"
+    res = _run(items, binary_rubric, fake_server, db, max_reasks=2, concurrency=1)
+    # both labels of item 1 ask with that text: the first eats the three faults
+    assert res.counts == {"ok": 5, "invalid": 1, "api_error": 0, "pending": 0}
+    df = res.annotations
+    assert len(df) == 5
+    with RunStore(db) as store:
+        row = store.db.execute(
+            "SELECT raw, attempts, errors, input_tokens FROM responses WHERE status='invalid'"
+        ).fetchone()
+    raw, attempts, errors, tokens_in = row
+    assert '"maybe"' in raw and attempts == 3 and errors.count("must be true or false") == 3
+    assert tokens_in > 0  # usage of failed attempts is counted
+    # invalid is final: a re-run sends nothing
+    fake_server.reset_log()
+    res2 = _run(items, binary_rubric, fake_server, db, max_reasks=2)
+    assert fake_server.chat_requests == [] and res2.counts["invalid"] == 1
+
+
+def test_api_errors_are_distinct_and_retried_next_run(binary_rubric, fake_server, tmp_path, kit):
+    items = kit.make_items(2)
+    db = tmp_path / "r.sqlite"
+    fake_server.faults = ["500"] * 3  # max_retries=2: three attempts, all 500
+    res = _run(items, binary_rubric, fake_server, db, max_retries=2, concurrency=1)
+    assert res.counts == {"ok": 3, "invalid": 0, "api_error": 1, "pending": 0}
+    assert len(res.annotations) == 3
+    fake_server.reset_log()
+    res2 = _run(items, binary_rubric, fake_server, db, max_retries=2)
+    assert len(fake_server.chat_requests) == 1  # only the api_error request is sent again
+    assert res2.counts == {"ok": 4, "invalid": 0, "api_error": 0, "pending": 0}
+    assert {(r.item_id, r.label): r.value for r in res2.annotations.itertuples()} == (
+        kit.expected_rows(binary_rubric, items)
+    )
+
+
+def test_key_echoed_by_server_is_scrubbed(binary_rubric, fake_server, tmp_path, kit):
+    fake_server.faults = ["echo_auth"] * 3  # 400 on every rung of the ladder
+    db = tmp_path / "r.sqlite"
+    res = _run(kit.make_items(1), binary_rubric, fake_server, db, concurrency=1)
+    assert res.counts["api_error"] == 1
+    with RunStore(db) as store:
+        (errors,) = store.db.execute(
+            "SELECT errors FROM responses WHERE status='api_error'"
+        ).fetchone()
+    assert "refused" in errors and "***" in errors
+    for f in tmp_path.iterdir():
+        assert kit.secret.encode() not in f.read_bytes(), f
