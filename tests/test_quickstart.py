@@ -1,0 +1,153 @@
+"""`edukit quickstart`: the whole pipeline on the bundled samples, every listed output valid."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from edukit.resources import bundled
+
+ROOT = Path(__file__).resolve().parent
+SIGHT = bundled("datasets", "sight", "sample_dataset.csv")
+BASELINE = "local:tfidf-logreg"
+KEY = "sk-quickstart-test-secret-0123456789"
+
+pytestmark = pytest.mark.skipif(not SIGHT.is_file(), reason="bundled SIGHT sample not written yet")
+
+
+def _outputs(out: str) -> dict[str, Path]:
+    """The `Outputs:` block of the summary: `  <name>: <path>` lines."""
+    lines = out.split("Outputs:\n", 1)[1].splitlines()
+    listed = {}
+    for line in lines:
+        if not line.startswith("  "):
+            break
+        name, _, path = line.strip().rpartition(": ")
+        listed[name] = Path(path)
+    return listed
+
+
+def _check_valid(listed: dict[str, Path]) -> None:
+    from edukit.annotations import read_annotations
+    from edukit.export import validate_file
+
+    for name, path in listed.items():
+        assert path.is_file(), f"{name}: {path} does not exist"
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".csv":
+            assert len(read_annotations(path)) > 0
+        elif path.suffix == ".jsonl":
+            assert validate_file(path, "openai-chat") == [], name
+        elif path.suffix == ".html":
+            html = path.read_text()
+            assert "<html" in html.lower() and BASELINE in html
+        elif path.suffix == ".sqlite":
+            with sqlite3.connect(path) as db:
+                assert db.execute("select count(*) from sqlite_master").fetchone()[0] > 0
+        else:
+            pytest.fail(f"unexpected output {path}")
+
+
+def _sample():
+    from edukit.corpora.sight import read_sight
+
+    sight = read_sight(SIGHT)
+    split = sight.items.set_index("item_id")["datasplit"]
+    return sight, set(split[split == "train"].index), set(split[split == "test"].index)
+
+
+def test_quickstart_offline_writes_every_listed_output(cli, tmp_path):
+    r = cli("quickstart", "--dir", tmp_path / "qs", "--quiet")
+    assert r.code == 0, r.err
+    assert "not available" not in r.out and "skipped" not in r.out, r.out
+    listed = _outputs(r.out)
+    assert set(listed) == {
+        "baseline annotations",
+        "annotations (humans + models, test split)",
+        "agreement (JSON)",
+        "report (HTML)",
+        "fine-tuning train set (openai-chat)",
+        "fine-tuning val set (openai-chat)",
+        "fine-tuning manifest",
+    }
+    assert all(p.parent in (tmp_path / "qs", tmp_path / "qs" / "finetune") for p in listed.values())
+    _check_valid(listed)
+
+    # The baseline annotated exactly the test split, never a training comment.
+    sight, train_ids, test_ids = _sample()
+    base = pd.read_csv(listed["baseline annotations"], dtype={"item_id": str})
+    assert set(base["item_id"]) == test_ids and not set(base["item_id"]) & train_ids
+    assert set(base["rater"]) == {BASELINE}
+    assert len(base) == len(test_ids) * base["label"].nunique()
+
+    # The report's human-human figure is Cohen's kappa of H1 vs H2 on the test split.
+    from sklearn.metrics import cohen_kappa_score
+
+    report = json.loads(listed["agreement (JSON)"].read_text())
+    assert report["humans"] == ["H1", "H2"] and report["models"] == [BASELINE]
+    ann = sight.annotations
+    ann = ann[ann["item_id"].isin(test_ids) & ann["rater"].isin(["H1", "H2"])]
+    for label, got in report["labels"].items():
+        wide = ann[ann["label"] == label].pivot(index="item_id", columns="rater", values="value")
+        wide = wide.dropna()
+        a, b = wide["H1"].astype(int), wide["H2"].astype(int)
+        if a.nunique() + b.nunique() > 2 or (a != b).any():
+            assert got["human_human"]["value"] == pytest.approx(cohen_kappa_score(a, b)), label
+
+    # The summary names the folder of every output and the fine-tuning counts match the manifest.
+    manifest = json.loads(listed["fine-tuning manifest"].read_text())
+    for split, file in manifest["files"].items():
+        lines = (listed["fine-tuning manifest"].parent / file).read_text().splitlines()
+        assert len(lines) == manifest["counts"][split]["examples"] > 0
+
+
+def _fake_openai():
+    path = ROOT / "annotate" / "fake_openai.py"
+    if not path.is_file():
+        pytest.skip("the fake OpenAI server (tests/annotate/fake_openai.py) is not there yet")
+    spec = importlib.util.spec_from_file_location("edukit_test_fake_openai", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_with_a_model_through_the_engine(cli, tmp_path, monkeypatch):
+    if not bundled("rubrics", "sight.yaml").is_file():
+        pytest.skip("the bundled SIGHT rubric is not written yet")
+    server = _fake_openai().FakeOpenAI(api_key=KEY).start()
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    try:
+        r = cli(
+            "quickstart",
+            "--dir",
+            tmp_path / "qs",
+            "--quiet",
+            "--model",
+            "fake-model",
+            "--base-url",
+            server.base_url,
+        )
+    finally:
+        server.stop()
+    assert r.code == 0, r.err
+    assert "not available" not in r.out and "skipped" not in r.out, r.out
+    listed = _outputs(r.out)
+    assert {"model annotations", "run store"} <= set(listed)
+    _check_valid(listed)
+
+    _, _, test_ids = _sample()
+    model = pd.read_csv(listed["model annotations"], dtype={"item_id": str})
+    assert set(model["item_id"]) == test_ids and set(model["rater"]) == {"fake-model"}
+    assert len(server.chat_requests) > 0
+    report = json.loads(listed["agreement (JSON)"].read_text())
+    assert report["models"] == [BASELINE, "fake-model"]
+    assert "fake-model" in listed["report (HTML)"].read_text()
+    for path in (tmp_path / "qs").rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
