@@ -65,8 +65,13 @@ def load_rubric(path: str | Path) -> Rubric:
 
 
 def _first_error(exc: ValidationError, source: Source) -> RubricError:
+    # An unknown key first: it is usually a typo that also explains a "missing" error.
     errors = sorted(
-        exc.errors(), key=lambda e: _line(source.where(_clean_loc(e["loc"], source.data)))
+        exc.errors(),
+        key=lambda e: (
+            e["type"] != "extra_forbidden",
+            _line(source.where(_clean_loc(e["loc"], source.data))),
+        ),
     )
     err = errors[0]
     loc = _clean_loc(err["loc"], source.data)

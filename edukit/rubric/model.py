@@ -149,7 +149,9 @@ class Rubric:
         if label.template is not None:
             # A label with its own template carries its whole prompt (as SIGHT's do).
             messages = _system(instructions.strip() if instructions else None)
-            messages.append({"role": "user", "content": self._render(index, item, item_id)})
+            messages.append(
+                {"role": "user", "content": self._render(index, item, f"item {item_id}")}
+            )
         else:
             system = [instructions, _describe(label, "binary"), _answer_line(schema)]
             messages = _system("\n\n".join(s.strip() for s in system if s))
@@ -157,7 +159,9 @@ class Rubric:
                 value = 1 if label.name in _as_list(example.labels) else 0
                 answer = {label.name: _answer_for(label, value)}
                 messages += self._shot(example, n, answer, reasoning)
-            messages.append({"role": "user", "content": self._render(None, item, item_id)})
+            messages.append(
+                {"role": "user", "content": self._render(None, item, f"item {item_id}")}
+            )
         return PromptRequest(
             item_id=item_id,
             key=label.name,
@@ -198,7 +202,7 @@ class Rubric:
                     for label in self.spec.labels
                 }
             messages += self._shot(example, n, answer, self.reasoning)
-        messages.append({"role": "user", "content": self._render(None, item, item_id)})
+        messages.append({"role": "user", "content": self._render(None, item, f"item {item_id}")})
         labels = (key,) if self.task == "single" else tuple(self.labels)
         return PromptRequest(
             item_id=item_id,
@@ -219,18 +223,15 @@ class Rubric:
             {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)},
         ]
 
-    def _render(self, label_index: int | None, fields: Mapping[str, Any], item_id: str) -> str:
+    def _render(self, label_index: int | None, fields: Mapping[str, Any], what: str) -> str:
         name = None if label_index is None else self.spec.labels[label_index].name
         template = self._templates[name if name in self._templates else None]
         try:
-            return render(template, fields, item_id)
+            return render(template, fields, what)
         except TemplateProblem as exc:
-            loc = (
-                ("template",)
-                if name not in self._templates
-                else ("labels", label_index, "template")
-            )
-            raise RubricError(exc.message, path=self.path, where=self.source.where(loc)) from None
+            own = name is not None and name in self._templates
+            loc = ("labels", label_index, "template") if own else ("template",)
+            raise self.source.error(loc, exc.message) from None
 
     def _template_error(self, loc: Path_, exc: TemplateProblem) -> RubricError:
         return self.template_error(loc, exc.line, exc.message)

@@ -72,15 +72,15 @@ def template_fields(text: str) -> dict[str, int]:
     return dict(sorted(lines.items()))
 
 
-def render(template, fields: Mapping[str, Any], item_id: str) -> str:
-    """Render with the item's fields; a missing field names itself and the item."""
+def render(template, fields: Mapping[str, Any], what: str) -> str:
+    """Render with the item's fields; a missing field names itself and `what` (`item 7134`)."""
     values = {k: _clean(v) for k, v in fields.items()}
     try:
         return template.render(values)
     except UndefinedError as exc:
-        raise TemplateProblem(f"item {item_id}: {exc.message}") from None
+        raise TemplateProblem(f"{what}: {exc.message}") from None
     except SecurityError as exc:
-        raise TemplateProblem(f"item {item_id}: template refused by the sandbox: {exc}") from None
+        raise TemplateProblem(f"{what}: template refused by the sandbox: {exc}") from None
 
 
 def _clean(value: Any) -> Any:
