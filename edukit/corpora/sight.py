@@ -121,9 +121,9 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
         repeated = raw[raw["item_id"].isin(raw.loc[dup, "item_id"])]
         differing = repeated.drop_duplicates().duplicated("item_id").sum()
         warnings.append(
-            f"{len(raw):,} rows, {len(raw) - int(dup.sum()):,} comments: {int(dup.sum())} rows "
-            f"repeat a comment_id seen earlier ({int(differing)} with different values); "
-            "kept the first of each"
+            f"{len(raw):,} rows, {len(raw) - int(dup.sum()):,} comments: {int(dup.sum())} "
+            f"row{'s' if dup.sum() != 1 else ''} repeat a comment_id seen earlier "
+            f"({int(differing)} with different values); kept the first of each"
         )
         raw = raw[~dup]  # keep the index: it is the file position that errors report
 
@@ -210,8 +210,8 @@ def read_sight_videos(folder: str | os.PathLike) -> pd.DataFrame:
     """One row per video from a SIGHT folder's `metadata/*.json` and `transcripts/*.txt`.
 
     Columns: video_id, the metadata fields (video_title, channel_name, teaching_environment,
-    playlist_id, transcription_model) and transcript. The two folders overlap only partly in the
-    published release, so a video may lack metadata (missing values) or a transcript (None).
+    playlist_id, transcription_model) and transcript (text, leading space stripped). The two
+    folders overlap only partly in the published release: missing parts are missing values.
     """
     import pandas as pd
 
@@ -238,8 +238,6 @@ def read_sight_videos(folder: str | os.PathLike) -> pd.DataFrame:
         videos = pd.DataFrame({"video_id": pd.Series(dtype=object)})
     if "transcript" not in videos.columns:
         videos["transcript"] = None
-    videos["transcript"] = videos["transcript"].astype(object).where(videos["transcript"].notna())
-    videos["transcript"] = [None if is_missing(t) else t for t in videos["transcript"]]
     cols = ["video_id", *[c for c in videos.columns if c not in ("video_id", "transcript")]]
     return videos[[*cols, "transcript"]].sort_values("video_id", ignore_index=True)
 

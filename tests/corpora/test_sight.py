@@ -252,3 +252,80 @@ def test_bad_metadata_json_names_line(tmp_path):
     assert e.value.where == 3 and e.value.path.endswith("abc.json")
     with pytest.raises(InputError, match="no metadata/ or transcripts/"):
         read_sight_videos(tmp_path / "metadata")
+
+
+# ---------------------------------------------------------------- the synthetic samples
+
+
+def test_synthetic_sample_has_the_real_layout(shared_data):
+    real = shared_data / "sight" / "annotations" / "sample_dataset.csv"
+    with real.open(encoding="utf-8") as a, (SAMPLE / "sample_dataset.csv").open() as b:
+        assert a.readline() == b.readline()
+
+
+def test_synthetic_sample():
+    path = SAMPLE / "sample_dataset.csv"
+    sight = read_sight(path)
+    items, ann = sight.items, sight.annotations
+    assert len(items) == 161 and items["item_id"].is_unique
+    assert Counter(items["datasplit"]) == {
+        "train": 89,
+        "expansion": 16,
+        "validation": 16,
+        "test": 40,
+    }
+    assert sight.warnings == [
+        "ignored column '68': not annotator_<rater>_<label> (1 non-empty value)"
+    ]
+    check_against_csv(path)
+    assert (ann["rater"] == "H1").sum() == 161 * 10 - 2 * 9
+    assert (ann["rater"] == "H2").sum() == 161 * 10 - 9
+    # quirks survive: a CR LF and a newline inside comments, doubled quotes, UTF-8
+    texts = set(items["comment"])
+    assert "Great lecture.\r\nBut the audio is too quiet after minute 30." in texts
+    assert 'He says "obviously" a lot, but it really was obvious after the picture.' in texts
+    assert "Muito obrigado pela aula, professor incrível!" in texts
+    # the zero-shot prompt folder keeps one model version per label
+    ann = read_sight(path, prompts=SAMPLE / "prompts" / "bin_zeroshot").annotations
+    model = ann[ann["rater"] == "openaichat"]
+    assert model.groupby("label")["version"].nunique().max() == 1
+    assert dict(zip(model["label"], model["version"], strict=True))["pedagogy"] == "v73d"
+    assert len(model) == 161 * 9
+
+
+def test_synthetic_space_separated_file():
+    path = SAMPLE / "sight_dataset.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter=" "))
+    assert len(rows) == 25
+    sight = read_sight(path)
+    assert len(sight.items) == 24
+    assert sight.warnings == [
+        "25 rows, 24 comments: 1 row repeat a comment_id seen earlier "
+        "(0 with different values); kept the first of each"
+    ]
+    assert len(sight.annotations) == 24 * 3 - 1  # one blank cell
+    assert sight.items["comment"].tolist() == [r["comment"] for r in rows[:24]]
+
+
+def test_synthetic_videos_join():
+    videos = read_sight_videos(SAMPLE)
+    assert videos["video_id"].tolist() == [
+        "-hN2mZq8YtU",
+        "Qs7fLk2vR1a",
+        "Zr4_pKe91sM",
+        "b9XcT0pLw4E",
+    ]
+    assert videos["transcript"].notna().tolist() == [True, True, True, False]
+    assert videos["channel_name"].notna().tolist() == [True, True, False, True]
+    assert videos.loc[0, "transcript"].startswith("Okay, so this is lecture five")
+    joined = join_videos(read_sight(SAMPLE / "sample_dataset.csv").items, videos)
+    assert len(joined) == 161
+    by_video = joined.groupby("video_id")["transcript"].apply(lambda s: s.notna().all())
+    assert by_video.to_dict() == {
+        "-hN2mZq8YtU": True,
+        "Qs7fLk2vR1a": True,
+        "Zr4_pKe91sM": True,
+        "b9XcT0pLw4E": False,
+        "m0Vd7wQx3Jc": False,
+    }
