@@ -1,0 +1,100 @@
+"""The validator: every rule names its line, and the CLI prints one line per problem, exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edukit.errors import ExportError
+from edukit.export import validate_file, validate_line
+
+SYS = {"role": "system", "content": "Tutor."}
+U = {"role": "user", "content": "I got 4."}
+A = {"role": "assistant", "content": "Why 4?"}
+
+
+def line(obj) -> str:
+    return json.dumps(obj)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "obj", "expected"),
+    [
+        ("openai-chat", {"messages": [SYS, U, A | {"weight": 1}]}, []),
+        ("openai-chat", {"messages": [SYS, U]},
+         ["messages must end with an assistant message",
+          "no assistant message with weight 1: nothing to train on"]),
+        ("openai-chat", {"messages": [U, A | {"weight": 0}]},
+         ["no assistant message with weight 1: nothing to train on"]),
+        ("openai-chat", {"messages": [U | {"weight": 1}, A]},
+         ["messages[0]: weight is only allowed on assistant messages"]),
+        ("openai-chat", {"messages": [U, A | {"weight": 0.5}]},
+         ["messages[1]: weight must be 0 or 1"]),
+        ("openai-chat", {"messages": [U, {"role": "assistant", "content": " "}]},
+         ["messages[1] content is empty"]),
+        ("openai-chat", {"messages": [U, SYS, A]},
+         ["messages[1]: a system message may only come first"]),
+        ("openai-chat", {"messages": [{"role": "tutor", "content": "x"}, A]},
+         ["messages[0]: unknown role 'tutor'"]),
+        ("openai-chat", {"conversations": []},
+         ["missing field 'messages'", "unknown field 'conversations'"]),
+        ("trl-messages", {"messages": [U, A | {"weight": 1}]},
+         ["messages[1]: unknown field 'weight'"]),
+        ("trl-prompt-completion", {"prompt": [SYS, U], "completion": [A]}, []),
+        ("trl-prompt-completion", {"prompt": [U, A], "completion": [U]},
+         ["completion may only hold assistant messages",
+          "prompt must not end with an assistant message"]),
+        ("sharegpt", {"conversations": [{"from": "human", "value": "a"},
+                                        {"from": "gpt", "value": "b"}], "system": "s"}, []),
+        ("sharegpt", {"conversations": [{"from": "gpt", "value": "b"}]},
+         ["conversations[0]: expected 'human' (human and gpt must alternate, human first)",
+          "conversations must end with a gpt message"]),
+        ("alpaca", {"instruction": "a", "input": "", "output": "b", "history": [["c", "d"]]},
+         []),
+        ("alpaca", {"instruction": "a", "output": "", "history": [["c"]]},
+         ["output is empty", "history[0] must be an [instruction, response] pair"]),
+    ],
+)  # fmt: skip
+def test_rules(fmt, obj, expected):
+    assert validate_line(line(obj), fmt) == expected
+
+
+def test_not_json_and_size_limit():
+    assert validate_line("{oops", "trl-messages")[0].startswith("not valid JSON:")
+    assert validate_line("[]", "trl-messages") == ["not a JSON object"]
+    big = {"messages": [U, {"role": "assistant", "content": "x" * 4000}]}
+    # The estimate is characters / 4: 4000 characters are about 1000 tokens.
+    (problem,) = validate_line(line(big), "trl-messages", max_tokens=500)
+    assert problem.startswith("about 1") and problem.endswith("over the limit of 500")
+    assert validate_line(line(big), "trl-messages", max_tokens=2000) == []
+
+
+def test_validate_file_names_lines(tmp_path):
+    path = tmp_path / "x.jsonl"
+    good = line({"messages": [U, A]})
+    path.write_text(f"{good}\n{line({'messages': [U]})}\n{good}\n\n")
+    problems = validate_file(path, "trl-messages")
+    assert [str(p) for p in problems] == [
+        f"{path}:2: messages must end with an assistant message",
+        f"{path}:4: empty line",
+    ]
+    with pytest.raises(ExportError, match="unknown format 'gpt'"):
+        validate_file(path, "gpt")
+    with pytest.raises(ExportError, match="cannot read"):
+        validate_file(tmp_path / "missing.jsonl", "alpaca")
+
+
+def test_cli_validate(cli, tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text(line({"messages": [U, A]}) + "\n")
+    r = cli("export", "validate", path, "--format", "trl-messages")
+    assert (r.code, r.out) == (0, f"{path}: 1 examples, valid trl-messages\n")
+    r = cli("export", "validate", path, "--format", "sharegpt")
+    assert r.code == 2
+    assert r.out.splitlines() == [
+        f"{path}:1: missing field 'conversations'",
+        f"{path}:1: unknown field 'messages'",
+        f"{path}:1: conversations must be a non-empty list",
+    ]
+    assert r.err == f"Error: {path}: 3 problems on 1 lines\n"
