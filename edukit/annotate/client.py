@@ -117,23 +117,11 @@ class ChatClient:
         raise AssertionError("unreachable")
 
     async def _send(self, mode, messages, schema_name, schema, params) -> Completion:
-        kwargs: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
-        for name, value in params.items():
-            if name == "model":
-                continue  # a rubric's default model; the run's model is sent
-            (kwargs if name in self._create_args else extra)[name] = value
-        if mode == "json_schema":
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
-            }
-        else:
-            messages = with_schema_instruction(messages, schema)
-            if mode == "json_object":
-                kwargs["response_format"] = {"type": "json_object"}
+        kwargs = request_body(mode, messages, schema_name, schema, params)
+        extra = {k: kwargs.pop(k) for k in list(kwargs) if k not in self._create_args}
         if extra:
             kwargs["extra_body"] = extra
+        messages = kwargs.pop("messages")
         began = time.perf_counter()
         resp = await self.openai.chat.completions.create(
             model=self.model, messages=messages, **kwargs
@@ -153,6 +141,28 @@ class ChatClient:
             logprobs=logprobs,
             finish_reason=choice.finish_reason,
         )
+
+
+def request_body(
+    mode: str,
+    messages: list[dict[str, Any]],
+    schema_name: str,
+    schema: dict[str, Any],
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """The chat completion body (without `model`) for one rung of the ladder."""
+    body: dict[str, Any] = {k: v for k, v in params.items() if k != "model"}
+    if mode == "json_schema":
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+        }
+    else:
+        messages = with_schema_instruction(messages, schema)
+        if mode == "json_object":
+            body["response_format"] = {"type": "json_object"}
+    body["messages"] = messages
+    return body
 
 
 def with_schema_instruction(messages: list[dict[str, Any]], schema: dict[str, Any]) -> list:

@@ -2,8 +2,207 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
+
+LOCAL_PREFIX = "local:"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app (placeholder until implemented)."""
+    """Add `edukit annotate` to the root app."""
+    app.command("annotate")(annotate_command)
+
+
+def annotate_command(
+    input: Path = typer.Argument(
+        ..., help="Items: a table (CSV/JSONL/Parquet), a MathDial or a SIGHT file."
+    ),
+    rubric: Path | None = typer.Option(
+        None, "--rubric", help="Rubric YAML (see `edukit rubric`); required for LLM models."
+    ),
+    model: str = typer.Option(
+        ..., "--model", help="Model name at the endpoint, or local:tfidf-logreg (offline)."
+    ),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="OpenAI-compatible endpoint (vLLM, Ollama, Azure, ...)."
+    ),
+    api_key_env: str = typer.Option(
+        "OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the long annotation table here (.csv, .jsonl, .parquet)."
+    ),
+    run_db: Path = typer.Option(
+        Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
+    ),
+    rater: str | None = typer.Option(None, "--rater", help="Rater name (default: the model)."),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight."),
+    rpm: float | None = typer.Option(None, "--rpm", min=1, help="Requests per minute limit."),
+    tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
+    limit: int | None = typer.Option(None, "--limit", min=0, help="Annotate the first N items."),
+    samples: int | None = typer.Option(
+        None, "--samples", min=1, help="Self-consistency: K answers per request (majority)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Build the prompts; print requests, tokens and cost; send nothing."
+    ),
+    max_cost: float | None = typer.Option(
+        None, "--max-cost", min=0, help="Stop (resumably) when the run has cost this many USD."
+    ),
+    batch: bool = typer.Option(False, "--batch", help="Use the OpenAI Batch API (half price)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    train: Path | None = typer.Option(
+        None, "--train", help="local:tfidf-logreg: labelled long annotation table to train on."
+    ),
+    train_rater: str | None = typer.Option(
+        None, "--train-rater", help="local:tfidf-logreg: the rater whose labels are trained on."
+    ),
+    id_col: str | None = typer.Option(None, "--id-col", help="Generic tables: the id column."),
+    text_col: str | None = typer.Option(
+        None, "--text-col", help="Generic tables: the text column."
+    ),
+) -> None:
+    """Annotate items with a rubric through an LLM (or the offline baseline).
+
+    Re-running the same command resumes the run: finished requests are never sent again.
+    """
+    from edukit.corpora.detect import load_items
+    from edukit.errors import AnnotationError
+
+    if model.startswith(LOCAL_PREFIX):
+        _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col)
+        return
+    if rubric is None:
+        raise AnnotationError("--rubric is required for an LLM model")
+    if train is not None or train_rater is not None:
+        raise AnnotationError("--train and --train-rater are for local:tfidf-logreg only")
+    from edukit.annotate.engine import annotate
+    from edukit.rubric import load_rubric
+
+    rub = load_rubric(rubric)
+    items = load_items(input, id_col=id_col, text_col=text_col)
+    options = {
+        "input": os.fspath(input.resolve()),
+        "rubric": os.fspath(rubric.resolve()),
+        "model": model,
+        "base_url": base_url,
+        "api_key_env": api_key_env,  # the variable's name, never its value
+        "rater": rater,
+        "samples": samples,
+        "concurrency": concurrency,
+        "rpm": rpm,
+        "tpm": tpm,
+        "limit": limit,
+        "max_cost": max_cost,
+        "batch": batch,
+        "id_col": id_col,
+        "text_col": text_col,
+    }
+    result = annotate(
+        items,
+        rub,
+        model,
+        base_url=base_url,
+        api_key_env=api_key_env,
+        run_db=run_db,
+        rater=rater,
+        concurrency=concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        limit=limit,
+        samples=samples,
+        max_cost=max_cost,
+        dry_run=dry_run,
+        batch=batch,
+        quiet=quiet,
+        input_id=f"{input.resolve()}|{id_col}|{text_col}",
+        command=options,
+    )
+    if dry_run:
+        typer.echo(dry_run_message(result.estimate, model))
+        return
+    typer.echo(summary_message(result))
+    if out is not None and result.stopped != "batch_pending":
+        from edukit.corpora.tables import write_table
+
+        write_table(result.annotations, out)
+        typer.echo(f"Wrote {len(result.annotations)} annotation rows to {out}")
+    typer.echo(next_step_message(result, max_cost, run_db))
+
+
+def _money(usd: float | None) -> str:
+    return "unknown (no price for this model)" if usd is None else f"${usd:,.4f}"
+
+
+def dry_run_message(est: dict, model: str) -> str:
+    checked = est.get("prices_checked")
+    return (
+        f"Dry run (nothing sent): {est['requests']} requests to {model}, "
+        f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; "
+        f"estimated cost {_money(est['cost'])}, with the Batch API {_money(est['batch_cost'])}"
+        + (f" (prices checked {checked})" if checked else "")
+    )
+
+
+def summary_message(result) -> str:
+    c = result.counts
+    return (
+        f"Run {result.run_id}: {c['ok']} ok, {c['invalid']} invalid, {c['api_error']} API "
+        f"errors, {c['pending']} pending; {result.sent} requests sent, {result.cached} answered "
+        f"from the run store; tokens {result.input_tokens:,} in / {result.output_tokens:,} out; "
+        f"cost {_money(result.cost)}"
+    )
+
+
+def next_step_message(result, max_cost: float | None, run_db: Path) -> str:
+    if result.stopped == "max_cost":
+        return (
+            f"Stopped: the run reached --max-cost ${max_cost:g}. Everything finished is saved; "
+            "re-run the same command with a higher --max-cost (or without it) to resume."
+        )
+    if result.stopped == "batch_pending":
+        ids = ", ".join(b["id"] for b in result.batches)
+        return (
+            f"Batches submitted or still running ({ids}). Check them with `edukit runs show "
+            f"{result.run_id} --run-db {run_db}`; re-run the same command to ingest the results."
+        )
+    if result.counts["api_error"]:
+        return (
+            f"{result.counts['api_error']} requests failed with API errors; re-run the same "
+            "command to retry them."
+        )
+    return "Done."
+
+
+def _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col) -> None:
+    from edukit.annotate.baseline import train_and_annotate
+    from edukit.annotations import read_annotations
+    from edukit.corpora.detect import load_items
+    from edukit.errors import AnnotationError
+
+    if train is None or train_rater is None:
+        raise AnnotationError(f"{model} needs --train FILE and --train-rater NAME")
+    labels = None
+    if rubric is not None:
+        from edukit.rubric import load_rubric
+
+        rub = load_rubric(rubric)
+        labels = [rub.target or "label"] if rub.task == "single" else list(rub.labels)
+    items = load_items(input, id_col=id_col, text_col=text_col)
+    table = train_and_annotate(
+        items if limit is None else items.head(limit),
+        read_annotations(train),
+        train_rater=train_rater,
+        labels=labels,
+        rater=rater or model,
+        train_items=items,  # --limit narrows what is annotated, not what is trained on
+    )
+    if out is not None:
+        from edukit.corpora.tables import write_table
+
+        write_table(table, out)
+        typer.echo(f"Wrote {len(table)} annotation rows ({model}) to {out}")
+    else:
+        typer.echo(f"Annotated {len(table)} rows with {model}; use --out FILE to save them.")

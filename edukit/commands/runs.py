@@ -1,9 +1,116 @@
-"""`edukit runs list|show|export`: the annotation run store (issue 4)."""
+"""`edukit runs list|show|export|ingest`: the annotation run store (issue 4)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import typer
+
+runs_app = typer.Typer(
+    help="Annotation runs in the run store: list, show, export, ingest batches.",
+    no_args_is_help=True,
+)
+
+RUN_DB = typer.Option(Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app (placeholder until implemented)."""
+    """Add `edukit runs ...` to the root app."""
+    app.add_typer(runs_app, name="runs")
+
+
+def _open(run_db: Path):
+    from edukit.annotate.store import RunStore
+    from edukit.errors import AnnotationError
+
+    if not run_db.exists():
+        raise AnnotationError("no run store here (give --run-db FILE)", path=run_db)
+    return RunStore(run_db)
+
+
+def _when(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@runs_app.command("list")
+def list_runs(run_db: Path = RUN_DB) -> None:
+    """One line per run: id, date, rubric, model, rater and request counts."""
+    with _open(run_db) as store:
+        runs = store.runs()
+    if not runs:
+        typer.echo("No runs.")
+        return
+    typer.echo("run_id\tcreated\trubric\tmodel\trater\trequests\tok\tinvalid\tapi_error\tpending")
+    for r in runs:
+        typer.echo(
+            f"{r['id']}\t{_when(r['created'])}\t{r['rubric']}@{r['rubric_version']}\t"
+            f"{r['model']}\t{r['rater']}\t{r['requests']}\t{r['ok']}\t{r['invalid']}\t"
+            f"{r['api_error']}\t{r['pending']}"
+        )
+
+
+@runs_app.command("show")
+def show_run(
+    run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    run_db: Path = RUN_DB,
+    refresh: bool = typer.Option(
+        True, "--refresh/--no-refresh", help="Poll unfinished batches (and ingest finished ones)."
+    ),
+) -> None:
+    """Details of one run: options, counts, usage, cost and batch status."""
+    from edukit.annotate.batch import run_details
+
+    with _open(run_db) as store:
+        info = run_details(store, run, refresh=refresh)
+    r = info["run"]
+    typer.echo(f"run {r['id']} created {_when(r['created'])}, updated {_when(r['updated'])}")
+    typer.echo(f"rubric {r['rubric']} {r['rubric_version']} ({r['rubric_hash'][:12]})")
+    typer.echo(f"model {r['model']} at {r['base_url'] or 'api.openai.com'}; rater {r['rater']}")
+    s = info["summary"]
+    typer.echo(
+        f"requests {s['requests']}: {s['ok']} ok, {s['invalid']} invalid, {s['api_error']} API "
+        f"errors, {s['pending']} pending; {s['annotations']} annotation rows"
+    )
+    cost = info["cost"]
+    typer.echo(
+        f"tokens {s['input_tokens']:,} in / {s['output_tokens']:,} out; cost "
+        + ("unknown" if cost is None else f"${cost:,.4f}")
+    )
+    for b in info["batches"]:
+        done = " (ingested)" if b["ingested"] else ""
+        typer.echo(f"batch {b['id']}: {b['status']}{done}, {b['n_requests']} requests")
+    if info.get("note"):
+        typer.echo(info["note"])
+
+
+@runs_app.command("export")
+def export_run(
+    run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    out: Path = typer.Option(..., "--out", help="Output table (.csv, .jsonl, .parquet)."),
+    run_db: Path = RUN_DB,
+) -> None:
+    """Write a run's long annotation table with its provenance columns."""
+    from edukit.corpora.tables import write_table
+
+    with _open(run_db) as store:
+        df = store.annotations(store.run(run)["id"])
+    write_table(df, out)
+    typer.echo(f"Wrote {len(df)} annotation rows to {out}")
+
+
+@runs_app.command("ingest")
+def ingest_run(
+    run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    run_db: Path = RUN_DB,
+) -> None:
+    """Poll a run's batches and store the answers of those that finished."""
+    from edukit.annotate.batch import run_details
+
+    with _open(run_db) as store:
+        info = run_details(store, run, refresh=True)
+    for b in info["batches"]:
+        typer.echo(f"batch {b['id']}: {b['status']}{' (ingested)' if b['ingested'] else ''}")
+    if info.get("note"):
+        typer.echo(info["note"])
+    typer.echo(f"{info['summary']['annotations']} annotation rows in run {info['run']['id']}")

@@ -1,0 +1,264 @@
+"""The OpenAI Batch API path: half the price, answers within 24 hours.
+
+The first call writes the pending requests as Batch JSONL (custom_id = request key), uploads it
+and creates batches of at most 50,000 requests, keeping their ids in the run store. A later call
+(or `edukit runs show`/`runs ingest`) polls them, stores every valid answer as an `ok` response
+and, once no batch is still running, sends whatever is left (failed rows, invalid answers,
+expired batches) through the interactive path, where invalid answers are re-asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+from edukit.annotate.client import request_body
+from edukit.annotate.store import RunStore
+
+MAX_PER_BATCH = 50_000  # the Batch API's limit on requests per input file
+ENDPOINT = "/v1/chat/completions"
+TERMINAL = ("completed", "failed", "expired", "cancelled")
+
+
+def batch_line(key: str, model: str, request_row: dict[str, Any]) -> dict[str, Any]:
+    """One line of the Batch API input file for a stored request."""
+    body = request_body(
+        "json_schema",
+        request_row["messages"],
+        request_row["schema_name"],
+        request_row["schema"],
+        request_row["params"],
+    )
+    return {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": {"model": model, **body}}
+
+
+async def submit(engine, openai_client, jobs, *, max_per_batch: int | None = None) -> list[str]:
+    """Write the pending requests to JSONL files, upload them, create the batches; ids returned."""
+    max_per_batch = max_per_batch or MAX_PER_BATCH
+    ids: list[str] = []
+    fh, path, n = None, None, 0
+
+    async def flush() -> None:
+        nonlocal fh, path, n
+        if fh is None:
+            return
+        fh.close()
+        try:
+            with open(path, "rb") as data:
+                uploaded = await openai_client.files.create(file=data, purpose="batch")
+            created = await openai_client.batches.create(
+                input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h"
+            )
+        finally:
+            os.unlink(path)
+        engine.store.add_batch(engine.run_id, created.id, uploaded.id, n, created.status)
+        ids.append(created.id)
+        fh, path, n = None, None, 0
+
+    for group, s, key in jobs:
+        if fh is None:
+            fd, path = tempfile.mkstemp(prefix="edukit-batch-", suffix=".jsonl")
+            fh = os.fdopen(fd, "w", encoding="utf-8")
+        row = engine._request_row(group.request, key, s, group.seq)
+        fh.write(json.dumps(batch_line(key, engine.model, row), ensure_ascii=False) + "\n")
+        n += 1
+        if n >= max_per_batch:
+            await flush()
+    await flush()
+    return ids
+
+
+async def refresh(store: RunStore, run_id: str, rubric: Any, openai_client) -> list[dict]:
+    """Poll the run's unfinished batches and ingest those that ended; the batches returned."""
+    for b in store.batches(run_id):
+        if b["ingested"]:
+            continue
+        remote = await openai_client.batches.retrieve(b["id"])
+        store.update_batch(
+            b["id"],
+            status=remote.status,
+            output_file_id=remote.output_file_id,
+            error_file_id=remote.error_file_id,
+        )
+        if remote.status in TERMINAL:
+            if remote.output_file_id:
+                content = await openai_client.files.content(remote.output_file_id)
+                ingest_lines(store, run_id, rubric, content.text.splitlines())
+            store.update_batch(b["id"], ingested=1)
+    finalize(store, run_id, rubric)
+    return store.batches(run_id)
+
+
+def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
+    """Store the valid answers of a batch output file; others are left for the interactive path."""
+    from edukit.annotate.engine import request_from_row
+
+    requests = {r["key"]: r for r in store.requests(run_id)}
+    stored = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        req_row = requests.get(row.get("custom_id"))
+        resp = row.get("response") or {}
+        if req_row is None or resp.get("status_code") != 200 or store.status(row["custom_id"]):
+            continue
+        body = resp["body"]
+        text = body["choices"][0]["message"].get("content") or ""
+        request = request_from_row(req_row)
+        try:
+            obj = json.loads(text)
+            rubric.decode(request, obj)
+        except ValueError:
+            continue  # invalid: the interactive path re-asks it
+        usage = body.get("usage") or {}
+        store.record_response(
+            row["custom_id"],
+            {
+                "status": "ok",
+                "raw": text,
+                "parsed": obj,
+                "mode": "json_schema",
+                "input_tokens": usage.get("prompt_tokens") or 0,
+                "output_tokens": usage.get("completion_tokens") or 0,
+                "attempts": 1,
+                "source": "batch",
+            },
+        )
+        stored += 1
+    return stored
+
+
+def finalize(store: RunStore, run_id: str, rubric: Any) -> int:
+    """Write annotation rows for every request whose samples have all finished."""
+    from edukit.annotate.engine import aggregate, request_from_row
+
+    run = store.run(run_id)
+    written = 0
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for row in store.requests(run_id):
+        groups.setdefault((row["seq"], row["decision"]), []).append(row)
+    for (seq, _), rows in groups.items():
+        entries = []
+        for row in sorted(rows, key=lambda r: r["sample"]):
+            resp = store.response(row["key"])
+            if resp is None or resp["status"] not in ("ok", "invalid"):
+                break
+            if resp["status"] == "ok":
+                request = request_from_row(row)
+                decisions = rubric.decode(request, resp["parsed"])
+                entries.append((row["key"], decisions, resp["logprob"] or {}))
+            else:
+                entries.append(None)
+        else:
+            out = aggregate(entries)
+            for r in out:
+                r.update(item_id=rows[0]["item_id"], rater=run["rater"], seq=seq)
+            store.add_annotations(run_id, out)
+            written += len(out)
+    return written
+
+
+async def run_batch(
+    engine,
+    items,
+    *,
+    limit,
+    base_url,
+    api_key,
+    timeout,
+    max_retries,
+    concurrency,
+    rpm,
+    tpm,
+    http_client,
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """Submit, or poll and ingest, the run's batches; fall back to interactive when all ended."""
+    from edukit.annotate.client import ChatClient
+
+    client = ChatClient(
+        engine.model,
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        max_retries=max_retries,
+        http_client=http_client,
+    )
+    try:
+        batches = engine.store.batches(engine.run_id)
+        if not batches:
+            if await submit(engine, client.openai, engine.plan(items, limit)):
+                return "batch_pending", engine.store.batches(engine.run_id)
+            return None, []  # nothing left to send
+        batches = await refresh(engine.store, engine.run_id, engine.rubric, client.openai)
+        if any(b["status"] not in TERMINAL for b in batches):
+            return "batch_pending", batches
+    finally:
+        await client.close()
+    stopped = await engine.run_interactive(
+        items,
+        limit=limit,
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        max_retries=max_retries,
+        concurrency=concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        http_client=http_client,
+    )
+    return stopped, engine.store.batches(engine.run_id)
+
+
+def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str, Any]:
+    """A run's row, summary, cost and batches; unfinished batches are polled when `refresh`."""
+    import asyncio
+
+    from edukit.annotate.client import ChatClient, resolve_api_key
+    from edukit.annotate.cost import estimate_cost, load_prices
+    from edukit.rubric import load_rubric
+
+    row = store.run(run)
+    run_id = row["id"]
+    note = None
+    if refresh and any(not b["ingested"] for b in store.batches(run_id)):
+        rubric_path = row["rubric_path"]
+        rubric = load_rubric(rubric_path) if rubric_path and os.path.exists(rubric_path) else None
+        if rubric is None or rubric.hash != row["rubric_hash"]:
+            note = f"cannot ingest: the rubric {rubric_path} is missing or has changed"
+        else:
+            key_env = row["options"].get("api_key_env") or "OPENAI_API_KEY"
+            client = ChatClient(
+                row["model"],
+                base_url=row["base_url"],
+                api_key=resolve_api_key(key_env, row["base_url"]),
+            )
+
+            async def poll() -> None:
+                try:
+                    await refresh(store, run_id, rubric, client.openai)
+                finally:
+                    await client.close()
+
+            asyncio.run(poll())
+            if all(b["ingested"] for b in store.batches(run_id)):
+                note = (
+                    "All batches ended; re-run the annotate command to send any rows that failed."
+                )
+    summary = store.summary(run_id)
+    try:
+        prices = load_prices()
+        cost = estimate_cost(
+            row["model"], summary["input_tokens"], summary["output_tokens"], prices=prices
+        )
+    except Exception:  # a broken price file must not hide the run
+        cost = None
+    return {
+        "run": row,
+        "summary": summary,
+        "cost": cost,
+        "batches": store.batches(run_id),
+        "note": note,
+    }
