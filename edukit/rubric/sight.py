@@ -23,7 +23,8 @@ SIGHT_CITATION = (
     "Insights Gathered from Higher Education Transcripts. BEA 2023."
 )
 _FILE = re.compile(r"^v(?P<version>[0-9]+[a-z]*)_(?P<label>[a-z_]+)\.txt$")
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `{name}` alone; doubled braces (`{{x}}`) are literal text, as in str.format.
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 
 def import_sight(prompts_dir: str | Path) -> dict[str, Any]:
