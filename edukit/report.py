@@ -1,0 +1,330 @@
+"""Reports of an agreement comparison: one self-contained HTML file, or Markdown tables.
+
+The HTML embeds its plots as base64 PNGs (matplotlib, Agg backend), so it opens offline: the
+Table 3-style table with 95% bootstrap intervals, the human IRR vs human-model scatter with its
+least-squares line, positive counts per rater, confusion matrices of multi-class labels, and the
+exact command and sha256 of every input.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from edukit.agreement.compare import Comparison, RatersAgreement
+
+METRIC_NAMES = {
+    "cohen": "Cohen's kappa",
+    "fleiss": "Fleiss' kappa",
+    "alpha": "Krippendorff's alpha",
+    "ac1": "Gwet's AC1",
+    "percent": "percent agreement",
+}
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file (or of every file under a folder, in sorted order)."""
+    h = hashlib.sha256()
+    p = Path(path)
+    files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+    for f in files:
+        if p.is_dir():
+            h.update(str(f.relative_to(p)).encode())
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def input_hashes(inputs: Iterable[str | os.PathLike]) -> list[tuple[str, str]]:
+    return [(os.fspath(p), sha256(p)) for p in inputs]
+
+
+def fmt(value: float | None, ci: Sequence[float] | None = None, digits: int = 2) -> str:
+    """`0.75 [0.66, 0.84]`; `n/a` for an undefined value."""
+    if value is None or value != value:
+        return "n/a"
+    text = f"{value:.{digits}f}"
+    if ci is not None:
+        text += f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+    return text
+
+
+def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the Table 3-style table (values with 95% intervals)."""
+    header = ["label", "n", "human-human"]
+    for m in comparison.models:
+        header += [f"human-{m} (mean)", f"{m} vs majority", f"difference ({m})", "as good?"]
+    rows = []
+    for name, lab in comparison.labels.items():
+        hh = lab.human_human
+        row = [name, str(hh.n), fmt(hh.value, hh.ci) + _why(hh.reason)]
+        for m in comparison.models:
+            mean, maj, diff = lab.human_model_mean[m], lab.model_vs_majority[m], lab.difference[m]
+            good = lab.as_good_as_humans[m]
+            row += [
+                fmt(mean.value, mean.ci) + _why(mean.reason),
+                fmt(maj.value, maj.ci),
+                fmt(diff.value, diff.ci),
+                "n/a" if good is None else ("yes" if good else "no"),
+            ]
+        rows.append(row)
+    return header, rows
+
+
+def pair_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    """Every human-model pair, and for binary labels AC1 and specific agreement beside it."""
+    header = ["label", "model", "human", "n", comparison.metric, "AC1", "pos. agr.", "neg. agr."]
+    rows = []
+    for name, lab in comparison.labels.items():
+        for m, per in lab.human_model.items():
+            for h, e in per.items():
+                ac1 = spec_p = spec_n = "-"
+                if lab.kind == "binary" and "human_model" in lab.ac1:
+                    a = lab.ac1["human_model"][m][h]
+                    s = lab.specific["human_model"][m][h]
+                    ac1 = fmt(a.value, a.ci)
+                    spec_p = fmt(s["positive"].value, s["positive"].ci)
+                    spec_n = fmt(s["negative"].value, s["negative"].ci)
+                rows.append([name, m, h, str(e.n), fmt(e.value, e.ci), ac1, spec_p, spec_n])
+    return header, rows
+
+
+def count_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    """Positive counts (and prevalence) per rater for binary labels."""
+    raters = [*comparison.humans, *comparison.models]
+    header = ["label", *raters]
+    rows = []
+    for name, lab in comparison.labels.items():
+        if lab.kind != "binary":
+            continue
+        rows.append(
+            [name]
+            + [
+                f"{lab.positives.get(r, 0)} / {lab.n_rated.get(r, 0)} "
+                f"({fmt(100 * lab.prevalence.get(r, float('nan')), digits=1)}%)"
+                for r in raters
+            ]
+        )
+    return header, rows
+
+
+def _why(reason: str | None) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def _domain_note(comparison: Comparison | RatersAgreement) -> str:
+    if comparison.categories is None:
+        return (
+            "Categories: the observed values were used (no --categories given); weights and "
+            "chance terms depend on this domain."
+        )
+    return "Categories (declared, in order): " + ", ".join(map(str, comparison.categories))
+
+
+def _png(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def scatter_png(comparison: Comparison) -> str:
+    """Human IRR (x) vs mean human-model agreement (y), one point per label, fitted line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    for i, m in enumerate(comparison.models):
+        c = comparison.correlation[m]
+        xs, ys = c.get("x", []), c.get("y", [])
+        color = f"C{i}"
+        ax.scatter(xs, ys, color=color, label=m)
+        for x, y, name in zip(xs, ys, c.get("labels", []), strict=False):
+            ax.annotate(name, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
+        if c.get("slope") is not None and c["slope"] == c["slope"]:
+            grid = np.linspace(min(xs), max(xs), 20)
+            ax.plot(
+                grid,
+                c["slope"] * grid + c["intercept"],
+                color=color,
+                lw=1.5,
+                label=f"{m}: y = {c['slope']:.2f}x {c['intercept']:+.2f}, r = {c['pearson']:.2f}",
+            )
+    name = METRIC_NAMES.get(comparison.metric, comparison.metric)
+    ax.set_xlabel(f"human-human {name}")
+    ax.set_ylabel(f"mean human-model {name}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def counts_png(comparison: Comparison) -> str | None:
+    """Grouped bars: positive count per binary label and rater."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    labels = [n for n, lab in comparison.labels.items() if lab.kind == "binary"]
+    if not labels:
+        return None
+    raters = [*comparison.humans, *comparison.models]
+    fig, ax = plt.subplots(figsize=(max(6, len(labels) * 0.9), 4))
+    width = 0.8 / len(raters)
+    x = np.arange(len(labels))
+    for j, r in enumerate(raters):
+        counts = [comparison.labels[n].positives.get(r, 0) for n in labels]
+        ax.bar(x + j * width - 0.4 + width / 2, counts, width, label=r)
+    ax.set_xticks(x, labels, rotation=30, ha="right")
+    ax.set_ylabel("positive ratings")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def confusion_pngs(comparison: Comparison) -> list[tuple[str, str]]:
+    """One heat map per multi-class label, model and human."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    out = []
+    for name, lab in comparison.labels.items():
+        for m, per in lab.confusion.items():
+            for h, cm in per.items():
+                mat = np.array(cm["matrix"])
+                k = len(cm["labels"])
+                fig, ax = plt.subplots(figsize=(1.2 + 0.6 * k, 1.0 + 0.6 * k))
+                ax.imshow(mat, cmap="Blues")
+                ax.set_xticks(range(k), cm["labels"], rotation=45, ha="right")
+                ax.set_yticks(range(k), cm["labels"])
+                ax.set_xlabel(m)
+                ax.set_ylabel(h)
+                for (i, j), v in np.ndenumerate(mat):
+                    ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+                out.append((f"{name}: {h} (rows) vs {m} (columns)", _png(fig)))
+    return out
+
+
+def _context(comparison: Comparison, command: str | None, inputs: Iterable[str | os.PathLike]):
+    import edukit
+
+    header, rows = table_rows(comparison)
+    pheader, prows = pair_rows(comparison)
+    cheader, crows = count_rows(comparison)
+    return {
+        "version": edukit.__version__,
+        "metric": METRIC_NAMES.get(comparison.metric, comparison.metric),
+        "comparison": comparison,
+        "domain_note": _domain_note(comparison),
+        "groups": comparison.groups,
+        "table": (header, rows),
+        "pairs": (pheader, prows),
+        "counts": (cheader, crows),
+        "correlation": comparison.correlation,
+        "command": command,
+        "inputs": input_hashes(inputs),
+    }
+
+
+def write_html(
+    comparison: Comparison,
+    path: str | os.PathLike,
+    command: str | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
+) -> Path:
+    """Write the self-contained HTML report (plots embedded) and return its path."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("edukit", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
+    ctx = _context(comparison, command, inputs)
+    ctx["scatter"] = scatter_png(comparison)
+    ctx["counts_png"] = counts_png(comparison)
+    ctx["confusions"] = confusion_pngs(comparison)
+    html = env.get_template("report.html.j2").render(**ctx)
+    out = Path(path)
+    out.write_text(html, encoding="utf-8")
+    return out
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    esc = [[c.replace("|", "\\|") for c in r] for r in [header, *rows]]
+    lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in esc[1:]]
+    return "\n".join(lines)
+
+
+def markdown(
+    comparison: Comparison, command: str | None = None, inputs: Iterable[str | os.PathLike] = ()
+) -> str:
+    """The report's tables as Markdown (for a paper draft or a notebook)."""
+    ctx = _context(comparison, command, inputs)
+    parts = [
+        f"## Agreement: {ctx['metric']}",
+        "Values with 95% percentile bootstrap intervals "
+        f"({comparison.n_boot} resamples, seed {comparison.seed}"
+        + (f", resampling whole {comparison.groups} groups" if comparison.groups else "")
+        + "). `as good?`: the paired interval of (mean human-model minus human-human) reaches 0.",
+        ctx["domain_note"],
+        _md_table(*ctx["table"]),
+        "### Each human-model pair",
+        _md_table(*ctx["pairs"]),
+    ]
+    if ctx["counts"][1]:
+        parts += ["### Positive ratings per rater", _md_table(*ctx["counts"])]
+    parts.append("### Human IRR vs human-model agreement across labels")
+    for m, c in comparison.correlation.items():
+        if c.get("reason"):
+            parts.append(f"- {m}: {c['reason']}")
+        else:
+            parts.append(
+                f"- {m}: Pearson r = {c['pearson']:.2f} (p = {c['pearson_p']:.3f}), Spearman "
+                f"rho = {c['spearman']:.2f}, line y = {c['slope']:.2f}x {c['intercept']:+.2f} "
+                f"over {c['n_labels']} labels. {c['caveat']}"
+            )
+    if command:
+        parts += ["### Provenance", f"`{command}`"]
+    parts += [f"- `{p}` sha256 `{h}`" for p, h in ctx["inputs"]]
+    return "\n\n".join(parts) + "\n"
+
+
+def write_markdown(
+    comparison: Comparison,
+    path: str | os.PathLike,
+    command: str | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
+) -> Path:
+    """Write `markdown(...)` to a file and return its path."""
+    out = Path(path)
+    out.write_text(markdown(comparison, command, inputs), encoding="utf-8")
+    return out
+
+
+def raters_markdown(result: RatersAgreement) -> str:
+    """The `--raters` table as Markdown."""
+    name = METRIC_NAMES.get(result.metric, result.metric)
+    rows = [
+        [label, str(e.n), fmt(e.value, e.ci, 3) + _why(e.reason)]
+        for label, e in result.labels.items()
+    ]
+    return (
+        f"## {name} over {', '.join(result.raters)}\n\n{_domain_note(result)}\n\n"
+        + _md_table(["label", "n", f"{name} [95% CI]"], rows)
+        + "\n"
+    )

@@ -1,0 +1,144 @@
+"""Reports: Markdown tables, a self-contained HTML file that renders in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from edukit.agreement.compare import compare
+from edukit.report import markdown, sha256, write_html, write_markdown
+
+H1 = [1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0]
+H2 = [1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 1, 0]
+M = [1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1]
+MOVES = {
+    "H1": ["probe", "focus", "telling", "probe", "generic", "focus", "probe", "telling"],
+    "H2": ["probe", "focus", "telling", "focus", "generic", "focus", "probe", "probe"],
+    "M": ["probe", "telling", "telling", "probe", "generic", "focus", "focus", "telling"],
+}
+
+
+def _long() -> pd.DataFrame:
+    rows = []
+    for j, label in enumerate(["confusion", "gratitude", "setup"]):
+        for rater, values in {"H1": H1, "H2": H2, "M": M}.items():
+            shifted = values[j:] + values[:j]  # three labels with different agreement
+            rows += [(f"c{i}", rater, label, v) for i, v in enumerate(shifted)]
+    for rater, values in MOVES.items():
+        rows += [(f"u{i}", rater, "move", v) for i, v in enumerate(values)]
+    return pd.DataFrame(rows, columns=["item_id", "rater", "label", "value"])
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare(_long(), ["H1", "H2"], ["M"], n_boot=100, seed=0)
+
+
+@pytest.fixture
+def report(tmp_path, comparison):
+    data = tmp_path / "ann.csv"
+    _long().to_csv(data, index=False)
+    path = write_html(
+        comparison, tmp_path / "report.html", command="edukit agree ann.csv", inputs=[data]
+    )
+    return path, data
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables, self.images, self.links, self._in = {}, [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._in = a.get("id")
+            self.tables[self._in] = 0
+        elif tag == "tr" and self._in:
+            self.tables[self._in] += 1
+        elif tag == "img":
+            self.images.append(a["src"])
+        elif tag in ("link", "script") and (a.get("href") or a.get("src")):
+            self.links.append(a.get("href") or a.get("src"))
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in = None
+
+
+def test_html_is_self_contained_with_every_table_and_plot(report):
+    path, data = report
+    html = path.read_text()
+    p = _Collect()
+    p.feed(html)
+    # header + one row per label / pair / binary label / input
+    assert p.tables == {"table3": 5, "pairs": 9, "counts": 4, "inputs": 2}
+    assert not p.links  # nothing fetched from the network
+    # scatter, counts and one confusion matrix per human for the multi-class label
+    assert len(p.images) == 4
+    for src in p.images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "edukit agree ann.csv" in html
+    assert sha256(data) in html
+    assert "the observed values were used" in html
+
+
+def test_markdown_tables(comparison, tmp_path):
+    text = markdown(comparison, command="edukit agree x.csv")
+    table = next(ln for ln in text.splitlines() if ln.startswith("| confusion |"))
+    hh = comparison.labels["confusion"].human_human
+    assert f"{hh.value:.2f} [{hh.ci[0]:.2f}, {hh.ci[1]:.2f}]" in table
+    assert "| move | 8 |" in text
+    assert "Pearson r =" in text and "rests on 4 points" in text
+    assert "the observed values were used" in text
+    out = write_markdown(comparison, tmp_path / "t.md")
+    assert out.read_text().startswith("## Agreement: Cohen's kappa")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+PROBE = """<script>
+window.addEventListener('load', () => {
+  const imgs = [...document.images].map(i => i.complete && i.naturalWidth > 0);
+  const rows = {};
+  for (const t of document.querySelectorAll('table')) rows[t.id] = t.rows.length;
+  document.body.setAttribute('data-result', JSON.stringify({imgs, rows}));
+});
+</script></body>"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed")
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    path, _ = report
+    probe = tmp_path / "probe.html"
+    probe.write_text(path.read_text().replace("</body>", PROBE))
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        Path(probe).as_uri(),
+    ]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    m = re.search(r"data-result=\"([^\"]*)\"", dom)
+    assert m, dom[:500]
+    result = json.loads(m.group(1).replace("&quot;", '"'))
+    assert result["imgs"] == [True, True, True, True]
+    assert result["rows"] == {"table3": 5, "pairs": 9, "counts": 4, "inputs": 2}
