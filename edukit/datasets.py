@@ -1,0 +1,266 @@
+"""The corpus catalogue and a resumable, checksum-verified downloader (standard library only).
+
+`fetch("sight", dest)` downloads the official public files into `dest` with the layout of the
+upstream `data/` folder (`annotations/sample_dataset.csv`, `metadata/...`, `prompts/...`), writing
+each to `<file>.part` first, resuming an interrupted `.part` with an HTTP Range request, checking
+its sha256 and only then renaming it into place. Files already present with the right hash are
+skipped. The checksums were computed from the published files at the pinned commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from edukit.errors import InputError
+from edukit.resources import bundled
+
+CHUNK = 1 << 16
+TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One published file: where it goes under `dest`, where it comes from, its checksum."""
+
+    path: str
+    url: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A catalogue entry."""
+
+    name: str
+    title: str
+    description: str
+    licence: str
+    citation: str
+    homepage: str
+    files_loader: Callable[[], tuple[RemoteFile, ...]] = field(repr=False, compare=False)
+
+    @property
+    def files(self) -> tuple[RemoteFile, ...]:
+        return self.files_loader()
+
+
+_MATHDIAL_RAW = "https://raw.githubusercontent.com/eth-nlped/mathdial"
+_SIGHT_RAW = (
+    "https://raw.githubusercontent.com/rosewang2008/sight/1097cf45af6bc027c967c2dfbcdcd9332516a19d"
+)
+
+
+def _mathdial_files() -> tuple[RemoteFile, ...]:
+    # MathDial's train split is published on request / on the Hugging Face hub, not here.
+    return (
+        RemoteFile(
+            "test.csv",
+            f"{_MATHDIAL_RAW}/a109b8f91db9d12a8609e933323b4b84f4c690b6/data/test.csv",
+            "7a2489f17d8933e1399dfb597700bb41952f0be19fb8231aa71ccf2fd4c53fe4",
+        ),
+        RemoteFile(
+            "test.jsonl",
+            f"{_MATHDIAL_RAW}/a109b8f91db9d12a8609e933323b4b84f4c690b6/data/test.jsonl",
+            "3ec54ee8ab921dc6191bf5e2ee766d4e7916b4264394eb17a6be9b3fe486e50b",
+        ),
+        RemoteFile(
+            "example.jsonl",
+            f"{_MATHDIAL_RAW}/7d4f5df4115e69d30fcf85aef822808ad0f24a01/data/example.jsonl",
+            "84655e6347b0d51e6585398644a017ed1f06748ba54466f20dec9b2b842ae1ed",
+        ),
+    )
+
+
+@cache
+def _sight_files() -> tuple[RemoteFile, ...]:
+    # 870 files (annotations, per-video metadata and transcripts, prompts): their sums live in
+    # the bundled dataset card folder, in `sha256sum` format.
+    sums = bundled("datasets", "sight", "SHA256SUMS")
+    files = []
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        digest, rel = line.split(maxsplit=1)
+        rel = rel.lstrip("*")
+        # prompts/ and LICENSE are at the repository root, the corpus under data/
+        upstream = rel if rel == "LICENSE" or rel.startswith("prompts/") else f"data/{rel}"
+        files.append(RemoteFile(rel, f"{_SIGHT_RAW}/{urllib.parse.quote(upstream)}", digest))
+    return tuple(files)
+
+
+CATALOGUE: dict[str, Dataset] = {
+    "mathdial": Dataset(
+        name="mathdial",
+        title="MathDial: teacher–student tutoring dialogues on math word problems",
+        description="2,861 tutoring dialogues (test split here: 599) between crowd teachers and "
+        "an LLM student, with teacher moves (focus, probing, telling, generic).",
+        licence="CC BY-SA 4.0",
+        citation="Macina, J., Daheim, N., Chowdhury, S. P., Sinha, T., Kapur, M., Gurevych, I., "
+        "& Sachan, M. (2023). MathDial: A Dialogue Tutoring Dataset with Rich Pedagogical "
+        "Properties Grounded in Math Reasoning Problems. Findings of EMNLP 2023.",
+        homepage="https://github.com/eth-nlped/mathdial",
+        files_loader=_mathdial_files,
+    ),
+    "sight": Dataset(
+        name="sight",
+        title="SIGHT: student comments on MIT OpenCourseWare math lectures",
+        description="15,784 YouTube comments on 288 math lectures (with transcripts), 289 of "
+        "them labelled by two humans, GPT-3.5 labels under many prompt versions.",
+        licence="MIT",
+        citation="Wang, R. E., Wirawarn, P., Goodman, N., & Demszky, D. (2023). SIGHT: A Large "
+        "Annotated Dataset on Student Insights Gathered from Higher Education Transcripts. "
+        "BEA 2023 (18th Workshop on Innovative Use of NLP for Building Educational "
+        "Applications).",
+        homepage="https://github.com/rosewang2008/sight",
+        files_loader=_sight_files,
+    ),
+}
+
+
+def get_dataset(name: str) -> Dataset:
+    """A catalogue entry by name; an unknown name is a user error listing the known ones."""
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise InputError(
+            f"unknown dataset {name!r}; known: {', '.join(sorted(CATALOGUE))}"
+        ) from None
+
+
+@dataclass
+class FetchResult:
+    """What `fetch` did to each file: `downloaded`, `resumed` or `present`."""
+
+    dest: Path
+    status: dict[str, str] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.status.values() if s == status)
+
+
+Progress = Callable[[str, int, int | None], None]  # (path, bytes done, bytes total or None)
+
+
+def fetch(
+    name: str,
+    dest: str | os.PathLike,
+    *,
+    base_url: str | None = None,
+    progress: Progress | None = None,
+) -> FetchResult:
+    """Download a catalogue dataset into `dest`, verifying every file's sha256.
+
+    `base_url` replaces the upstream location: file `annotations/x.csv` is fetched from
+    `<base_url>/annotations/x.csv` (a mirror, or a local server in tests). Files already present
+    with the right checksum are skipped; a `.part` left by an interrupted run is resumed.
+    A checksum mismatch raises InputError and leaves no final file (nor the bad `.part`).
+    """
+    dataset = get_dataset(name)
+    root = Path(dest)
+    result = FetchResult(dest=root)
+    for remote in dataset.files:
+        url = remote.url
+        if base_url:
+            url = f"{base_url.rstrip('/')}/{urllib.parse.quote(remote.path)}"
+        result.status[remote.path] = fetch_file(
+            url, root / remote.path, remote.sha256, progress=progress, label=remote.path
+        )
+    return result
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch_file(
+    url: str,
+    target: Path,
+    sha256: str,
+    *,
+    progress: Progress | None = None,
+    label: str | None = None,
+) -> str:
+    """Download one file to `target` via `target.part`; returns downloaded/resumed/present."""
+    label = label or target.name
+    if target.is_file() and sha256_of(target) == sha256:
+        return "present"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    start = part.stat().st_size if part.is_file() else 0
+    digest = hashlib.sha256()
+    request = urllib.request.Request(url, headers={"User-Agent": "edukit"})
+    if start:
+        request.add_header("Range", f"bytes={start}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=TIMEOUT)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and start:  # the .part is already complete
+            return _finish(part, target, sha256, _hash_file(part, digest), url, "resumed")
+        raise InputError(f"download failed: HTTP {exc.code} {exc.reason}", path=url) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise InputError(f"download failed: {reason}", path=url) from exc
+    with response:
+        resumed = bool(start) and response.status == 206
+        if resumed:
+            _hash_file(part, digest)
+        else:
+            start = 0  # the server sent the whole file
+        length = response.headers.get("Content-Length")
+        total = start + int(length) if length is not None else None
+        done = start
+        mode = "ab" if resumed else "wb"
+        try:
+            with part.open(mode) as out:
+                while chunk := response.read(CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(label, done, total)
+        except (OSError, http.client.HTTPException) as exc:  # e.g. IncompleteRead
+            raise InputError(
+                f"download interrupted after {done:,} bytes ({exc}); run again to resume",
+                path=url,
+            ) from exc
+    if total is not None and done < total:
+        raise InputError(
+            f"download interrupted after {done:,} of {total:,} bytes; run again to resume",
+            path=url,
+        )
+    return _finish(
+        part, target, sha256, digest.hexdigest(), url, "resumed" if resumed else "downloaded"
+    )
+
+
+def _hash_file(path: Path, digest: Any) -> str:
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _finish(part: Path, target: Path, sha256: str, got: str, url: str, status: str) -> str:
+    if got != sha256:
+        part.unlink(missing_ok=True)  # a corrupt .part must not be resumed either
+        raise InputError(
+            f"sha256 mismatch for {target.name}: expected {sha256}, got {got}; nothing written",
+            path=url,
+        )
+    os.replace(part, target)
+    return status
