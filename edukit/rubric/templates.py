@@ -69,7 +69,7 @@ def template_fields(text: str) -> dict[str, int]:
     for node in ast.find_all(nodes.Name):
         if node.name in fields:
             lines[node.name] = min(lines.get(node.name, node.lineno), node.lineno)
-    return dict(sorted(lines.items()))
+    return dict(sorted(lines.items(), key=lambda kv: (kv[1], kv[0])))
 
 
 def render(template, fields: Mapping[str, Any], what: str) -> str:
