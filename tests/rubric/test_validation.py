@@ -281,3 +281,25 @@ def test_per_label_template_only_for_binary(write_rubric):
         _error(path)
         == f"{path}:7:5: labels[0].template: only binary rubrics allow a per-label template"
     )
+
+
+def test_readme_example_is_a_valid_rubric(repo_root, tmp_path):
+    readme = (repo_root / "rubrics" / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "more-examples.jsonl").write_text(
+        '{"video_name": "L9", "comment": "Hola", "labels": []}\n', encoding="utf-8"
+    )
+    (tmp_path / "r.yaml").write_text(example, encoding="utf-8")
+    rubric = load_rubric(tmp_path / "r.yaml")
+    assert (rubric.name, rubric.task, rubric.labels) == (
+        "lecture-feedback",
+        "binary",
+        ["confusion", "english"],
+    )
+    assert rubric.defaults == {
+        "model": "gpt-4o-mini",
+        "temperature": 0,
+        "seed": 7,
+        "max_tokens": 200,
+    }
+    assert len(rubric.examples) == 2
