@@ -288,6 +288,9 @@ def annotate(
         )
     if input_id is None:
         input_id = _default_input_id(items)
+    from edukit.annotate.client import resolve_api_key
+
+    api_key = resolve_api_key(api_key_env, base_url)
     run_id = run_identity(rubric, model, base_url, rater, samples, input_id)
     store = RunStore(run_db)
     try:
@@ -305,9 +308,6 @@ def annotate(
                 "samples": samples,
             },
         )
-        from edukit.annotate.client import resolve_api_key
-
-        api_key = resolve_api_key(api_key_env, base_url)
         engine = _Engine(
             store=store,
             run_id=run_id,

@@ -1,0 +1,173 @@
+"""`edukit annotate` and `edukit runs` in process, against the local server."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from edukit.resources import bundled
+
+
+def _files(root):
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_annotate_sight_sample_with_bundled_rubric(cli, fake_server, tmp_path, kit):
+    sample = bundled("datasets", "sight", "sample_dataset.csv")
+    rubric = bundled("rubrics", "sight.yaml")
+    out, db = tmp_path / "ann.csv", tmp_path / "runs.sqlite"
+    args = ["annotate", sample, "--rubric", rubric, "--model", "gpt-4o-mini", "--quiet"]
+    args += ["--base-url", fake_server.base_url, "--run-db", db, "--out", out, "--limit", "7"]
+    r = cli(*args)
+    assert r.code == 0, r.err
+    df = pd.read_csv(out, dtype={"item_id": str})
+    assert len(df) == 7 * 9  # nine binary SIGHT labels
+    assert len(fake_server.chat_requests) == 63
+    from edukit.corpora.detect import load_items
+    from edukit.rubric import load_rubric
+
+    expected = kit.expected_rows(load_rubric(rubric), load_items(sample).head(7))
+    assert {(r.item_id, r.label): r.value for r in df.itertuples()} == expected
+    assert "63 ok, 0 invalid, 0 API errors, 0 pending" in r.out and "Done." in r.out
+    # a finished run re-run sends zero requests and writes the same table
+    fake_server.reset_log()
+    r2 = cli(*args)
+    assert r2.code == 0 and fake_server.chat_requests == []
+    assert "0 requests sent, 63 answered from the run store" in r2.out
+    assert pd.read_csv(out, dtype={"item_id": str}).equals(df)
+    # runs list / show / export
+    r3 = cli("runs", "list", "--run-db", db)
+    assert r3.code == 0 and len(r3.out.strip().splitlines()) == 2 and "\t63\t63\t0\t0\t0" in r3.out
+    run_id = r3.out.splitlines()[1].split("\t")[0]
+    r4 = cli("runs", "show", run_id[:6], "--run-db", db)
+    assert r4.code == 0 and "requests 63: 63 ok" in r4.out and "rubric sight 1.0" in r4.out
+    r5 = cli("runs", "export", run_id, "--out", tmp_path / "exp.jsonl", "--run-db", db)
+    assert r5.code == 0
+    exported = pd.read_json(tmp_path / "exp.jsonl", lines=True, dtype={"item_id": str})
+    assert len(exported) == 63 and set(exported["run_id"]) == {run_id}
+    # the API key is in no file written
+    for f in _files(tmp_path):
+        assert kit.secret.encode() not in f.read_bytes(), f
+
+
+def test_mathdial_teacher_moves(cli, fake_server, tmp_path):
+    sample = bundled("datasets", "mathdial", "test.csv")
+    rubric = bundled("rubrics", "mathdial-moves.yaml")
+    out = tmp_path / "moves.jsonl"
+    r = cli(
+        "annotate",
+        sample,
+        "--rubric",
+        rubric,
+        "--model",
+        "m",
+        "--base-url",
+        fake_server.base_url,
+        "--run-db",
+        tmp_path / "r.sqlite",
+        "--out",
+        out,
+        "--quiet",
+        "--limit",
+        "5",
+        "--rater",
+        "M1",
+    )
+    assert r.code == 0, r.err
+    df = pd.read_json(out, lines=True, dtype={"item_id": str})
+    assert len(df) == 5 and set(df["rater"]) == {"M1"}
+    assert df["item_id"].str.fullmatch(r"test-\d+:\d+").all()
+    assert set(df["value"]) <= {"focus", "probing", "telling", "generic"}
+
+
+def test_dry_run_sends_nothing(cli, fake_server, tmp_path):
+    sample = bundled("datasets", "sight", "sample_dataset.csv")
+    rubric = bundled("rubrics", "sight.yaml")
+    r = cli(
+        "annotate",
+        sample,
+        "--rubric",
+        rubric,
+        "--model",
+        "gpt-4o-mini",
+        "--dry-run",
+        "--base-url",
+        fake_server.base_url,
+        "--run-db",
+        tmp_path / "r.sqlite",
+        "--limit",
+        "10",
+    )
+    assert r.code == 0, r.err
+    assert r.out.startswith("Dry run (nothing sent): 90 requests to gpt-4o-mini")
+    assert "with the Batch API $" in r.out and "prices checked" in r.out
+    assert fake_server.log == [] and not (tmp_path / "r.sqlite").exists()
+
+
+def test_errors_are_one_line(cli, fake_server, tmp_path, monkeypatch):
+    sample = bundled("datasets", "sight", "sample_dataset.csv")
+    r = cli("annotate", sample, "--model", "gpt-4o-mini")
+    assert r.code == 2 and r.err.strip() == "Error: --rubric is required for an LLM model"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    r = cli(
+        "annotate",
+        sample,
+        "--rubric",
+        bundled("rubrics", "sight.yaml"),
+        "--model",
+        "x",
+        "--run-db",
+        tmp_path / "r.sqlite",
+    )
+    assert r.code == 2 and r.err.startswith("Error: no API key: set the environment variable")
+    assert not (tmp_path / "r.sqlite").exists()  # nothing is created before the key is found
+    from edukit.annotate.store import RunStore
+
+    RunStore(tmp_path / "r.sqlite").close()
+    r = cli("runs", "show", "nope", "--run-db", tmp_path / "r.sqlite")
+    assert r.code == 2 and "no run 'nope'" in r.err
+    r = cli("runs", "list", "--run-db", tmp_path / "missing.sqlite")
+    assert r.code == 2 and r.err.startswith("Error: ")
+    r = cli(
+        "annotate",
+        sample,
+        "--model",
+        "local:tfidf-logreg",
+        "--rubric",
+        bundled("rubrics", "sight.yaml"),
+    )
+    assert r.code == 2 and "needs --train FILE and --train-rater NAME" in r.err
+
+
+def test_local_baseline_through_annotate(cli, tmp_path):
+    from edukit.annotations import read_annotations
+
+    sample = bundled("datasets", "sight", "sample_dataset.csv")
+    human = read_annotations(sample)
+    h1 = human[human["rater"] == "H1"]
+    train_ids = sorted(set(h1["item_id"]))[:100]
+    train = tmp_path / "train.csv"
+    h1[h1["item_id"].isin(train_ids)].to_csv(train, index=False)
+    out = tmp_path / "local.csv"
+    r = cli(
+        "annotate",
+        sample,
+        "--rubric",
+        bundled("rubrics", "sight.yaml"),
+        "--model",
+        "local:tfidf-logreg",
+        "--train",
+        train,
+        "--train-rater",
+        "H1",
+        "--out",
+        out,
+    )
+    assert r.code == 0, r.err
+    df = pd.read_csv(out, dtype={"item_id": str})
+    from edukit.corpora.detect import load_items
+
+    n_items = len(load_items(sample))
+    assert set(df["rater"]) == {"local:tfidf-logreg"}
+    assert not set(df["item_id"]) & set(train_ids)  # no training item is annotated
+    assert df["item_id"].nunique() == n_items - 100
+    assert set(df["value"]) <= {0, 1}
