@@ -69,8 +69,10 @@ def fake_server():
 
 
 @pytest.fixture(autouse=True)
-def _api_key(monkeypatch):
+def _api_key(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    # no user price file leaks in; tests that need one write it here
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
     # the ladder memory is per endpoint and per process; each test starts afresh
     from edukit.annotate import client
 
