@@ -53,7 +53,7 @@ def read_annotations(
         df = normalise_annotations(source)
     else:
         path = Path(source)
-        if _is_sight_wide(path):
+        if is_sight_wide(path):
             from edukit.corpora.sight import read_sight
 
             return read_sight(path, prompts=prompts).annotations
@@ -64,12 +64,17 @@ def read_annotations(
     return df
 
 
-def _is_sight_wide(path: Path) -> bool:
+def is_sight_wide(path: str | os.PathLike) -> bool:
+    """True for a SIGHT wide CSV (comma- or space-separated): `comment_id` and `annotator_*`."""
+    path = Path(path)
     if table_format(path) != ".csv" or not path.is_file():
         return False
     with path.open(encoding="utf-8", errors="replace") as fh:
         header = fh.readline()
     return "comment_id" in header and "annotator_" in header
+
+
+_is_sight_wide = is_sight_wide  # the name edukit.commands.agree imports
 
 
 def filter_versions(df: pd.DataFrame, prompts: str | os.PathLike) -> pd.DataFrame:
