@@ -36,15 +36,23 @@ _LOGREG = {"C": 1.0, "class_weight": "balanced", "max_iter": 1000, "solver": "lb
 
 
 class SpacyTokenizer:
-    """spaCy's rule-based English tokenizer (`spacy.blank("en")`: no model download)."""
+    """spaCy's rule-based English tokenizer (`spacy.blank("en")`: no model download).
+
+    Results are memoised: every label's pipeline tokenizes the same texts again.
+    """
 
     def __init__(self) -> None:
         import spacy
 
         self._tokenizer = spacy.blank("en").tokenizer
+        self._cache: dict[str, list[str]] = {}
 
     def __call__(self, text: str) -> list[str]:
-        return [t.lower_ for t in self._tokenizer(text) if not t.is_space]
+        tokens = self._cache.get(text)
+        if tokens is None:
+            tokens = [t.lower_ for t in self._tokenizer(text) if not t.is_space]
+            self._cache[text] = tokens
+        return tokens
 
 
 def train_and_annotate(
@@ -119,12 +127,13 @@ def train_and_annotate(
     run_id = f"local-{version}"
 
     frames = []
+    tokenizer = SpacyTokenizer()
     for label in labels:
         sub = rows[rows["label"].astype(str) == label]
         y, binary = _targets(sub["value"], label, train_rater)
         if targets.empty:
             continue
-        pipeline = _pipeline(seed)
+        pipeline = _pipeline(seed, tokenizer)
         pipeline.fit(texts.loc[sub["item_id"]].tolist(), y)
         proba = pipeline.predict_proba(targets.tolist())
         best = proba.argmax(axis=1)
@@ -191,14 +200,14 @@ def _targets(values: pd.Series, label: str, train_rater: str) -> tuple[Any, bool
     return y, binary
 
 
-def _pipeline(seed: int) -> Any:
+def _pipeline(seed: int, tokenizer: SpacyTokenizer) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     tfidf = dict(_TFIDF, ngram_range=tuple(_TFIDF["ngram_range"]))
     return make_pipeline(
-        TfidfVectorizer(tokenizer=SpacyTokenizer(), token_pattern=None, **tfidf),
+        TfidfVectorizer(tokenizer=tokenizer, token_pattern=None, **tfidf),
         LogisticRegression(random_state=seed, **_LOGREG),
     )
 

@@ -114,3 +114,28 @@ def test_deterministic_for_a_seed_and_version_tracks_the_data():
     assert c["version"][0] != a["version"][0]
     d = train_and_annotate(new, train, seed=1, **kw)
     assert d["version"][0] != a["version"][0]
+
+
+def test_real_sight_sample_train_split_to_test_split(shared_data):
+    """SIGHT's sample_dataset.csv: H1's 100 train-split comments → the 50 test-split comments."""
+    from edukit.corpora.sight import read_sight
+
+    sight = read_sight(shared_data / "sight" / "annotations" / "sample_dataset.csv")
+    split = sight.items["datasplit"]
+    train_items, test_items = sight.items[split == "train"], sight.items[split == "test"]
+    assert (len(train_items), len(test_items)) == (100, 50)
+    kw = {"train_rater": "H1", "text_col": "comment", "train_items": train_items}
+    train = sight.annotations[sight.annotations["item_id"].isin(train_items["item_id"])]
+    # H1 marked no train-split comment non-English: that label cannot be learned.
+    with pytest.raises(AnnotationError, match=r"label 'non_english'.*single class"):
+        train_and_annotate(test_items, train, **kw)
+    labels = [lab for lab in dict.fromkeys(train["label"]) if lab != "non_english"]
+    out = train_and_annotate(test_items, train, labels=labels, **kw)
+    assert len(out) == 50 * 9 and set(out["item_id"]) == set(test_items["item_id"])
+    # Gratitude is learnable from words alone: better than always answering H1's majority class.
+    h1 = sight.annotations.query("rater == 'H1' and label == 'gratitude'").set_index("item_id")
+    got = out[out["label"] == "gratitude"].set_index("item_id")["value"]
+    truth = h1["value"].loc[got.index].astype(int)
+    accuracy = (got.astype(int) == truth).mean()
+    majority = max(truth.mean(), 1 - truth.mean())
+    assert accuracy > majority
