@@ -95,6 +95,8 @@ def run_quickstart(
     model through `edukit.annotate.engine.annotate` with the bundled `rubrics/sight.yaml`
     (`base_url` for any OpenAI-compatible server; the key comes from OPENAI_API_KEY).
     """
+    if base_url and not model:
+        raise EdukitError("--base-url needs --model: name the model the server runs")
     started = time.perf_counter()
     out = Path(dest)
     out.mkdir(parents=True, exist_ok=True)

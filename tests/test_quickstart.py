@@ -154,3 +154,10 @@ def test_quickstart_with_a_model_through_the_engine(cli, tmp_path, monkeypatch):
     for path in (tmp_path / "qs").rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_base_url_without_model_is_a_one_line_error(cli, tmp_path):
+    r = cli("quickstart", "--dir", tmp_path / "qs", "--base-url", "http://127.0.0.1:9/v1")
+    assert r.code == 2 and r.out == ""
+    assert r.err == "Error: --base-url needs --model: name the model the server runs\n"
+    assert not (tmp_path / "qs").exists()
