@@ -70,7 +70,7 @@ async def submit(engine, openai_client, jobs, *, max_per_batch: int | None = Non
     return ids
 
 
-async def refresh(store: RunStore, run_id: str, rubric: Any, openai_client) -> list[dict]:
+async def refresh_batches(store: RunStore, run_id: str, rubric: Any, openai_client) -> list[dict]:
     """Poll the run's unfinished batches and ingest those that ended; the batches returned."""
     for b in store.batches(run_id):
         if b["ingested"]:
@@ -192,7 +192,7 @@ async def run_batch(
             if await submit(engine, client.openai, engine.plan(items, limit)):
                 return "batch_pending", engine.store.batches(engine.run_id)
             return None, []  # nothing left to send
-        batches = await refresh(engine.store, engine.run_id, engine.rubric, client.openai)
+        batches = await refresh_batches(engine.store, engine.run_id, engine.rubric, client.openai)
         if any(b["status"] not in TERMINAL for b in batches):
             return "batch_pending", batches
     finally:
@@ -238,7 +238,7 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
 
             async def poll() -> None:
                 try:
-                    await refresh(store, run_id, rubric, client.openai)
+                    await refresh_batches(store, run_id, rubric, client.openai)
                 finally:
                     await client.close()
 
