@@ -7,6 +7,7 @@ turns examples into the JSON lines of one trainer.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -151,15 +152,22 @@ def system_prompt(dialogue: Mapping, opts: BuildOptions) -> str:
     values = {k: _clean_value(v) for k, v in dialogue.items()}
     fields = {name: values.get(name, "") for name in grounding}
     if opts.system_template is not None:
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
         try:
-            return env.from_string(opts.system_template).render(**values, grounding=fields).strip()
+            template = _template(opts.system_template, strict=True)
+            return template.render(**values, grounding=fields).strip()
         except jinja2.TemplateError as exc:
             raise ExportError(f"system template: {exc}") from None
     headings = _HEADINGS | (_STUDENT_HEADINGS if opts.role == "student" else {})
-    head = jinja2.Template(DEFAULT_SYSTEM[opts.role]).render(**values)
+    head = _template(DEFAULT_SYSTEM[opts.role]).render(**values)
     blocks = [head] + [f"{headings[k]}:\n{v}" for k, v in fields.items() if v]
     return "\n\n".join(blocks)
+
+
+@functools.lru_cache(maxsize=16)
+def _template(source: str, strict: bool = False) -> jinja2.Template:
+    # Compiled once per export, not once per dialogue.
+    undefined = jinja2.StrictUndefined if strict else jinja2.Undefined
+    return jinja2.Environment(undefined=undefined).from_string(source)
 
 
 def _clean_value(value: object) -> str:

@@ -26,7 +26,7 @@ from edukit.export.formats import ALTERNATING, FORMATS, LLAMA_FACTORY, dataset_i
 from edukit.export.manifest import Manifest, sha256
 from edukit.export.splits import SPLITS, assign_splits
 from edukit.export.tokens import count_tokens, estimator_name
-from edukit.export.validate import DEFAULT_MAX_TOKENS, _texts, validate_line
+from edukit.export.validate import DEFAULT_MAX_TOKENS, _texts
 
 
 def export_finetune(
@@ -98,20 +98,27 @@ def export_finetune(
         turns = clean_turns(by_dialogue.get(did, []), opts.cleanup, counts)
         for ex in build_examples(dialogue, turns, opts, counts):
             obj = render(ex, format)
-            line = json.dumps(obj, ensure_ascii=False)
-            if validate_line(line, format, max_tokens=max_tokens):
-                # Only size can fail here: the builder guarantees the structural rules.
+            # The builder guarantees the structural rules (the tests validate every format);
+            # only the size limit is data-dependent.
+            tokens = count_tokens(_texts(obj))
+            if tokens > max_tokens:
                 counts["skipped:too_long"] += 1
                 continue
+            line = json.dumps(obj, ensure_ascii=False)
             s = splits[did]
             lines[s].append(line)
             targets = ex.targets[-1:] if format == "trl-prompt-completion" else ex.targets
             moves_ = [m.move or NO_MOVE for m in targets]
-            meta[s].append((did, ex.qid, moves_, count_tokens(_texts(obj))))
+            meta[s].append((did, ex.qid, moves_, tokens))
 
     wanted = [s for s in SPLITS if s != "test" or test_fraction > 0 or lines["test"]]
     files = {s: f"{s}.jsonl" for s in wanted}
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ExportError("--out must be a folder, and this is a file", path=out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the output folder: {exc.strerror}", path=out) from None
     for s, file in files.items():
         _write_atomic(out / file, "".join(f"{line}\n" for line in lines[s]))
     if format in LLAMA_FACTORY:

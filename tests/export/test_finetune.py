@@ -219,3 +219,19 @@ def test_cli_errors_are_one_line(cli, sample_path, tmp_path):
     )
     r = cli("export", "finetune", tmp_path / "nope.csv", "-f", "alpaca", "-o", tmp_path)
     assert (r.code, r.err) == (2, f"Error: {tmp_path / 'nope.csv'}: file not found\n")
+
+
+def test_out_must_be_a_folder_and_bad_template_is_a_user_error(cli, sample_path, tmp_path):
+    file = tmp_path / "taken"
+    file.write_text("x")
+    r = cli("export", "finetune", sample_path, "-f", "alpaca", "-o", file)
+    assert (r.code, r.err.splitlines()[-1]) == (
+        2,
+        f"Error: {file}: --out must be a folder, and this is a file",
+    )
+    template = tmp_path / "system.j2"
+    template.write_text("Tutor {{ student_name }")
+    r = cli("export", "finetune", sample_path, "-f", "alpaca", "-o", tmp_path / "o",
+            "--system-template", template)  # fmt: skip
+    assert r.code == 2
+    assert r.err.splitlines()[-1].startswith("Error: system template: ")
