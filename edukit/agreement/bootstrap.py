@@ -100,9 +100,25 @@ class Resampler:
         sizes = np.bincount(self.gidx, minlength=self.n_groups)
         self._order, self._sizes = order, sizes
         self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        self._cache: list[np.ndarray] | None = None
 
     def counts(self) -> Iterator[np.ndarray]:
-        """Multiplicity of each group in each resample, in chunks (same draws on every call)."""
+        """Multiplicity of each group in each resample, in chunks (same draws on every call).
+
+        Small problems keep the draws (as floats, ready for the table products); large ones
+        redraw them from the seed on every call to bound memory.
+        """
+        if self._cache is not None:
+            yield from self._cache
+            return
+        chunks = []
+        for c in self._draw():
+            chunks.append(c.astype(float))
+            yield chunks[-1]
+        if self.n_boot * max(self.n_groups, 1) <= _CHUNK_CELLS:
+            self._cache = chunks
+
+    def _draw(self) -> Iterator[np.ndarray]:
         import numpy as np
 
         rng = np.random.default_rng(self.seed)
@@ -120,8 +136,8 @@ class Resampler:
         """Resampled sums of per-group tables: (groups x ...) -> (n_boot x ...)."""
         import numpy as np
 
-        flat = per_group.reshape(self.n_groups, -1).astype(np.float64)
-        out = np.concatenate([c @ flat for c in self.counts()]) if self.n_boot else flat[:0]
+        flat = np.ascontiguousarray(per_group.reshape(self.n_groups, -1).T, dtype=np.float64)
+        out = np.concatenate([(flat @ c.T).T for c in self.counts()]) if self.n_boot else flat.T[:0]
         return out.reshape((self.n_boot, *per_group.shape[1:]))
 
     def rows(self) -> Iterator[np.ndarray]:
@@ -130,6 +146,7 @@ class Resampler:
 
         for chunk in self.counts():
             for c in chunk:
+                c = c.astype(np.int64)
                 if self.identity:
                     yield np.repeat(np.arange(self.n_groups), c)
                 else:

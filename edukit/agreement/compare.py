@@ -396,6 +396,7 @@ class _Label:
         self.gidx, self.n_groups = group_index(items, group_map)
         self.resampler = Resampler(self.gidx, self.n_groups, opts.n_boot, opts.seed)
         self.binary = self.k <= 2 and all(_is01(c) for c in self.categories)
+        self._tables: dict[tuple, np.ndarray] = {}
 
     # -- point values from edukit.agreement.coefficients, on code matrices
     def coefficient(
@@ -468,7 +469,14 @@ class _Label:
         if stat is None or (len(cols) != 2 and metric != "cohen"):
             return None
         pairs = [(a, b) for i, a in enumerate(cols) for b in cols[i + 1 :]]
-        return _mean_rows([stat(self.resampler.tables(self.table(a, b, mask))) for a, b in pairs])
+        return _mean_rows([stat(self.boot_tables(a, b, mask)) for a, b in pairs])
+
+    def boot_tables(self, a: int, b: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """Resampled contingency tables of raters a and b (cached: kappa, AC1... share them)."""
+        key = (a, b, self.codes.shape[1], None if mask is None else mask.tobytes())
+        if key not in self._tables:
+            self._tables[key] = self.resampler.tables(self.table(a, b, mask))
+        return self._tables[key]
 
     def table(self, a: int, b: int, mask: np.ndarray | None = None) -> np.ndarray:
         x, y = self.codes[:, a], self.codes[:, b]
@@ -668,7 +676,7 @@ def _binary_extras(
         ci, und = (None, 0)
         if lab.opts.n_boot:
             stat = table_statistic("ac1", lab.k)
-            ci, und = percentile_ci(stat(lab.resampler.tables(lab.table(a, b))))
+            ci, und = percentile_ci(stat(lab.boot_tables(a, b)))
         return Estimate(float(c.value), ci, n, c.reason, und)
 
     def specific_pair(a: int, b: int) -> dict[str, Estimate]:
@@ -687,7 +695,7 @@ def _binary_extras(
             ci, und = (None, 0)
             if lab.opts.n_boot:
                 stat = table_statistic(key, lab.k, positive=pos_code)
-                ci, und = percentile_ci(stat(lab.resampler.tables(lab.table(a, b))))
+                ci, und = percentile_ci(stat(lab.boot_tables(a, b)))
             out[name] = Estimate(v, ci, n, reason, und)
         return out
 
