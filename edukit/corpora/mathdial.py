@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from edukit.errors import InputError
@@ -73,7 +74,7 @@ SEPARATOR = "|EOM|"
 # A turn opens with a one-word speaker and a colon; a teacher turn then has a one-word move tag.
 # A second parenthetical (`(focus)(1 x dozen) = ?`) or one with spaces is text, not a tag.
 _SPEAKER = re.compile(r"\s*([^\W\d_][\w'’.-]*)[ \t]*:[ \t]*")
-_TAG = re.compile(r"\(\s*([^\W\d_][\w-]*)\s*\)")
+_TAG = re.compile(r"[ \t]*\(\s*([^\W\d_][\w-]*)\s*\)")
 _NAME = re.compile(r"\s*([^\W\d_][\w'’-]*)")
 _INTEGRAL = re.compile(r"\s*-?\d+(?:\.0*)?\s*")
 
@@ -125,7 +126,7 @@ def gold_annotations(utterances: pd.DataFrame) -> pd.DataFrame:
 
 def _read_csv(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = pd.read_csv(path, dtype=object, keep_default_na=False)
     except pd.errors.EmptyDataError as exc:
         raise InputError("empty file (no header)", path=path) from exc
     except pd.errors.ParserError as exc:
@@ -180,6 +181,12 @@ def _check_columns(path: Path, columns: Any, where: int) -> None:
         )
 
 
+def _obj(values: Any) -> pd.Series:
+    # Text columns stay Python strings (object dtype): converting ~100 MB of `history` to
+    # pandas' Arrow-backed `str` dtype would cost more than parsing the whole file.
+    return pd.Series(values, dtype=object)
+
+
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -193,6 +200,8 @@ def _missing(v: Any) -> bool:
 
 
 def _text(v: Any) -> str:
+    if type(v) is str:  # the common case, first
+        return v if v.strip() else ""
     return "" if _missing(v) else str(v)
 
 
@@ -202,6 +211,8 @@ def _annotation(v: Any) -> Any:
 
 def _integer(v: Any, column: str, path: Path, line: int) -> Any:
     """1-5 Likert and scenario values: JSON 4.0, CSV "4" and HF "4" all become 4."""
+    if type(v) is str and v.isdigit():  # the common case, first
+        return int(v)
     if _missing(v):
         return pd.NA
     if isinstance(v, bool) or not (
@@ -230,18 +241,16 @@ def _student_name(profile: str) -> str:
 def _parse(path: Path, rows: dict[str, list[Any]], lines: list[int]) -> MathDial:
     stem = path.stem
     n = len(lines)
-    d_ids: list[str] = []
-    qids: list[str] = []
-    names: list[str] = []
+    d_ids = [f"{stem}-{i}" for i in range(n)]
+    names = [_student_name(_text(v)) for v in rows["student_profile"]]
     n_turns: list[int] = []
-    # utterance columns, built as flat lists (one append per turn, no per-row frames)
-    u_dialogue: list[str] = []
+    # Utterance columns as flat lists: one pass, one compiled match per turn, no per-row frames.
+    u_item: list[str] = []
     u_turn: list[int] = []
     u_speaker: list[str] = []
     u_move: list[str] = []
     u_text: list[str] = []
     u_history: list[str] = []
-    u_row: list[int] = []  # dialogue row of each turn, to broadcast dialogue fields
     name_turns = 0
     name_dialogues = 0
     other_names: Counter[str] = Counter()
@@ -251,121 +260,119 @@ def _parse(path: Path, rows: dict[str, list[Any]], lines: list[int]) -> MathDial
 
     speaker_match = _SPEAKER.match
     tag_match = _TAG.match
-    conversations = rows["conversation"]
-    profiles = rows["student_profile"]
-    for i in range(n):
-        line = lines[i]
-        dialogue_id = f"{stem}-{i}"
-        qid = _qid(rows["qid"][i], path, line)
-        name = _student_name(_text(profiles[i]))
-        conversation = conversations[i]
-        if _missing(conversation) or not isinstance(conversation, str):
-            raise InputError(f"dialogue {dialogue_id}: empty conversation", path=path, where=line)
-        history: list[str] = []
+    known = frozenset(MOVES)
+    for i, conversation in enumerate(rows["conversation"]):
+        dialogue_id = d_ids[i]
+        if not isinstance(conversation, str) or not conversation.strip():
+            raise InputError(
+                f"dialogue {dialogue_id}: empty conversation", path=path, where=lines[i]
+            )
+        name = names[i]
+        history = ""
         by_name = 0
-        for turn, raw in enumerate(conversation.split(SEPARATOR)):
-            m = speaker_match(raw)
-            if m is None:
-                raise InputError(
-                    f"malformed conversation in dialogue {dialogue_id}: turn {turn} has no "
-                    f"'Teacher:' or 'Student:' prefix: {raw.strip()[:40]!r}",
-                    path=path,
-                    where=line,
-                )
-            who = m.group(1)
-            pos = m.end()
-            move = ""
-            if who.lower() == "teacher":
-                speaker = "teacher"
-                t = tag_match(raw, pos)
-                if t is not None:
-                    move = t.group(1).lower()
-                    pos = t.end()
-                    if move not in MOVES:
-                        unknown[move] += 1
-                else:
-                    untagged += 1
+        turns = conversation.split(SEPARATOR)
+        for turn, raw in enumerate(turns):
+            # the published spelling first, the regex for everything else
+            if raw.startswith("Teacher: "):
+                who, end = "Teacher", 9
+            elif raw.startswith("Student: "):
+                who, end = "Student", 9
             else:
-                speaker = "student"
-                if who.lower() != "student":
+                m = speaker_match(raw)
+                if m is None:
+                    raise InputError(
+                        f"malformed conversation in dialogue {dialogue_id}: turn {turn} has no "
+                        f"'Teacher:' or 'Student:' prefix: {raw.strip()[:40]!r}",
+                        path=path,
+                        where=lines[i],
+                    )
+                who, end = m.group(1), m.end()
+            if who == "Teacher" or who.lower() == "teacher":
+                t = tag_match(raw, end)
+                if t is None:
+                    move = ""
+                    text = raw[end:].strip()
+                    untagged += 1
+                else:
+                    move = t.group(1).lower()
+                    text = raw[t.end() :].strip()
+                    if move not in known:
+                        unknown[move] += 1
+                    if not text:
+                        tag_only += 1
+                u_speaker.append("teacher")
+                line = "Teacher: " + text
+            else:
+                if who != "Student" and who.lower() != "student":
                     if who == name:
                         by_name += 1
                     else:
                         other_names[who] += 1
-            text = raw[pos:].strip()
-            if speaker == "teacher" and move and not text:
-                tag_only += 1
-            u_dialogue.append(dialogue_id)
-            u_turn.append(turn)
-            u_speaker.append(speaker)
+                move = ""
+                text = raw[end:].strip()
+                u_speaker.append("student")
+                line = "Student: " + text
             u_move.append(move)
             u_text.append(text)
-            u_history.append("\n".join(history))
-            u_row.append(i)
-            history.append(("Teacher: " if speaker == "teacher" else "Student: ") + text)
+            u_history.append(history)
+            history = f"{history}\n{line}" if turn else line
+        k = len(turns)
+        u_item.extend([f"{dialogue_id}:{t}" for t in range(k)])
+        u_turn.extend(range(k))
+        n_turns.append(k)
         if by_name:
             name_turns += by_name
             name_dialogues += 1
-        d_ids.append(dialogue_id)
-        qids.append(qid)
-        names.append(name)
-        n_turns.append(len(history))
 
-    annotations = {
-        src: [_annotation(v) for v in rows[src]]
-        for src in ("teacher_described_confusion", "self-correctness")
-    }
-    not_annotated = sum(all(_missing(rows[c][i]) for c in SOURCE_COLUMNS[6:10]) for i in range(n))
+    qids = [_qid(v, path, ln) for v, ln in zip(rows["qid"], lines, strict=True)]
+    questions = [_text(v) for v in rows["question"]]
+    solutions = [_text(v) for v in rows["student_incorrect_solution"]]
+
+    def ints(src: str) -> list[Any]:
+        return [_integer(v, src, path, ln) for v, ln in zip(rows[src], lines, strict=True)]
+
+    confusion = [_annotation(v) for v in rows["teacher_described_confusion"]]
+    correctness = [_annotation(v) for v in rows["self-correctness"]]
+    likert = {src: ints(src) for src in SOURCE_COLUMNS[8:10]}
+    not_annotated = sum(
+        a is pd.NA and b is pd.NA and c is pd.NA and d is pd.NA
+        for a, b, c, d in zip(confusion, correctness, *likert.values(), strict=True)
+    )
     dialogues = pd.DataFrame(
         {
-            "dialogue_id": d_ids,
-            "qid": qids,
-            "scenario": pd.array(
-                [
-                    _integer(v, "scenario", path, ln)
-                    for v, ln in zip(rows["scenario"], lines, strict=True)
-                ],
-                dtype="Int64",
+            "dialogue_id": _obj(d_ids),
+            "qid": _obj(qids),
+            "scenario": pd.array(ints("scenario"), dtype="Int64"),
+            "question": _obj(questions),
+            "ground_truth": _obj([_text(v) for v in rows["ground_truth"]]),
+            "student_incorrect_solution": _obj(solutions),
+            "student_profile": _obj([_text(v) for v in rows["student_profile"]]),
+            "student_name": _obj(names),
+            "teacher_described_confusion": pd.array(confusion, dtype="string"),
+            "self_correctness": pd.array(correctness, dtype="string"),
+            "self_typical_confusion": pd.array(likert["self-typical-confusion"], dtype="Int64"),
+            "self_typical_interactions": pd.array(
+                likert["self-typical-interactions"], dtype="Int64"
             ),
-            "question": [_text(v) for v in rows["question"]],
-            "ground_truth": [_text(v) for v in rows["ground_truth"]],
-            "student_incorrect_solution": [_text(v) for v in rows["student_incorrect_solution"]],
-            "student_profile": [_text(v) for v in profiles],
-            "student_name": names,
-            "teacher_described_confusion": pd.array(
-                annotations["teacher_described_confusion"], dtype="string"
-            ),
-            "self_correctness": pd.array(annotations["self-correctness"], dtype="string"),
-            **{
-                col: pd.array(
-                    [_integer(v, src, path, ln) for v, ln in zip(rows[src], lines, strict=True)],
-                    dtype="Int64",
-                )
-                for col, src in (
-                    ("self_typical_confusion", "self-typical-confusion"),
-                    ("self_typical_interactions", "self-typical-interactions"),
-                )
-            },
-            "n_turns": pd.array(n_turns, dtype="int64"),
+            "n_turns": np.asarray(n_turns, dtype="int64"),
         },
         columns=list(DIALOGUE_COLUMNS),
     )
 
-    row_index = pd.array(u_row, dtype="int64")
+    # dialogue fields broadcast to their turns by index, without Python loops
+    row = np.repeat(np.arange(n), n_turns)
     utterances = pd.DataFrame(
         {
-            "item_id": [f"{d}:{t}" for d, t in zip(u_dialogue, u_turn, strict=True)],
-            "dialogue_id": u_dialogue,
-            "qid": dialogues["qid"].to_numpy()[row_index],
-            "turn": pd.array(u_turn, dtype="int64"),
-            "speaker": u_speaker,
-            "move": u_move,
-            "text": u_text,
-            "question": dialogues["question"].to_numpy()[row_index],
-            "student_incorrect_solution": dialogues["student_incorrect_solution"].to_numpy()[
-                row_index
-            ],
-            "history": u_history,
+            "item_id": _obj(u_item),
+            "dialogue_id": _obj(np.asarray(d_ids, dtype=object)[row]),
+            "qid": _obj(np.asarray(qids, dtype=object)[row]),
+            "turn": np.asarray(u_turn, dtype="int64"),
+            "speaker": _obj(u_speaker),
+            "move": _obj(u_move),
+            "text": _obj(u_text),
+            "question": _obj(np.asarray(questions, dtype=object)[row]),
+            "student_incorrect_solution": _obj(np.asarray(solutions, dtype=object)[row]),
+            "history": _obj(u_history),
         },
         columns=list(UTTERANCE_COLUMNS),
     )

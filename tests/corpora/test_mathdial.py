@@ -440,3 +440,13 @@ def test_other_name_prefix_is_a_reported_student_turn(tmp_path):
         "1 turn starts with 'Bob:', neither Teacher, Student nor the profile's student name: "
         "read as student turns",
     ]
+
+
+def test_speaker_and_tag_spelling_variants(tmp_path):
+    p = tmp_path / "d.csv"
+    conv = "Teacher:  (Focus) x|EOM|student:y|EOM|Teacher:(probing)z|EOM|\nStudent: w|EOM|"
+    p.write_text(HEADER + _row(conv + "Teacher: (5) v"))
+    u = read_mathdial(p).utterances
+    assert u["speaker"].tolist() == ["teacher", "student", "teacher", "student", "teacher"]
+    assert u["move"].tolist() == ["focus", "", "probing", "", ""]
+    assert u["text"].tolist() == ["x", "y", "z", "w", "(5) v"]
