@@ -8,7 +8,7 @@ Human labels (loaders), model labels (run store) and gold moves all meet in this
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from edukit.corpora.tables import (
 from edukit.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 ANNOTATION_COLUMNS = ("item_id", "rater", "label", "value", "version")
@@ -92,6 +93,7 @@ def filter_versions(df: pd.DataFrame, prompts: str | os.PathLike) -> pd.DataFram
 
 def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = None) -> pd.DataFrame:
     """Validate and normalise a long table (see module docstring); `path` only names errors."""
+    import numpy as np
     import pandas as pd
 
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -105,20 +107,21 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
         )
     df = df.reset_index(drop=True)
     for col in REQUIRED_COLUMNS:
-        empty = df[col].map(is_missing)
+        empty = _map_unique(df[col], is_missing).astype(bool)
         if empty.any():
-            i = int(empty.to_numpy().nonzero()[0][0])
+            i = int(empty.nonzero()[0][0])
             raise InputError(f"empty {col}", path=path, where=source_row(path, i))
+    labels = _map_unique(df["label"], _strip)
     out = pd.DataFrame(
         {
-            "item_id": df["item_id"].map(normalise_id).astype(object),
-            "rater": df["rater"].map(lambda v: str(v).strip()).astype(object),
-            "label": df["label"].map(lambda v: str(v).strip()).astype(object),
-            "value": _values(df["value"], df["label"]),
+            "item_id": _map_unique(df["item_id"], normalise_id),
+            "rater": _map_unique(df["rater"], _strip),
+            "label": labels,
+            "value": _values(df["value"], labels),
             "version": (
-                df["version"].map(_version).astype(object)
+                _map_unique(df["version"], _version)
                 if "version" in df.columns
-                else pd.Series([""] * len(df), dtype=object)
+                else np.full(len(df), "", dtype=object)
             ),
         }
     )
@@ -145,18 +148,35 @@ def _binary(value: Any) -> int | None:
     return _BINARY.get(str(value).strip().lower())
 
 
-def _values(values: pd.Series, labels: pd.Series) -> pd.Series:
+def _strip(value: Any) -> str:
+    return str(value).strip()
+
+
+def _map_unique(values: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
+    """`fn` applied to each distinct value once (long tables repeat raters, labels, ids)."""
+    import numpy as np
     import pandas as pd
 
-    binary = values.map(_binary)
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [fn(u) for u in uniques]
+    return mapped[codes]
+
+
+def _values(values: pd.Series, labels: np.ndarray) -> pd.Series:
+    import pandas as pd
+
+    binary = _map_unique(values, _binary)
+    is_binary = pd.notna(binary)
     # a label is binary when every one of its values is binary-like
-    non_binary_labels = set(labels[binary.isna()].map(lambda v: str(v).strip()))
+    non_binary_labels = set(labels[~is_binary])
     if not non_binary_labels:
-        return binary.astype("int64")
-    out = [
-        str(v).strip() if str(lab).strip() in non_binary_labels else int(b)
-        for v, b, lab in zip(values, binary, labels, strict=True)
-    ]
+        return pd.Series(binary, dtype="int64")
+    keep_text = pd.Series(labels).isin(non_binary_labels).to_numpy()
+    text = _map_unique(values, _strip)
+    out = binary.copy()
+    out[keep_text] = text[keep_text]
+    out[~keep_text] = [int(b) for b in binary[~keep_text]]
     return pd.Series(out, dtype=object)
 
 
