@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click_exc.ClickException as exc:
         typer.echo(f"Error: {exc.format_message()}", err=True)
         return _exit(exc.exit_code, argv)
-    except click_exc.Abort:
+    except typer.Abort:
         typer.echo("Aborted.", err=True)
         return _exit(1, argv)
     code = rv if isinstance(rv, int) else 0

@@ -49,3 +49,16 @@ def test_root_shim_runs(repo_root):
         check=True,
     )
     assert out.stdout.strip() == f"edukit {__version__}"
+
+
+def test_abort_is_exit_1_without_traceback(monkeypatch, cli):
+    import typer
+
+    from edukit import cli as cli_module
+
+    def boom(*args, **kwargs):
+        raise typer.Abort()
+
+    monkeypatch.setattr(cli_module, "app", boom)
+    r = cli("--version")
+    assert r.code == 1 and r.err.strip() == "Aborted."
