@@ -17,6 +17,7 @@ from typing import Any
 from edukit.errors import AnnotationError
 
 FINISHED = ("ok", "invalid")  # statuses that are never re-sent; api_error is retried next run
+REQUEST_COMMIT_EVERY = 500  # request rows are cheap to rebuild; responses commit one by one
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -113,7 +114,7 @@ def dumps(obj: Any) -> str:
 
 
 class RunStore:
-    """A thin layer over the SQLite run store; every write commits at once."""
+    """A thin layer over the SQLite run store; every write but a request row commits at once."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = os.fspath(path)
@@ -124,11 +125,18 @@ class RunStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
             self.db.executescript(_SCHEMA)
+            self._unsaved = 0
         except sqlite3.DatabaseError as exc:
             raise AnnotationError(f"cannot open the run store: {exc}", path=self.path) from None
 
     def close(self) -> None:
+        self.commit()
         self.db.close()
+
+    def commit(self) -> None:
+        if self.db.in_transaction:
+            self.db.commit()
+        self._unsaved = 0
 
     def __enter__(self) -> RunStore:
         return self
@@ -215,6 +223,9 @@ class RunStore:
 
     # requests and responses -----------------------------------------------------------------
     def add_request(self, run_id: str, row: dict[str, Any]) -> None:
+        """Record a request; rows are committed in groups (a lost one is rebuilt on re-run)."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
         self.db.execute(
             "INSERT OR IGNORE INTO requests (run_id, key, item_id, decision, labels, version,"
             " messages, schema_name, schema, params, sample, seq)"
@@ -234,6 +245,9 @@ class RunStore:
                 row["seq"],
             ),
         )
+        self._unsaved += 1
+        if self._unsaved >= REQUEST_COMMIT_EVERY:
+            self.commit()
 
     def requests(self, run_id: str) -> Iterator[dict[str, Any]]:
         """The run's requests in the order they were made, JSON columns decoded."""
@@ -280,6 +294,7 @@ class RunStore:
                 time.time(),
             ),
         )
+        self.commit()
 
     # annotations ----------------------------------------------------------------------------
     def add_annotations(self, run_id: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -306,6 +321,7 @@ class RunStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params,
             )
+            self.commit()
 
     def annotations(self, run_id: str):
         """The run's long annotation table (pandas), in item order, with provenance columns."""
@@ -335,6 +351,7 @@ class RunStore:
             " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (batch_id, run_id, input_file_id, n, status, now, now),
         )
+        self.commit()
 
     def update_batch(self, batch_id: str, **fields: Any) -> None:
         sets = ", ".join(f"{k} = ?" for k in fields)
@@ -342,6 +359,7 @@ class RunStore:
             f"UPDATE batches SET {sets}, updated = ? WHERE id = ?",
             (*fields.values(), time.time(), batch_id),
         )
+        self.commit()
 
     def batches(self, run_id: str) -> list[dict[str, Any]]:
         return self._dicts("SELECT * FROM batches WHERE run_id = ? ORDER BY created", (run_id,))
