@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -44,8 +45,10 @@ def main() -> None:
             md = read_mathdial(path)
             best = min(best, time.perf_counter() - t0)
         n = len(md.utterances)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(f"source: {src} x{args.copies} ({size / 1e6:.1f} MB)")
     print(f"dialogues: {len(md.dialogues):,}  utterances: {n:,}")
+    print(f"peak RSS: {peak:,.0f} MiB (the history column repeats each turn's earlier turns)")
     print(
         f"best of {args.repeat}: {best:.2f} s  ->  {n / best:,.0f} utterances/s (target >= 100,000)"
     )
