@@ -57,7 +57,11 @@ async def submit(engine, openai_client, jobs, *, max_per_batch: int | None = Non
         ids.append(created.id)
         fh, path, n = None, None, 0
 
+    seen: set[str] = set()  # identical prompts share a key; custom_ids must be unique
     for group, s, key in jobs:
+        if key in seen:
+            continue
+        seen.add(key)
         if fh is None:
             fd, path = tempfile.mkstemp(prefix="edukit-batch-", suffix=".jsonl")
             fh = os.fdopen(fd, "w", encoding="utf-8")

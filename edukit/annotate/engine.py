@@ -491,7 +491,7 @@ class _Engine:
         self.progress = progress
         self.quiet = quiet
         self._bar = None
-        self._seq_base = 0
+        self._inflight: dict[str, asyncio.Event] = {}
         summary = store.summary(run_id)
         self.stats.input_tokens = summary["input_tokens"]
         self.stats.output_tokens = summary["output_tokens"]
@@ -616,6 +616,21 @@ class _Engine:
         return "max_cost" if self.stop else None
 
     async def send(self, client, limiter, group: _Group, s: int, key: str) -> None:
+        """One request, unless an identical one is in flight or already answered."""
+        # Two items with the same prompt share a key: the second waits for the first's answer.
+        while key in self._inflight:
+            await self._inflight[key].wait()
+        if self.store.status(key) in FINISHED:
+            self.settle_cached(group, s, key)
+            return
+        self._inflight[key] = done = asyncio.Event()
+        try:
+            await self._send(client, limiter, group, s, key)
+        finally:
+            del self._inflight[key]
+            done.set()
+
+    async def _send(self, client, limiter, group: _Group, s: int, key: str) -> None:
         """One request with its re-asks; its response is committed before returning."""
         import openai
 

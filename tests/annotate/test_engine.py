@@ -124,3 +124,24 @@ def test_logprob_confidence(binary_rubric_path, fake_server, tmp_path, kit):
     assert res.annotations["confidence"].tolist() == pytest.approx(
         [math.exp(kit.fake.TOKEN_LOGPROB)] * len(reqs)
     )
+
+
+def test_identical_prompts_are_sent_once(binary_rubric, fake_server, tmp_path, kit):
+    items = kit.make_items(4)
+    dup = items.copy()
+    dup["item_id"] = dup["item_id"] + "-copy"  # same texts under other ids
+    both = __import__("pandas").concat([items, dup], ignore_index=True)
+    res = _run(both, binary_rubric, fake_server, tmp_path, concurrency=8)
+    assert len(fake_server.chat_requests) == 8  # 4 texts x 2 labels, not 16
+    df = res.annotations
+    assert len(df) == 16
+    got = {(r.item_id, r.label): r.value for r in df.itertuples()}
+    assert got == kit.expected_rows(binary_rubric, both)
+
+
+def test_progress_callback_sees_every_request(binary_rubric, fake_server, tmp_path, kit):
+    seen = []
+    _run(kit.make_items(3), binary_rubric, fake_server, tmp_path, progress=seen.append)
+    assert [s["done"] for s in seen] == [1, 2, 3, 4, 5, 6]
+    assert seen[-1]["total"] == 6 and seen[-1]["sent"] == 6 and seen[-1]["errors"] == 0
+    assert seen[-1]["input_tokens"] > 0 and seen[-1]["output_tokens"] > 0
