@@ -71,7 +71,7 @@ def test_load_sight_annotations_and_items(cli, tmp_path):
     src.write_text(WIDE, encoding="utf-8")
     r = cli("load", "sight", src)
     assert r.code == 0
-    assert r.out.splitlines()[0] == f"{src}: 2 comments, 5 annotations by 3 raters on 1 labels"
+    assert r.out.splitlines()[0] == f"{src}: 2 comments, 5 annotations by 3 raters on 1 label"
     out = tmp_path / "ann.csv"
     assert cli("load", "sight", src, "--out", out).code == 0
     ann = pd.read_csv(out, dtype=str, keep_default_na=False)

@@ -78,7 +78,7 @@ def sight(
         ann = s.annotations
         typer.echo(
             f"{path}: {len(s.items):,} comments, {len(ann):,} annotations by "
-            f"{ann['rater'].nunique()} raters on {ann['label'].nunique()} labels"
+            f"{_n(ann['rater'].nunique(), 'rater')} on {_n(ann['label'].nunique(), 'label')}"
         )
         _describe(df, level.value)
     else:
@@ -103,6 +103,10 @@ def table(
         _describe(df, "items")
     else:
         _write(df, out, "items")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _check_out(out: Path | None) -> None:

@@ -92,12 +92,10 @@ def detect(path: str | os.PathLike) -> str:
     cols = set(header(path))
     if {"qid", "conversation"} <= cols:
         return "mathdial"
-    if {"comment", "comment_id"} <= cols and any(c.startswith("annotator_") for c in cols):
-        if Path(path).suffix.lower() == ".csv":
-            with Path(path).open(encoding="utf-8") as fh:
-                if _separator(fh.readline()) != ",":
-                    return "sight-full"
-        return "sight"
+    wide = {"comment", "comment_id"} <= cols and any(c.startswith("annotator_") for c in cols)
+    if wide and Path(path).suffix.lower() == ".csv":  # SIGHT is published as CSV only
+        with Path(path).open(encoding="utf-8") as fh:
+            return "sight" if _separator(fh.readline()) == "," else "sight-full"
     if {"item_id", "rater", "label", "value"} <= cols:
         return "annotations"
     return "table"

@@ -54,6 +54,9 @@ def test_detects_annotations_and_tables(tmp_path):
     assert detect(jsonl) == "annotations"
     plain = _write(tmp_path, "t.csv", "id,body\n1,hello\n")
     assert detect(plain) == "table"
+    # SIGHT columns in a JSONL file: not the published SIGHT layout, so a plain table
+    wide = {"comment": "hi", "comment_id": 1, "annotator_H1_confusion": 0}
+    assert detect(_write(tmp_path, "w.jsonl", json.dumps(wide) + "\n")) == "table"
     pq = tmp_path / "t.parquet"
     pd.DataFrame({"qid": [1], "conversation": ["Teacher: (generic)Hi"]}).to_parquet(pq)
     assert detect(pq) == "mathdial"
