@@ -221,7 +221,7 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
     import asyncio
 
     from edukit.annotate.client import ChatClient, resolve_api_key
-    from edukit.annotate.cost import estimate_cost, load_prices
+    from edukit.annotate.cost import load_prices
     from edukit.rubric import load_rubric
 
     row = store.run(run)
@@ -251,12 +251,11 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
                 note = (
                     "All batches ended; re-run the annotate command to send any rows that failed."
                 )
+    from edukit.annotate.engine import _run_cost
+
     summary = store.summary(run_id)
     try:
-        prices = load_prices()
-        cost = estimate_cost(
-            row["model"], summary["input_tokens"], summary["output_tokens"], prices=prices
-        )
+        cost = _run_cost(load_prices(), row["model"], summary)
     except Exception:  # a broken price file must not hide the run
         cost = None
     return {

@@ -278,7 +278,9 @@ def annotate(
     if prices is None and (dry_run or max_cost is not None):
         from edukit.annotate.cost import load_prices
 
-        prices = load_prices()
+        prices = load_prices()  # a broken price file is an error when prices matter
+    elif prices is None:
+        prices = _prices()
     if dry_run:
         return _dry_run(items, rubric, model, limit, samples, batch, prices, run_db)
     if max_cost is not None and _cost(prices, model, 0, 0, batch) is None:
@@ -366,9 +368,7 @@ def annotate(
             cached=engine.stats.cached,
             input_tokens=summary["input_tokens"],
             output_tokens=summary["output_tokens"],
-            cost=_cost(
-                prices or _prices(), model, summary["input_tokens"], summary["output_tokens"]
-            ),
+            cost=_run_cost(prices, model, summary),
             stopped=stopped,
             batches=batches or store.batches(run_id),
             resumed=resumed,
@@ -392,6 +392,20 @@ def _cost(prices, model: str, tin: int, tout: int, batch: bool = False) -> float
     from edukit.annotate.cost import estimate_cost
 
     return estimate_cost(model, tin, tout, batch=batch, prices=prices)
+
+
+def _run_cost(prices, model: str, summary: dict[str, Any]) -> float | None:
+    """Interactive tokens at the list price, Batch API tokens with the batch discount."""
+    live = _cost(
+        prices,
+        model,
+        summary["input_tokens"] - summary["batch_input_tokens"],
+        summary["output_tokens"] - summary["batch_output_tokens"],
+    )
+    batched = _cost(
+        prices, model, summary["batch_input_tokens"], summary["batch_output_tokens"], True
+    )
+    return None if live is None or batched is None else live + batched
 
 
 def _default_input_id(items: Any) -> str:
@@ -492,6 +506,7 @@ class _Engine:
         self.quiet = quiet
         self._bar = None
         self._inflight: dict[str, asyncio.Event] = {}
+        self.left_over = False  # work skipped because the budget was spent
         summary = store.summary(run_id)
         self.stats.input_tokens = summary["input_tokens"]
         self.stats.output_tokens = summary["output_tokens"]
@@ -587,7 +602,8 @@ class _Engine:
                 if job is None:
                     return
                 if self.stop:
-                    continue  # budget spent: leave it for the next run
+                    self.left_over = True  # budget spent: leave it for the next run
+                    continue
                 await self.send(client, limiter, *job)
 
         jobs = plan if plan is not None else self.plan(items, limit)
@@ -595,6 +611,7 @@ class _Engine:
         async def produce() -> None:
             for job in jobs:
                 if self.stop:
+                    self.left_over = True
                     break
                 await queue.put(job)
             for _ in range(concurrency):
@@ -613,7 +630,7 @@ class _Engine:
             await asyncio.gather(*tasks, return_exceptions=True)
             await client.close()
             self._stop_bar()
-        return "max_cost" if self.stop else None
+        return "max_cost" if self.left_over else None
 
     async def send(self, client, limiter, group: _Group, s: int, key: str) -> None:
         """One request, unless an identical one is in flight or already answered."""
@@ -748,7 +765,7 @@ class _Engine:
             return
         n = min(n, limit) if limit is not None else n
         per_item = 1
-        if self.rubric.task == "binary":
+        if getattr(self.rubric, "task", None) == "binary":
             per_item = len(self.rubric.labels)
         self.stats.total = n * per_item * self.samples
 

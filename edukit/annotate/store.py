@@ -200,16 +200,20 @@ class RunStore:
         """Counts by status, tokens and annotation rows of one run."""
         counts = dict.fromkeys(("ok", "invalid", "api_error", "pending"), 0)
         cur = self.db.execute(
-            "SELECT COALESCE(s.status, 'pending'), COUNT(*), SUM(COALESCE(s.input_tokens, 0)),"
-            " SUM(COALESCE(s.output_tokens, 0)) FROM requests r"
-            " LEFT JOIN responses s ON s.key = r.key WHERE r.run_id = ? GROUP BY 1",
+            "SELECT COALESCE(s.status, 'pending'), s.source = 'batch', COUNT(*),"
+            " SUM(COALESCE(s.input_tokens, 0)), SUM(COALESCE(s.output_tokens, 0))"
+            " FROM requests r LEFT JOIN responses s ON s.key = r.key WHERE r.run_id = ?"
+            " GROUP BY 1, 2",
             (run_id,),
         )
-        tokens_in = tokens_out = 0
-        for status, n, t_in, t_out in cur:
-            counts[status] = n
+        tokens_in = tokens_out = batch_in = batch_out = 0
+        for status, batch, n, t_in, t_out in cur:
+            counts[status] += n
             tokens_in += t_in or 0
             tokens_out += t_out or 0
+            if batch:
+                batch_in += t_in or 0
+                batch_out += t_out or 0
         (n_ann,) = self.db.execute(
             "SELECT COUNT(*) FROM annotations WHERE run_id = ?", (run_id,)
         ).fetchone()
@@ -218,6 +222,8 @@ class RunStore:
             **counts,
             "input_tokens": tokens_in,
             "output_tokens": tokens_out,
+            "batch_input_tokens": batch_in,  # of which answered through the Batch API
+            "batch_output_tokens": batch_out,
             "annotations": n_ann,
         }
 

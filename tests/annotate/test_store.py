@@ -150,3 +150,22 @@ def test_rpm_and_tpm_limits_are_applied_to_every_request(
     rpm = [a for r, a in taken if r == 600]
     tpm = [a for r, a in taken if r == 100000]
     assert rpm == [1, 1, 1, 1] and len(tpm) == 4 and all(50 < a < 1000 for a in tpm)
+
+
+def test_run_cost_applies_the_batch_discount_to_batch_tokens_only():
+    from edukit.annotate.cost import load_prices
+    from edukit.annotate.engine import _run_cost
+
+    prices = load_prices()
+    summary = {
+        "input_tokens": 3_000_000,
+        "output_tokens": 1_000_000,
+        "batch_input_tokens": 2_000_000,
+        "batch_output_tokens": 0,
+    }
+    price = prices.lookup("gpt-4o-mini")
+    expected = (1_000_000 * price.input + 1_000_000 * price.output) / 1e6 + (
+        2_000_000 * price.input / 1e6
+    ) * (1 - prices.batch_discount)
+    assert _run_cost(prices, "gpt-4o-mini", summary) == pytest.approx(expected)
+    assert _run_cost(prices, "no-such-model", summary) is None
