@@ -8,6 +8,10 @@ some dialogues, the student's name (`Cody: text`) instead of `Student:`.
 Normalised between formats: `qid` is text ("6000025" from CSV, JSON int or HF string), Likert
 ratings are nullable ints (CSV "4", JSON 4.0, HF "4"), and missing teacher annotations are missing
 whether the file had an empty cell (CSV) or `null` (JSON).
+
+Column types: text columns hold Python `str` (object dtype; see `_obj`), `turn`/`n_turns` int64,
+`scenario` and the Likert ratings nullable `Int64`, `teacher_described_confusion` and
+`self_correctness` nullable `string` (`<NA>` when not annotated).
 """
 
 from __future__ import annotations
