@@ -408,6 +408,13 @@ def _run_cost(prices, model: str, summary: dict[str, Any]) -> float | None:
     return None if live is None or batched is None else live + batched
 
 
+def _server_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"]
+    return str(exc)
+
+
 def _default_input_id(items: Any) -> str:
     if hasattr(items, "columns") and "item_id" in getattr(items, "columns", ()):
         ids = "\n".join(map(str, items["item_id"]))
@@ -665,6 +672,18 @@ class _Engine:
                 completion = await client.complete(
                     messages, req.schema_name, req.schema, req.params
                 )
+            except (
+                openai.AuthenticationError,
+                openai.PermissionDeniedError,
+                openai.NotFoundError,
+            ) as exc:
+                # Every request would fail the same way: stop the run (what is done is saved).
+                what = {401: "refused the API key", 403: "denied access", 404: "has no such model"}
+                raise AnnotationError(
+                    f"the endpoint {what.get(exc.status_code, 'refused the request')} "
+                    f"({exc.status_code}): {client.scrub(_server_message(exc))}",
+                    path=client.endpoint,
+                ) from None
             except (openai.APIError, openai.APIConnectionError) as exc:
                 errors.append(client.scrub(f"{type(exc).__name__}: {exc}"))
                 self.stats.sent += 1

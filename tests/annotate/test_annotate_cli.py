@@ -171,3 +171,32 @@ def test_local_baseline_through_annotate(cli, tmp_path):
     assert not set(df["item_id"]) & set(train_ids)  # no training item is annotated
     assert df["item_id"].nunique() == n_items - 100
     assert set(df["value"]) <= {0, 1}
+
+
+def test_wrong_key_stops_with_one_line(
+    cli, fake_server, tmp_path, items_csv, monkeypatch, binary_rubric_path
+):
+    monkeypatch.setenv("MY_KEY", "sk-wrong-key-123")
+    r = cli(
+        "annotate",
+        items_csv,
+        "--rubric",
+        binary_rubric_path,
+        "--model",
+        "m",
+        "--base-url",
+        fake_server.base_url,
+        "--api-key-env",
+        "MY_KEY",
+        "--run-db",
+        tmp_path / "r.sqlite",
+        "--quiet",
+    )
+    assert r.code == 2, r.err
+    assert r.err.strip().splitlines() == [
+        f"Error: {fake_server.base_url}: the endpoint refused the API key (401): bad key"
+    ]
+    assert len(fake_server.chat_requests) <= 8  # stopped at once, not after every item
+    for f in tmp_path.rglob("*"):
+        if f.is_file():
+            assert b"sk-wrong-key-123" not in f.read_bytes()
