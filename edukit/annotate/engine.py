@@ -662,7 +662,10 @@ class _Engine:
 
         req = group.request
         messages = list(req.messages)
-        await limiter.acquire(estimate_tokens(messages) + output_tokens_estimate(req.schema))
+        if limiter.tpm:
+            await limiter.acquire(estimate_tokens(messages) + output_tokens_estimate(req.schema))
+        elif limiter.rpm:
+            await limiter.acquire(0)
         tin = tout = attempts = 0
         errors: list[str] = []
         latency = 0.0
@@ -688,8 +691,11 @@ class _Engine:
                 errors.append(client.scrub(f"{type(exc).__name__}: {exc}"))
                 self.stats.sent += 1
                 self.stats.errors += 1
-                self.store.record_response(
+                self._finish(
+                    group,
+                    s,
                     key,
+                    None,
                     {
                         "status": "api_error",
                         "raw": completion.text if completion else None,
@@ -700,7 +706,6 @@ class _Engine:
                         "errors": errors,
                     },
                 )
-                self.finish_sample(group, s, None)
                 return
             attempts += 1
             self.stats.sent += 1
@@ -720,8 +725,11 @@ class _Engine:
                 ]
                 continue
             conf = label_confidence(completion.text, decisions, completion.logprobs)
-            self.store.record_response(
+            self._finish(
+                group,
+                s,
                 key,
+                (key, decisions, conf),
                 {
                     "status": "ok",
                     "raw": completion.text,
@@ -735,11 +743,13 @@ class _Engine:
                     "logprob": conf or None,
                 },
             )
-            self.finish_sample(group, s, (key, decisions, conf))
             return
         self.stats.invalid += 1
-        self.store.record_response(
+        self._finish(
+            group,
+            s,
             key,
+            None,
             {
                 "status": "invalid",
                 "raw": completion.text if completion else None,
@@ -751,7 +761,12 @@ class _Engine:
                 "errors": errors,
             },
         )
-        self.finish_sample(group, s, None)
+
+    def _finish(self, group: _Group, s: int, key: str, entry, response: dict[str, Any]) -> None:
+        # the response and the annotation rows it completes are committed together
+        with self.store.deferred():
+            self.store.record_response(key, response)
+            self.finish_sample(group, s, entry)
 
     def _parse(self, req: PromptRequest, text: str) -> Any:
         try:

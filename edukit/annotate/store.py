@@ -12,6 +12,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from edukit.errors import AnnotationError
@@ -126,6 +127,7 @@ class RunStore:
             self.db.execute("PRAGMA busy_timeout=10000")
             self.db.executescript(_SCHEMA)
             self._unsaved = 0
+            self._defer = 0
         except sqlite3.DatabaseError as exc:
             raise AnnotationError(f"cannot open the run store: {exc}", path=self.path) from None
 
@@ -137,6 +139,22 @@ class RunStore:
         if self.db.in_transaction:
             self.db.commit()
         self._unsaved = 0
+
+    def _saved(self) -> None:
+        if not self._defer:
+            self.commit()
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """One commit for several writes (a response and the annotation rows it completes)."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+        self._defer += 1
+        try:
+            yield
+        finally:
+            self._defer -= 1
+            self._saved()
 
     def __enter__(self) -> RunStore:
         return self
@@ -300,7 +318,7 @@ class RunStore:
                 time.time(),
             ),
         )
-        self.commit()
+        self._saved()
 
     # annotations ----------------------------------------------------------------------------
     def add_annotations(self, run_id: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -327,7 +345,7 @@ class RunStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params,
             )
-            self.commit()
+            self._saved()
 
     def annotations(self, run_id: str):
         """The run's long annotation table (pandas), in item order, with provenance columns."""
