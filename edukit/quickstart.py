@@ -122,21 +122,10 @@ def run_quickstart(
     return result
 
 
-def _missing(result: QuickstartResult, what: str, exc: ImportError) -> bool:
-    """Record a step skipped because a part of edukit is not in this build; re-raise otherwise."""
-    if not (exc.name or "").startswith("edukit") and "edukit" not in str(exc):
-        raise exc
-    result.skipped.append(f"{what}: skipped, not available in this build ({exc})")
-    return True
-
-
 def _load_sight(result: QuickstartResult, state: dict[str, Any]) -> None:
     from edukit.corpora.sight import read_sight
 
     path = bundled("datasets", *SIGHT_SAMPLE)
-    if not path.is_file():
-        result.skipped.append(f"SIGHT steps: skipped, the bundled sample {path} is missing")
-        return
     sight = read_sight(path)
     items = sight.items  # the SIGHT rubric's prompts use the `comment` column
     split = items["datasplit"].astype(str)
@@ -165,8 +154,6 @@ def _trainable_labels(humans: pd.DataFrame, train_ids: set[str]) -> tuple[list[s
 
 
 def _baseline(result: QuickstartResult, state: dict[str, Any]) -> None:
-    if "test_items" not in state:
-        return
     from edukit.annotate.baseline import train_and_annotate
     from edukit.corpora.tables import write_table
 
@@ -195,15 +182,9 @@ def _baseline(result: QuickstartResult, state: dict[str, Any]) -> None:
 
 def _llm(model: str, base_url: str | None) -> Callable[[QuickstartResult, dict[str, Any]], None]:
     def run(result: QuickstartResult, state: dict[str, Any]) -> None:
-        if "test_items" not in state:
-            return
-        try:
-            from edukit.annotate.engine import annotate
-            from edukit.rubric import load_rubric
-        except ImportError as exc:
-            _missing(result, f"annotate with {model}", exc)
-            return
+        from edukit.annotate.engine import annotate
         from edukit.corpora.tables import write_table
+        from edukit.rubric import load_rubric
 
         rubric = load_rubric(bundled("rubrics", RUBRIC))
         run_db = result.dest / "runs.sqlite"
@@ -235,19 +216,13 @@ def _combined(state: dict[str, Any]) -> pd.DataFrame:
 
 
 def _agreement(result: QuickstartResult, state: dict[str, Any]) -> None:
-    if "test_items" not in state:
-        return
+    from edukit.agreement.compare import compare
     from edukit.corpora.tables import write_table
 
     combined = _combined(state)
     path = result.dest / "annotations.csv"
     write_table(combined, path)
     result.outputs["annotations (humans + models, test split)"] = path
-    try:
-        from edukit.agreement.compare import compare
-    except ImportError as exc:
-        _missing(result, "agreement", exc)
-        return
     models = [BASELINE] + ([state["model"]] if state.get("llm_done") else [])
     labels = list(state.get("labels") or [])
     if state.get("llm_done"):
@@ -287,26 +262,18 @@ def _json(obj: Any) -> str:
 
 
 def _report(result: QuickstartResult, state: dict[str, Any]) -> None:
-    if "comparison" not in state:
-        result.skipped.append("HTML report: skipped, no agreement results")
-        return
-    try:
-        from edukit.report import write_html
-    except ImportError as exc:
-        _missing(result, "HTML report", exc)
-        return
+    from edukit.report import write_html
+
     path = result.dest / "report.html"
-    write_html(state["comparison"], path)
+    command = "edukit quickstart" + (f" --model {state['model']}" if state["model"] else "")
+    inputs = [state["sight_path"], result.outputs["annotations (humans + models, test split)"]]
+    write_html(state["comparison"], path, command=command, inputs=inputs)
     result.outputs["report (HTML)"] = path
 
 
 def _export(result: QuickstartResult, state: dict[str, Any]) -> None:
-    try:
-        from edukit.export import export_finetune
-    except ImportError as exc:
-        _missing(result, "fine-tuning export", exc)
-        return
     from edukit.corpora.mathdial import read_mathdial
+    from edukit.export import export_finetune
 
     path = bundled("datasets", *MATHDIAL_SAMPLE)
     corpus = read_mathdial(path)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,3 +48,50 @@ def cli(capsys):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+# Injected before </body>: once the page has loaded, record whether every image decoded and how
+# many rows each table has, where --dump-dom can read it.
+_PROBE = """<script>
+window.addEventListener('load', () => {
+  const imgs = [...document.images].map(i => i.complete && i.naturalWidth > 0);
+  const rows = {};
+  document.querySelectorAll('table').forEach((t, i) => {
+    rows[t.id || ('table' + i)] = t.rows.length;
+  });
+  document.body.setAttribute('data-result', JSON.stringify({imgs, rows}));
+});
+</script></body>"""
+
+
+@pytest.fixture
+def render_in_chromium(tmp_path):
+    """Open an HTML file in headless Chromium; return {"imgs": [loaded?...], "rows": {table: n}}."""
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium not installed (apt-get install chromium)")
+
+    def render(html: Path) -> dict:
+        probe = tmp_path / f"probe-{html.stem}.html"
+        probe.write_text(Path(html).read_text().replace("</body>", _PROBE))
+        cmd = [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            probe.as_uri(),
+        ]
+        dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+        m = re.search(r'data-result="([^"]*)"', dom)
+        assert m, f"the probe did not run: {dom[:300]}"
+        return json.loads(m.group(1).replace("&quot;", '"'))
+
+    return render

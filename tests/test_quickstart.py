@@ -60,7 +60,7 @@ def _sample():
     return sight, set(split[split == "train"].index), set(split[split == "test"].index)
 
 
-def test_quickstart_offline_writes_every_listed_output(cli, tmp_path):
+def test_quickstart_offline_writes_every_listed_output(cli, tmp_path, render_in_chromium):
     r = cli("quickstart", "--dir", tmp_path / "qs", "--quiet")
     assert r.code == 0, r.err
     assert "not available" not in r.out and "skipped" not in r.out, r.out
@@ -99,6 +99,11 @@ def test_quickstart_offline_writes_every_listed_output(cli, tmp_path):
         a, b = wide["H1"].astype(int), wide["H2"].astype(int)
         if a.nunique() + b.nunique() > 2 or (a != b).any():
             assert got["human_human"]["value"] == pytest.approx(cohen_kappa_score(a, b)), label
+
+    # The report renders in a real browser: every plot decodes and every table has rows.
+    rendered = render_in_chromium(listed["report (HTML)"])
+    assert rendered["imgs"] and all(rendered["imgs"]), rendered
+    assert rendered["rows"] and all(n > 1 for n in rendered["rows"].values()), rendered
 
     # The summary names the folder of every output and the fine-tuning counts match the manifest.
     manifest = json.loads(listed["fine-tuning manifest"].read_text())
