@@ -654,12 +654,10 @@ def _binary_extras(
     for i, r in enumerate(lab.raters):
         col = lab.codes[:, i]
         rated = col[~_nan(col)]
-        result.positives[r] = int((rated == pos_code).sum()) if pos_code is not None else 0
-        result.prevalence[r] = (
-            float(co.prevalence(rated.astype(int), positive=pos_code))
-            if len(rated) and pos_code is not None
-            else math.nan
-        )
+        # no positive category observed (every rating 0): prevalence 0, not undefined
+        positives = int((rated == pos_code).sum()) if pos_code is not None else 0
+        result.positives[r] = positives
+        result.prevalence[r] = positives / len(rated) if len(rated) else math.nan
     if lab.k < 2:
         reason = "a single category was observed: AC1 and specific agreement are undefined"
         result.ac1 = {"reason": reason}

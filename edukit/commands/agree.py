@@ -156,12 +156,12 @@ def _groups(paths: list[Path], ann, col: str):
     """Item -> group from the annotations' column, else from a SIGHT file's items table."""
     if col in ann.columns:
         return col
-    from edukit.annotations import _is_sight_wide
+    from edukit.annotations import is_sight_wide
     from edukit.errors import AgreementError
 
     mapping: dict[str, str] = {}
     for p in paths:
-        if _is_sight_wide(Path(p)):
+        if is_sight_wide(Path(p)):
             from edukit.corpora.sight import read_sight
 
             items = read_sight(p).items

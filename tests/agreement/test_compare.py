@@ -174,3 +174,25 @@ def test_user_errors_are_agreement_errors():
         compare(df, ["H1", "H2"], ["M"], metric="kappa")
     with pytest.raises(AgreementError, match="both human and model"):
         compare(df, ["H1", "H2"], ["H2"])
+
+
+@pytest.mark.parametrize(("value", "share"), [(0, 0.0), (1, 1.0)])
+def test_prevalence_of_all_negative_and_all_positive_labels(value, share):
+    """A label no rater marked positive has prevalence 0 (not undefined); all positive has 1."""
+    df = long({"H1": [value] * 6, "H2": [value] * 6, "M": [value] * 5}, drop={("M", 5)})
+    c = compare(df, ["H1", "H2"], ["M"], n_boot=20)
+    lab = c.labels["x"]
+    assert lab.kind == "binary"
+    assert lab.positives == {"H1": 6 * value, "H2": 6 * value, "M": 5 * value}
+    assert lab.prevalence == {"H1": share, "H2": share, "M": share}
+    out = json.loads(json.dumps(c.to_json(), allow_nan=False))["labels"]["x"]
+    assert out["prevalence"] == {"H1": share, "H2": share, "M": share}
+    # kappa is undefined here, with its reason, while the counts stay plain numbers
+    assert out["human_human"]["value"] is None and "single category" in out["human_human"]["reason"]
+
+
+def test_prevalence_of_a_rater_who_never_marked_positive():
+    df = long({"H1": H1, "H2": H2, "M": [0] * 12})
+    lab = compare(df, ["H1", "H2"], ["M"], n_boot=0).labels["x"]
+    assert lab.positives["M"] == 0 and lab.prevalence["M"] == 0.0
+    assert lab.prevalence["H1"] == pytest.approx(5 / 12)

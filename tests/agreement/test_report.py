@@ -142,3 +142,16 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     result = json.loads(m.group(1).replace("&quot;", '"'))
     assert result["imgs"] == [True, True, True, True]
     assert result["rows"] == {"table3": 5, "pairs": 9, "counts": 4, "inputs": 2}
+
+
+@pytest.mark.parametrize(("value", "cell"), [(0, "0 / 4 (0.0%)"), (1, "4 / 4 (100.0%)")])
+def test_count_rows_for_all_negative_and_all_positive_labels(value, cell):
+    from edukit.report import count_rows
+
+    rows = [(f"c{i}", r, "rare", value) for r in ("H1", "H2", "M") for i in range(4)]
+    c = compare(pd.DataFrame(rows, columns=["item_id", "rater", "label", "value"]),
+                ["H1", "H2"], ["M"], n_boot=0)  # fmt: skip
+    header, body = count_rows(c)
+    assert header == ["label", "H1", "H2", "M"]
+    assert body == [["rare", cell, cell, cell]]
+    assert f"| rare | {cell} | {cell} | {cell} |" in markdown(c)
