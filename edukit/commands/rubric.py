@@ -62,7 +62,12 @@ def render(
     requests = rubric.requests(row.to_dict())
     if label is not None:
         if label not in rubric.labels and label != rubric.target:
-            raise RubricError(f"unknown label {label!r}", path=file)
+            from edukit.rubric.source import suggest
+
+            options = [*rubric.labels, *([rubric.target] if rubric.target else [])]
+            raise RubricError(
+                f"--label: unknown label {label!r}{suggest(label, options)}", path=file
+            )
         requests = [r for r in requests if label in r.labels or r.key == label]
     out = [
         {

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel, ValidationError
 
 from edukit.errors import RubricError
 from edukit.rubric.model import Rubric
-from edukit.rubric.source import Source, read_source, suggest
+from edukit.rubric.source import Source, key_path, read_source, suggest
 from edukit.rubric.spec import (
     Defaults,
     Example,
@@ -48,7 +49,12 @@ def load_rubric(path: str | Path) -> Rubric:
         (source.path, source.where(("examples", i))) for i in range(len(examples))
     ]
     if spec.examples_file:
-        file_examples, file_origins = read_examples(source.path.parent / spec.examples_file)
+        examples_path = source.path.parent / spec.examples_file
+        if not examples_path.is_file():
+            raise source.error(("examples_file",), f"no such file: {examples_path}")
+        if examples_path.suffix.lower() not in (".jsonl", ".csv"):
+            raise source.error(("examples_file",), "must be a .jsonl or .csv file")
+        file_examples, file_origins = read_examples(examples_path)
         examples += file_examples
         origins += file_origins
     _check_examples(spec, examples, origins)
@@ -81,6 +87,9 @@ def _first_error(exc: ValidationError, source: Source) -> RubricError:
         return source.error(loc, "unknown key" + suggest(str(loc[-1]), options))
     if err["type"] == "missing":
         return source.error(loc[:-1], f"missing required key {loc[-1]!r}")
+    if err["type"] == "string_type" and isinstance(err["input"], int | float | bool):
+        # `version: 1.0` reads as a number: the fix is to quote it.
+        return source.error(loc, f'{err["msg"]} (put it in quotes, e.g. "{err["input"]}")')
     return source.error(loc, err["msg"])
 
 
@@ -161,47 +170,87 @@ def _check_examples(
 
 
 def read_examples(path: Path) -> tuple[list[Example], list[tuple[Path, str | None]]]:
-    """Examples from JSONL or CSV: item fields as columns (or an `item` object), `labels`
-    (a list, or `;`-separated in CSV) and an optional `reasoning`."""
-    if not path.exists():
-        raise RubricError("examples file not found", path=path)
-    rows: list[tuple[int, dict[str, Any]]] = []
-    if path.suffix.lower() == ".jsonl":
-        with path.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as exc:
-                    raise RubricError(f"invalid JSON: {exc}", path=path, where=n) from None
-                if not isinstance(obj, dict):
-                    raise RubricError("each line must be a JSON object", path=path, where=n)
-                rows.append((n, obj))
-    elif path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            for row in reader:
-                labels = row.get("labels") or ""
-                if not labels.startswith("["):
-                    row["labels"] = [s.strip() for s in labels.split(";") if s.strip()]
-                else:
-                    row["labels"] = json.loads(labels)
-                if not row.get("reasoning"):
-                    row.pop("reasoning", None)
-                rows.append((reader.line_num, row))
-    else:
+    """Examples from JSONL or CSV: item fields as columns (or, in JSONL, an `item` object), a
+    `labels` column (a list, or `;`-separated in CSV) and an optional `reasoning`.
+
+    Each example's origin is (file, line) so later errors and leakage warnings can point at it.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".csv"):
         raise RubricError("examples_file must be .jsonl or .csv", path=path)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(_jsonl_rows(fh, path) if suffix == ".jsonl" else _csv_rows(fh, path))
+    except FileNotFoundError:
+        raise RubricError("examples file not found", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise RubricError(f"examples file is not UTF-8 text: {exc.reason}", path=path) from None
+    except OSError as exc:
+        raise RubricError(f"cannot read examples file: {exc.strerror}", path=path) from None
     examples, origins = [], []
     for n, obj in rows:
-        if "item" not in obj:
+        if "labels" not in obj:
+            raise RubricError("example has no 'labels'", path=path, where=n)
+        if "item" not in obj or suffix == ".csv":
             item = {k: v for k, v in obj.items() if k not in ("labels", "reasoning")}
             obj = {"item": item, **{k: obj[k] for k in ("labels", "reasoning") if k in obj}}
         try:
             examples.append(Example.model_validate(obj))
         except ValidationError as exc:
             first = exc.errors()[0]
-            key = ".".join(str(p) for p in first["loc"])
+            key = key_path(_clean_loc(first["loc"], obj)) or "example"
             raise RubricError(f"{key}: {first['msg']}", path=path, where=n) from None
         origins.append((path, str(n)))
     return examples, origins
+
+
+def _jsonl_rows(fh: TextIO, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    for n, line in enumerate(fh, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise RubricError(f"invalid JSON: {exc}", path=path, where=n) from None
+        if not isinstance(obj, dict):
+            raise RubricError("each line must be a JSON object", path=path, where=n)
+        yield n, obj
+
+
+def _csv_rows(fh: TextIO, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(fh)
+    try:
+        header = next(reader, None)
+        if not header:
+            return
+        if "labels" not in header:
+            raise RubricError(
+                f"no 'labels' column (columns: {', '.join(header)})", path=path, where=1
+            )
+        start = reader.line_num + 1
+        for cells in reader:
+            n, start = start, reader.line_num + 1  # the line the row starts on
+            if not any(cells):
+                continue
+            if len(cells) != len(header):
+                raise RubricError(
+                    f"row has {len(cells)} cells but the header has {len(header)}",
+                    path=path,
+                    where=n,
+                )
+            row: dict[str, Any] = dict(zip(header, cells, strict=True))
+            labels = row["labels"].strip()
+            if labels.startswith("["):
+                try:
+                    row["labels"] = json.loads(labels)
+                except ValueError as exc:
+                    raise RubricError(
+                        f"labels: not a JSON list: {exc}", path=path, where=n
+                    ) from None
+            else:
+                row["labels"] = [s.strip() for s in labels.split(";") if s.strip()]
+            if not row.get("reasoning"):
+                row.pop("reasoning", None)
+            yield n, row
+    except csv.Error as exc:
+        raise RubricError(f"malformed CSV: {exc}", path=path, where=reader.line_num) from None

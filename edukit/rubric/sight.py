@@ -113,10 +113,11 @@ def _literal(text: str) -> str:
 
 def dump_rubric(doc: dict[str, Any], path: str | Path) -> None:
     """Write a rubric document as YAML, multi-line text as readable block scalars."""
-    Path(path).write_text(
-        yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100),
-        encoding="utf-8",
-    )
+    text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise RubricError(f"cannot write the rubric: {exc.strerror}", path=path) from None
 
 
 class _Dumper(yaml.SafeDumper):
