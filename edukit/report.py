@@ -27,6 +27,13 @@ METRIC_NAMES = {
     "percent": "percent agreement",
 }
 
+AS_GOOD_NOTE = (
+    '"as good?" is yes when the upper end of the paired 95% bootstrap interval of (mean '
+    "human-model minus human-human agreement, on the items every human and the model rated), "
+    "shown in the difference column, is >= 0. It is not a test of equivalence: a wide interval "
+    "passes too, so read the flag with the interval."
+)
+
 
 def sha256(path: str | os.PathLike) -> str:
     """Hex sha256 of a file (or of every file under a folder, in sorted order)."""
@@ -231,6 +238,7 @@ def _context(comparison: Comparison, command: str | None, inputs: Iterable[str |
         "metric": METRIC_NAMES.get(comparison.metric, comparison.metric),
         "comparison": comparison,
         "domain_note": _domain_note(comparison),
+        "as_good_note": AS_GOOD_NOTE,
         "groups": comparison.groups,
         "table": (header, rows),
         "pairs": (pheader, prows),
@@ -280,7 +288,8 @@ def markdown(
         "Values with 95% percentile bootstrap intervals "
         f"({comparison.n_boot} resamples, seed {comparison.seed}"
         + (f", resampling whole {comparison.groups} groups" if comparison.groups else "")
-        + "). `as good?`: the paired interval of (mean human-model minus human-human) reaches 0.",
+        + "). "
+        + AS_GOOD_NOTE,
         ctx["domain_note"],
         _md_table(*ctx["table"]),
         "### Each human-model pair",

@@ -27,12 +27,12 @@ JSON (`Comparison.to_json()`, stable; NaN is null, with "reason" beside it)::
 
     {"metric": "cohen", "level": "nominal", "weights": null, "categories": null | [...],
      "categories_source": "declared" | "observed", "n_boot": 1000, "seed": 0, "groups": null,
-     "humans": ["H1", "H2"], "models": ["M"],
+     "humans": ["H1", "H2"], "models": ["M"], "as_good_as_humans_rule": "<the rule, in words>",
      "labels": {LABEL: {
         "kind": "binary" | "multiclass", "categories": [...],
         "human_human": {"value", "ci": [lo, hi] | null, "n", "reason"?},
         "human_model": {MODEL: {HUMAN: {"value", "ci", "n"}}},
-        "human_model_mean": {"value", "by_model": {MODEL: {"value", "ci", "n"}}},
+        "human_model_mean": {"value", "reason"?, "by_model": {MODEL: {"value", "ci", "n"}}},
         "model_vs_majority": {MODEL: {"value", "ci", "n"}},
         "difference": {MODEL: {"value", "ci", "n"}},
         "as_good_as_humans": {MODEL: true | false | null},
@@ -73,6 +73,12 @@ if TYPE_CHECKING:
 
 METRIC_NAMES = ("cohen", "fleiss", "alpha", "ac1", "percent")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
+AS_GOOD_RULE = (
+    "true when the upper end of the paired 95% bootstrap interval of (mean human-model minus "
+    "human-human agreement, on the items every human and the model rated) is >= 0: the data do "
+    "not show the model agreeing with the humans less than they agree with each other. Not a test "
+    "of equivalence: a wide interval passes too, so read the flag with labels.LABEL.difference"
+)
 FEW_POINTS_CAVEAT = (
     "Each point is one label, so the correlation rests on {n} points: it is descriptive, its "
     "p-value is fragile and one label can move it; read it with the per-label intervals."
@@ -114,10 +120,7 @@ class LabelComparison:
             "human_model": {
                 m: {h: e.to_json() for h, e in per.items()} for m, per in self.human_model.items()
             },
-            "human_model_mean": {
-                "value": _num(self.mean_value),
-                "by_model": {m: e.to_json() for m, e in self.human_model_mean.items()},
-            },
+            "human_model_mean": self._mean_json(),
             "model_vs_majority": {m: e.to_json() for m, e in self.model_vs_majority.items()},
             "difference": {m: e.to_json() for m, e in self.difference.items()},
             "as_good_as_humans": dict(self.as_good_as_humans),
@@ -126,10 +129,18 @@ class LabelComparison:
         if self.kind == "binary":
             out["positives"] = dict(self.positives)
             out["prevalence"] = {r: _num(p) for r, p in self.prevalence.items()}
-            out["ac1"] = _tree_json(self.ac1)
-            out["specific_agreement"] = _tree_json(self.specific)
+            out["ac1"] = _clean(self.ac1)
+            out["specific_agreement"] = _clean(self.specific)
         if self.confusion:
             out["confusion"] = self.confusion
+        return out
+
+    def _mean_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"value": _num(self.mean_value)}
+        if out["value"] is None:
+            reasons = [e.reason for per in self.human_model.values() for e in per.values()]
+            out["reason"] = next((r for r in reasons if r), "no human-model value is defined")
+        out["by_model"] = {m: e.to_json() for m, e in self.human_model_mean.items()}
         return out
 
 
@@ -166,6 +177,7 @@ class Comparison:
             "groups": self.groups,
             "humans": list(self.humans),
             "models": list(self.models),
+            "as_good_as_humans_rule": AS_GOOD_RULE,
             "labels": {name: lab.to_json() for name, lab in self.labels.items()},
             "correlation": {m: _clean(c) for m, c in self.correlation.items()},
         }
@@ -734,13 +746,24 @@ def _confusions(lab: _Label, humans: list[str], models: list[str]) -> dict[str, 
             out[m][h] = {
                 "labels": [str(c) for c in names],
                 "matrix": [[int(v) for v in row] for row in cm.to_numpy()],
-                "per_class": _clean(
-                    {
-                        str(idx): {str(k): _plain(v) for k, v in row.items()}
-                        for idx, row in per_class.iterrows()
-                    }
-                ),
+                "per_class": {str(idx): _per_class_json(row) for idx, row in per_class.iterrows()},
             }
+    return out
+
+
+def _per_class_json(row: pd.Series) -> dict[str, Any]:
+    """Precision, recall, F1 (null with a reason when undefined) and an integer support."""
+    out: dict[str, Any] = {k: _num(row[k]) for k in ("precision", "recall", "f1")}
+    out["support"] = int(row["support"])
+    why = []
+    if out["precision"] is None:
+        why.append("precision: the model never chose this class")
+    if out["recall"] is None:
+        why.append("recall: the human never chose this class")
+    if out["f1"] is None and not why:
+        why.append("f1: precision and recall are both 0")
+    if why:
+        out["reason"] = "; ".join(why)
     return out
 
 
@@ -842,8 +865,6 @@ def _plain(v: Any) -> Any:
         v = v.item()
     if isinstance(v, float) and v != v:
         return None
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return v
     return v
 
 
@@ -855,7 +876,3 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, Estimate):
         return obj.to_json()
     return _plain(obj)
-
-
-def _tree_json(obj: Any) -> Any:
-    return _clean(obj)

@@ -79,6 +79,22 @@ def test_as_good_as_humans_flag_follows_the_paired_interval():
     lab = c.labels["x"]
     assert lab.difference["M1"].ci[1] >= 0 and lab.as_good_as_humans["M1"] is True
     assert lab.difference["M2"].ci[1] < 0 and lab.as_good_as_humans["M2"] is False
+    out = c.to_json()
+    assert out["labels"]["x"]["as_good_as_humans"] == {"M1": True, "M2": False}
+    assert out["labels"]["x"]["difference"]["M2"]["ci"] == list(lab.difference["M2"].ci)
+    assert "upper end of the paired 95% bootstrap interval" in out["as_good_as_humans_rule"]
+
+
+def test_as_good_flag_passes_on_a_wide_interval_even_below_zero():
+    """The documented caveat: 12 items, the model is worse (-0.32) but the interval reaches 0."""
+    c = compare(long({"H1": H1, "H2": H2, "M": M}), ["H1", "H2"], ["M"], n_boot=1000, seed=0)
+    lab = c.labels["x"]
+    diff = lab.difference["M"]
+    assert diff.value == pytest.approx(
+        (cohen_kappa_score(H1, M) + cohen_kappa_score(H2, M)) / 2 - cohen_kappa_score(H1, H2)
+    )
+    assert diff.value < -0.3 and diff.ci[0] < -0.5 and diff.ci[1] >= 0
+    assert lab.as_good_as_humans["M"] is True
 
 
 def test_undefined_label_gives_null_with_reason_in_json():

@@ -90,6 +90,19 @@ def test_html_is_self_contained_with_every_table_and_plot(report):
     assert "edukit agree ann.csv" in html
     assert sha256(data) in html
     assert "the observed values were used" in html
+    # the as-good rule is stated, and the difference column shows its interval
+    assert "upper end of the paired 95% bootstrap interval" in html
+    diff = comparison_diff(path)
+    assert re.fullmatch(r"-?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\]", diff), diff
+
+
+def comparison_diff(path: Path) -> str:
+    """The 'difference (M)' cell of the first row of the Table 3-style table."""
+    html = path.read_text()
+    table = html.split('<table id="table3">', 1)[1].split("</table>", 1)[0]
+    heads = re.findall(r"<th>(.*?)</th>", table)
+    cells = re.findall(r"<td>(.*?)</td>", table.split("<tbody>", 1)[1].split("</tr>", 1)[0])
+    return cells[heads.index("difference (M)")]
 
 
 def test_markdown_tables(comparison, tmp_path):
@@ -100,6 +113,7 @@ def test_markdown_tables(comparison, tmp_path):
     assert "| move | 8 |" in text
     assert "Pearson r =" in text and "rests on 4 points" in text
     assert "the observed values were used" in text
+    assert "upper end of the paired 95% bootstrap interval" in text
     out = write_markdown(comparison, tmp_path / "t.md")
     assert out.read_text().startswith("## Agreement: Cohen's kappa")
 
