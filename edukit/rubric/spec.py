@@ -28,8 +28,8 @@ class Unit(_Strict):
 class Subcategory(_Strict):
     """A named sub-type of a label (e.g. a teacher move's intent), shown in its definition."""
 
-    name: str
-    definition: str
+    name: str = Field(description="Sub-type name, e.g. `seek strategy`.")
+    definition: str = Field(description="What the sub-type means.")
 
 
 class Label(_Strict):
@@ -39,7 +39,9 @@ class Label(_Strict):
     definition: str = Field(description="What the label means, in the annotator's words.")
     include: list[str] = Field(default_factory=list, description="Cases that count.")
     exclude: list[str] = Field(default_factory=list, description="Cases that do not count.")
-    subcategories: list[Subcategory] = Field(default_factory=list)
+    subcategories: list[Subcategory] = Field(
+        default_factory=list, description="Named sub-types, listed under the definition."
+    )
     values: dict[bool, int] | None = Field(
         None,
         description="Binary/multi: the long-table value of each answer. Default {true: 1, "
@@ -59,7 +61,9 @@ class Example(_Strict):
         description="single: the class name; binary/multi: the labels that apply (others "
         "are false)."
     )
-    reasoning: str | None = None
+    reasoning: str | None = Field(
+        None, description="The reasoning shown before the answer (needed if output.reasoning)."
+    )
 
 
 class Output(_Strict):
@@ -72,35 +76,42 @@ class Output(_Strict):
 class Defaults(_Strict):
     """Model parameters sent with each request unless the run overrides them."""
 
-    model: str | None = None
-    temperature: float | None = Field(None, ge=0)
-    seed: int | None = None
-    max_tokens: int | None = Field(None, ge=1)
+    model: str | None = Field(None, description="Model name at the endpoint.")
+    temperature: float | None = Field(None, ge=0, description="Sampling temperature.")
+    seed: int | None = Field(None, description="Sampling seed, where the provider supports it.")
+    max_tokens: int | None = Field(None, ge=1, description="Longest answer, in tokens.")
 
 
 class RubricSpec(_Strict):
     """An annotation scheme: labels, examples, prompt template, output and model defaults."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    version: str = Field(description="Version recorded on every model annotation.")
-    description: str | None = None
-    citation: str | None = None
-    task: Literal["binary", "single", "multi"]
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_.-]+$", description="Rubric name (letters, digits, _.-)."
+    )
+    version: str = Field(description="Version recorded on every model annotation (quote it).")
+    description: str | None = Field(None, description="What the scheme is for.")
+    citation: str | None = Field(None, description="The paper the categories come from.")
+    task: Literal["binary", "single", "multi"] = Field(
+        description="binary: one yes/no request per label; single: exactly one label per item; "
+        "multi: any subset of the labels in one request."
+    )
     target: str | None = Field(
         None, pattern=_NAME, description="single: long-table label name of the choice."
     )
-    unit: Unit = Field(default_factory=Unit)
+    unit: Unit = Field(default_factory=Unit, description="Which item fields the prompt reads.")
     instructions: str | None = Field(None, description="System text placed before everything.")
     template: str | None = Field(
         None, description="Jinja2 template of the item message (sandboxed, StrictUndefined)."
     )
-    labels: list[Label] = Field(min_length=1)
-    examples: list[Example] = Field(default_factory=list)
+    labels: list[Label] = Field(min_length=1, description="The categories, in prompt order.")
+    examples: list[Example] = Field(default_factory=list, description="Inline few-shot examples.")
     examples_file: str | None = Field(
         None, description="JSONL or CSV of further examples, relative to the rubric file."
     )
-    output: Output = Field(default_factory=Output)
-    defaults: Defaults = Field(default_factory=Defaults)
+    output: Output = Field(default_factory=Output, description="How the model answers.")
+    defaults: Defaults = Field(
+        default_factory=Defaults, description="Model parameters sent with each request."
+    )
 
 
 def safe_identifier(text: str, limit: int = 64) -> str:
