@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from edukit.resources import bundled
 from edukit.rubric import load_rubric
 
@@ -135,3 +137,134 @@ def test_unsafe_tag_via_cli(cli, write_rubric):
         f"Error: {path}:2:10: version: unsafe or unknown YAML tag "
         "'tag:yaml.org,2002:python/object/apply:os.getcwd'\n"
     )
+
+
+# Each validation error kind of the issue, through the CLI: one line, file:line:column and the
+# key path, exit 2, nothing on stdout.
+_BAD = {
+    "unknown key": (
+        MINIMAL.replace("  text_field: comment", "  text_feild: comment"),
+        "5:3: unit.text_feild: unknown key (did you mean 'text_field'?)",
+    ),
+    "duplicate label": (
+        MINIMAL.replace("name: gratitude", "name: confusion"),
+        "9:5: labels[1].name: duplicate label 'confusion' (first defined at labels[0])",
+    ),
+    "example naming an unknown label": (
+        MINIMAL + "examples:\n  - item: {comment: thanks}\n    labels: [gratitud]\n",
+        "12:5: example names unknown label 'gratitud' (did you mean 'gratitude'?)",
+    ),
+    "unsafe YAML tag": (
+        MINIMAL.replace("name: demo", "name: !!python/name:os.system demo"),
+        "1:7: name: unsafe or unknown YAML tag 'tag:yaml.org,2002:python/name:os.system'",
+    ),
+    "template reaching Python internals": (
+        MINIMAL + "template: |\n  Comment: {{ comment }}\n  {{ comment.__class__.__mro__ }}\n",
+        "13:1: template: template may not access '__mro__'",
+    ),
+    "template reading the environment": (
+        MINIMAL + "template: \"{{ environ['HOME'] }}\"\n",
+        "11:1: template: template may not use 'environ'",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD))
+def test_each_validation_error_is_one_line_exit_2(cli, write_rubric, kind):
+    text, message = _BAD[kind]
+    path = write_rubric(text)
+    r = cli("rubric", "validate", path)
+    assert (r.code, r.out, r.err) == (2, "", f"Error: {path}:{message}\n")
+    # render and hash refuse the same file the same way
+    data = _items(path.parent, "item_id,comment\n1,x\n")
+    for args in (("render", path, "--data", data), ("hash", path)):
+        again = cli("rubric", *args)
+        assert (again.code, again.err) == (2, f"Error: {path}:{message}\n")
+
+
+def test_template_field_missing_from_data_via_cli(cli, write_rubric, tmp_path):
+    path = write_rubric(MINIMAL + "template: |\n  Video: {{ video }}\n  Comment: {{ comment }}\n")
+    data = _items(tmp_path, "item_id,comment,video_name\n1,hi,v\n")
+    for command in ("validate", "render"):
+        r = cli("rubric", command, path, "--data", data)
+        assert (r.code, r.out) == (2, "")
+        assert r.err.startswith(
+            f"Error: {path}:12:1: template: field 'video' is not a column of {data} (did you "
+            "mean 'video_name'?) (columns: item_id, "
+        )
+        assert r.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("folder", "versions"),
+    [
+        ("bin_zeroshot", "clarification v1, confusion v8, general v39, na v3, non_english v0, "),
+        ("bin_kshot", "clarification v74, confusion v74, general v74, na v74, non_english v74, "),
+        ("bin_kshot_reasoning", "clarification v75, confusion v75, general v75, na v75, "),
+    ],
+)
+def test_import_sight_folders_via_cli_keep_versions_and_validate(
+    cli, shared_data, tmp_path, folder, versions
+):
+    out = tmp_path / f"{folder}.yaml"
+    r = cli("rubric", "import-sight", shared_data / "sight" / "prompts" / folder, "--out", out)
+    assert r.code == 0, r.err
+    assert r.out.startswith(f"Wrote {out}: 9 labels ({versions}")
+    data = shared_data / "sight" / "annotations" / "sample_dataset.csv"
+    v = cli("rubric", "validate", out, "--data", data)
+    assert (v.code, v.err) == (0, "")
+    rubric = load_rubric(out)
+    assert f"{rubric.name} {folder} (binary, 9 labels, 0 examples) hash {rubric.hash}" in v.out
+    # The version travels into the rendered request and into each decoded annotation.
+    rendered = json.loads(cli("rubric", "render", out, "--data", data, "--label", "general").out)
+    item = dict.fromkeys(("comment", "video_name", "playlist_name"), "x")
+    request = rubric.requests({**item, "item_id": rendered[0]["item_id"]})[2]
+    assert request.key == "general"
+    assert rendered[0]["version"] == request.version == versions.split("general ")[1][:3]
+    answer = {"reasoning": "r", "general": True} if "reasoning" in folder else {"general": True}
+    assert rubric.decode(request, answer)[0].version == request.version
+
+
+def test_import_sight_bad_folder_and_unwritable_out(cli, shared_data, tmp_path):
+    prompts = shared_data / "sight" / "prompts"
+    r = cli("rubric", "import-sight", prompts, "--out", tmp_path / "x.yaml")
+    assert (r.code, r.err) == (
+        2,
+        f"Error: {prompts}: not a SIGHT prompt folder: info.json is missing\n",
+    )
+    out = tmp_path / "no" / "x.yaml"
+    r = cli("rubric", "import-sight", prompts / "bin_kshot", "--out", out)
+    assert (r.code, r.err) == (
+        2,
+        f"Error: {out}: cannot write the rubric: No such file or directory\n",
+    )
+
+
+def test_render_label_typo_suggests(cli, tmp_path):
+    data = _items(tmp_path, "item_id,comment,video_name,playlist_name\n1,first,v1,p1\n")
+    r = cli("rubric", "render", SIGHT, "--data", data, "--label", "confusio")
+    assert (r.code, r.out) == (2, "")
+    assert (
+        r.err == f"Error: {SIGHT}: --label: unknown label 'confusio' (did you mean 'confusion'?)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rubric", "data", "item", "first"),
+    [
+        ("sight.yaml", "sight/sample_dataset.csv", None, "Playlist: "),
+        ("sight-joint.yaml", "sight/sample_dataset.csv", None, "Playlist: "),
+        ("mathdial-moves.yaml", "mathdial/test.csv", "test-0:2", "Word problem:\n"),
+        ("mathdial-moves.yaml", "mathdial/example.jsonl", None, "Word problem:\n"),
+    ],
+)
+def test_render_bundled_rubrics_on_bundled_samples(cli, repo_root, rubric, data, item, first):
+    path = repo_root / "datasets" / data
+    args = ("--item", item) if item else ()
+    r = cli("rubric", "render", bundled("rubrics", rubric), "--data", path, *args)
+    assert r.code == 0, r.err
+    requests = json.loads(r.out)
+    assert len(requests) == (9 if rubric == "sight.yaml" else 1)
+    for request in requests:
+        assert request["messages"][-1]["content"].startswith(first)
+        assert "{{" not in request["messages"][-1]["content"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from edukit.rubric import InvalidOutput, load_rubric
 
@@ -227,6 +228,55 @@ def test_editing_one_label_changes_only_its_requests(write_rubric):
     ).requests(ITEM)
     assert before[0] == after[0]
     assert before[1] != after[1]
+
+
+@pytest.mark.parametrize("label", ["confusion", "non_english", "na"])
+def test_editing_one_bundled_label_rekeys_only_that_labels_requests(tmp_path, label):
+    from edukit.annotate.engine import request_key
+    from edukit.resources import bundled
+
+    from .test_golden import COMMENT
+
+    original = bundled("rubrics", "sight.yaml")
+    doc = yaml.safe_load(original.read_text(encoding="utf-8"))
+    (edited,) = [entry for entry in doc["labels"] if entry["name"] == label]
+    edited["definition"] += " Edited."
+    path = tmp_path / "edited.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=True), encoding="utf-8")
+    old, new = load_rubric(original), load_rubric(path)
+    assert new.hash != old.hash
+    before = {r.key: r for r in old.requests(COMMENT)}
+    after = {r.key: r for r in new.requests(COMMENT)}
+    assert list(before) == list(after) == old.labels
+    for name in old.labels:
+        keys = {request_key("m", before[name], 0), request_key("m", after[name], 0)}
+        if name == label:
+            assert len(keys) == 2 and before[name].messages != after[name].messages
+            assert after[name].messages[0]["content"].count(" Edited.") == 1
+        else:  # the engine's cache key, messages, schema and params are all unchanged
+            assert len(keys) == 1
+            assert (before[name].messages, before[name].schema, before[name].params) == (
+                after[name].messages,
+                after[name].schema,
+                after[name].params,
+            )
+
+
+def test_model_defaults_and_samples_reach_every_request(write_rubric):
+    text = BINARY.replace(
+        "defaults: {model: m, temperature: 0}",
+        "defaults: {model: gpt-4o-mini, temperature: 0.3, seed: 11, max_tokens: 64}\n"
+        "output: {samples: 5}",
+    )
+    rubric = load_rubric(write_rubric(text))
+    params = {"model": "gpt-4o-mini", "temperature": 0.3, "seed": 11, "max_tokens": 64}
+    assert [r.params for r in rubric.requests(ITEM)] == [params, params]
+    assert rubric.samples == 5
+    # Unset defaults are left out, so the provider's own defaults apply.
+    bare = load_rubric(
+        write_rubric(BINARY.replace("defaults: {model: m, temperature: 0}", ""), "b.yaml")
+    )
+    assert [r.params for r in bare.requests(ITEM)] == [{}, {}] and bare.samples == 1
 
 
 def test_examples_from_a_file_count_in_the_hash(write_rubric, tmp_path):

@@ -46,10 +46,6 @@ def assert_strict(schema: dict[str, Any], at: str = "$") -> None:
         assert len(set(schema["enum"])) == len(schema["enum"]) >= 1
 
 
-def _requests(rubric, item):
-    return rubric.requests(item)
-
-
 def _check_requests(rubric, item) -> int:
     checked = 0
     for request in rubric.requests(item):
