@@ -249,13 +249,10 @@ def _context(comparison: Comparison, command: str | None, inputs: Iterable[str |
     }
 
 
-def write_html(
-    comparison: Comparison,
-    path: str | os.PathLike,
-    command: str | None = None,
-    inputs: Iterable[str | os.PathLike] = (),
-) -> Path:
-    """Write the self-contained HTML report (plots embedded) and return its path."""
+def html(
+    comparison: Comparison, command: str | None = None, inputs: Iterable[str | os.PathLike] = ()
+) -> str:
+    """The self-contained HTML report (plots embedded as base64 PNG)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
@@ -265,9 +262,18 @@ def write_html(
     ctx["scatter"] = scatter_png(comparison)
     ctx["counts_png"] = counts_png(comparison)
     ctx["confusions"] = confusion_pngs(comparison)
-    html = env.get_template("report.html.j2").render(**ctx)
+    return env.get_template("report.html.j2").render(**ctx)
+
+
+def write_html(
+    comparison: Comparison,
+    path: str | os.PathLike,
+    command: str | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
+) -> Path:
+    """Write the self-contained HTML report (plots embedded) and return its path."""
     out = Path(path)
-    out.write_text(html, encoding="utf-8")
+    out.write_text(html(comparison, command, inputs), encoding="utf-8")
     return out
 
 

@@ -256,7 +256,7 @@ def compare(
     whole groups: a column of `annotations` (e.g. "video_id") or a mapping item_id -> group.
     """
     humans, models = list(humans), list(models)
-    _check_options(metric, level, weights, n_boot)
+    check_options(metric, level, weights, n_boot)
     if len(humans) < 2:
         raise AgreementError("human-human agreement needs at least two --humans")
     if not models:
@@ -303,7 +303,7 @@ def raters_agreement(
 ) -> RatersAgreement:
     """One coefficient per label over `raters` (Cohen's kappa needs exactly two)."""
     raters = list(raters)
-    _check_options(metric, level, weights, n_boot)
+    check_options(metric, level, weights, n_boot)
     if metric == "cohen" and len(raters) != 2:
         raise AgreementError(
             f"Cohen's kappa compares exactly two raters, got {len(raters)}: "
@@ -347,7 +347,8 @@ class _Opts:
     seed: int
 
 
-def _check_options(metric: str, level: str, weights: str | None, n_boot: int) -> None:
+def check_options(metric: str, level: str, weights: str | None, n_boot: int) -> None:
+    """Raise `AgreementError` for an unknown metric, level or weights, or a negative n_boot."""
     if metric not in METRIC_NAMES:
         raise AgreementError(f"unknown metric {metric!r}: use one of {', '.join(METRIC_NAMES)}")
     if level not in LEVELS:

@@ -59,14 +59,7 @@ def register(app: typer.Typer) -> None:
         markdown_out: Path | None = typer.Option(None, "--markdown", help="Write Markdown here."),
     ) -> None:
         """Agreement per label: humans with each other, each model with the humans, with CIs."""
-        from edukit.errors import AgreementError
-
-        try:
-            _run(**dict(locals()))
-        except AgreementError as exc:
-            if exc.path is None and len(annotations) == 1:  # name the file the error is about
-                raise AgreementError(exc.message, path=annotations[0], where=exc.where) from exc
-            raise
+        _run(**dict(locals()))
 
 
 def _run(
@@ -89,58 +82,98 @@ def _run(
     markdown_out,
     **_,
 ) -> None:
-    import json
-
-    from edukit.agreement.compare import compare, raters_agreement
+    from edukit.agreement.compare import check_options
     from edukit.errors import AgreementError
 
+    # options and output folders first: a typo fails before any file is read or computed
     if raters and (humans or models):
         raise AgreementError("give either --raters or --humans/--models, not both")
     if not raters and not (humans and models):
         raise AgreementError("give --humans H1,H2 and --models M1 (or --raters A,B,C)")
-    ann = _read(annotations, prompts)
-    groups = _groups(annotations, ann, group_col) if group_col else None
-    common = dict(
-        level=level,
-        weights=weights,
-        categories=_split(categories) or None,
-        version=version,
-        n_boot=n_boot,
-        seed=seed,
-        groups=groups,
-        labels=_split(labels) or None,
-    )
+    if raters and report:
+        raise AgreementError("--report needs --humans/--models (use --markdown)")
+    metric = metric or ("fleiss" if raters else "cohen")
+    check_options(metric, level, weights, n_boot)
+    outputs = [p for p in (json_out, report, markdown_out) if p]
+    for path in outputs:
+        if not path.parent.is_dir():
+            raise AgreementError(f"cannot write here: no folder {path.parent}", path=path)
+        if path.is_dir():
+            raise AgreementError("is a folder: give a file name", path=path)
     command = _command(locals_=dict(locals()))
-    if raters:
-        result = raters_agreement(ann, _split(raters), metric=metric or "fleiss", **common)
-        if json_out:
-            json_out.write_text(json.dumps(result.to_json(), indent=2, allow_nan=False))
-        if markdown_out:
-            from edukit.report import raters_markdown
-
-            markdown_out.write_text(raters_markdown(result), encoding="utf-8")
-        if report:
-            raise AgreementError("--report needs --humans/--models (use --markdown)")
-        if not (json_out or markdown_out):
+    try:
+        ann = _read(annotations, prompts)
+        groups = _groups(annotations, ann, group_col) if group_col else None
+        result = _compute(ann, humans, models, raters, metric, groups, locals())
+    except AgreementError as exc:
+        if exc.path is None and len(annotations) == 1:  # name the file the error is about
+            raise AgreementError(exc.message, path=annotations[0], where=exc.where) from exc
+        raise
+    if not outputs:
+        if raters:
             _print_raters(result)
+        else:
+            _print_comparison(result)
         return
-    comparison = compare(ann, _split(humans), _split(models), metric=metric or "cohen", **common)
     inputs = [*annotations, *([prompts] if prompts else [])]
-    if json_out:
-        json_out.write_text(json.dumps(comparison.to_json(), indent=2, allow_nan=False))
-    if report:
-        from edukit.report import write_html
+    _write_outputs(result, json_out, report, markdown_out, command, inputs)
 
-        write_html(comparison, report, command=command, inputs=inputs)
-    if markdown_out:
-        from edukit.report import write_markdown
 
-        write_markdown(comparison, markdown_out, command=command, inputs=inputs)
-    if not (json_out or report or markdown_out):
-        _print_comparison(comparison)
-    for path in (json_out, report, markdown_out):
-        if path:
-            typer.echo(f"wrote {path}", err=True)
+def _compute(ann, humans, models, raters, metric, groups, opts: dict):
+    """`raters_agreement` or `compare` with the command's options."""
+    from edukit.agreement.compare import compare, raters_agreement
+
+    common = dict(
+        level=opts["level"],
+        weights=opts["weights"],
+        categories=_split(opts["categories"]) or None,
+        version=opts["version"],
+        n_boot=opts["n_boot"],
+        seed=opts["seed"],
+        groups=groups,
+        labels=_split(opts["labels"]) or None,
+    )
+    if raters:
+        return raters_agreement(ann, _split(raters), metric=metric, **common)
+    return compare(ann, _split(humans), _split(models), metric=metric, **common)
+
+
+def _write_outputs(result, json_out, report, markdown_out, command, inputs) -> None:
+    """Write every requested output; one that cannot be written does not stop the others."""
+    import json
+
+    from edukit.agreement.compare import RatersAgreement
+    from edukit.errors import AgreementError
+
+    def markdown_text() -> str:
+        from edukit import report as rep
+
+        if isinstance(result, RatersAgreement):
+            return rep.raters_markdown(result)
+        return rep.markdown(result, command=command, inputs=inputs)
+
+    def html_text() -> str:
+        from edukit.report import html
+
+        return html(result, command=command, inputs=inputs)
+
+    jobs = [
+        (json_out, lambda: json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n"),
+        (report, html_text),
+        (markdown_out, markdown_text),
+    ]
+    failed: AgreementError | None = None
+    for path, text in jobs:
+        if not path:
+            continue
+        try:
+            path.write_text(text(), encoding="utf-8")
+        except OSError as exc:
+            failed = failed or AgreementError(f"cannot write: {exc.strerror or exc}", path=path)
+            continue
+        typer.echo(f"wrote {path}", err=True)
+    if failed:
+        raise failed
 
 
 def _read(paths: list[Path], prompts: Path | None):

@@ -141,3 +141,79 @@ def test_sight_sample_with_prompts(cli, shared_data, tmp_path):
     lab = json.loads(out.read_text())["labels"]["gratitude"]
     assert lab["human_human"]["value"] == pytest.approx(0.9215062026567131, abs=1e-12)
     assert lab["human_model_mean"]["value"] == pytest.approx(0.9325567767312133, abs=1e-12)
+
+
+def _one_error_line(r, start: str) -> None:
+    assert r.code == 2, (r.code, r.err)
+    lines = [ln for ln in r.err.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("Error: ")]
+    assert len(errors) == 1 and errors[0].startswith(start), r.err
+    assert "Traceback" not in r.err
+
+
+def test_bad_input_files_give_one_line_with_file_and_row(cli, tmp_path):
+    nocol = tmp_path / "nocol.csv"
+    nocol.write_text("item_id,rater,label\nc1,H1,x\n")
+    _one_error_line(
+        cli("agree", nocol, "--humans", "H1,H2", "--models", "gpt"), f"Error: {nocol}:1:"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("item_id,rater,label,value\nc1,H1,x,1\nc1,H2,x,1,7\n")
+    r = cli("agree", bad, "--humans", "H1,H2", "--models", "gpt")
+    _one_error_line(r, f"Error: {bad}:3: malformed CSV row")
+    txt = tmp_path / "notes.txt"
+    txt.write_text("hello")
+    r = cli("agree", txt, "--humans", "H1,H2", "--models", "gpt")
+    _one_error_line(r, f"Error: {txt}: unknown table format")
+    missing = tmp_path / "missing.csv"
+    r = cli("agree", missing, "--humans", "H1,H2", "--models", "gpt")
+    _one_error_line(r, f"Error: {missing}: file not found")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--metric", "kapa", "Error: unknown metric 'kapa'"),
+        ("--level", "ordnal", "Error: unknown level 'ordnal'"),
+        ("--weights", "quadratik", "Error: unknown weights 'quadratik'"),
+        ("--n-boot", "-5", "Error: the number of bootstrap resamples cannot be negative"),
+    ],
+)
+def test_option_typos_fail_before_reading_the_data(cli, tmp_path, option, value, message):
+    # the file does not exist: an option typo is reported first, and not blamed on the file
+    r = cli("agree", tmp_path / "none.csv", "--humans", "H1,H2", "--models", "gpt", option, value)
+    _one_error_line(r, message)
+
+
+def test_unwritable_outputs(cli, files, tmp_path):
+    h, m = files
+    base = ("agree", h, m, "--humans", "H1,H2", "--models", "gpt", "--n-boot", "20")
+    nowhere = tmp_path / "no" / "such" / "x.json"
+    _one_error_line(cli(*base, "--json", nowhere), f"Error: {nowhere}: cannot write here")
+    folder = tmp_path / "afolder"
+    folder.mkdir()
+    _one_error_line(cli(*base, "--report", folder), f"Error: {folder}: is a folder")
+
+
+def test_an_output_that_fails_late_does_not_lose_the_others(cli, files, tmp_path, monkeypatch):
+    import edukit.report
+
+    def broken(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    h, m = files
+    out, md = tmp_path / "a.json", tmp_path / "a.md"
+    monkeypatch.setattr(edukit.report, "html", lambda *a, **k: "<html></html>")
+    real_write = type(out).write_text
+
+    def write_text(self, *args, **kwargs):
+        if self.suffix == ".html":
+            broken()
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(out), "write_text", write_text)
+    r = cli("agree", h, m, "--humans", "H1,H2", "--models", "gpt", "--n-boot", "20",
+            "--json", out, "--report", tmp_path / "r.html", "--markdown", md)  # fmt: skip
+    _one_error_line(r, f"Error: {tmp_path / 'r.html'}: cannot write: Permission denied")
+    assert json.loads(out.read_text())["labels"]["confusion"]["human_human"]["n"] == 12
+    assert "| confusion | 12 |" in md.read_text()
