@@ -446,20 +446,32 @@ def output_tokens_estimate(schema: Mapping[str, Any]) -> int:
 
 
 def _dry_run(items, rubric, model, limit, samples, batch, prices, run_db) -> RunResult:
+    """Count and price the requests still to send; nothing is sent and no run is created."""
     from edukit.annotate.cost import estimate_tokens
 
-    n = tin = tout = 0
+    # Requests already answered in an existing run store would not be sent again.
+    store = RunStore(run_db) if os.path.exists(run_db) else None
+    n = cached = tin = tout = 0
     out_cache: dict[str, int] = {}
-    for item in _limited(items, limit):
-        for req in rubric.requests(item):
-            key = dumps(req.schema)
-            if key not in out_cache:
-                out_cache[key] = output_tokens_estimate(req.schema)
-            n += samples
-            tin += samples * (estimate_tokens(req.messages) + estimate_tokens(req.schema))
-            tout += samples * out_cache[key]
+    try:
+        for item in _limited(items, limit):
+            for req in rubric.requests(item):
+                schema_key = dumps(req.schema)
+                if schema_key not in out_cache:
+                    out_cache[schema_key] = output_tokens_estimate(req.schema)
+                for s in range(samples):
+                    if store and store.status(request_key(model, req, s)) in FINISHED:
+                        cached += 1
+                        continue
+                    n += 1
+                    tin += estimate_tokens(req.messages) + estimate_tokens(req.schema)
+                    tout += out_cache[schema_key]
+    finally:
+        if store:
+            store.close()
     estimate = {
         "requests": n,
+        "cached": cached,
         "input_tokens": tin,
         "output_tokens": tout,
         "cost": _cost(prices, model, tin, tout, False),
@@ -470,6 +482,7 @@ def _dry_run(items, rubric, model, limit, samples, batch, prices, run_db) -> Run
         run_id="",
         run_db=os.fspath(run_db),
         counts={"pending": n},
+        cached=cached,
         dry_run=True,
         estimate=estimate,
         input_tokens=tin,

@@ -143,6 +143,7 @@ def dry_run_message(est: dict, model: str) -> str:
         f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; "
         f"estimated cost {_money(est['cost'])}, with the Batch API {_money(est['batch_cost'])}"
         + (f" (prices checked {checked})" if checked else "")
+        + (f"; {est['cached']} more already answered in the run store" if est.get("cached") else "")
     )
 
 

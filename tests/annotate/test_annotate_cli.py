@@ -101,6 +101,13 @@ def test_dry_run_sends_nothing(cli, fake_server, tmp_path):
     assert r.out.startswith("Dry run (nothing sent): 90 requests to gpt-4o-mini")
     assert "with the Batch API $" in r.out and "prices checked" in r.out
     assert fake_server.log == [] and not (tmp_path / "r.sqlite").exists()
+    # after annotating 4 items, a dry run prices only the 6 items left
+    base = ["--base-url", fake_server.base_url, "--run-db", tmp_path / "r.sqlite", "--quiet"]
+    args = ["annotate", sample, "--rubric", rubric, "--model", "gpt-4o-mini", *base]
+    assert cli(*args, "--limit", "4").code == 0
+    r = cli(*args, "--limit", "10", "--dry-run")
+    assert r.out.startswith("Dry run (nothing sent): 54 requests to gpt-4o-mini")
+    assert r.out.rstrip().endswith("; 36 more already answered in the run store")
 
 
 def test_errors_are_one_line(cli, fake_server, tmp_path, monkeypatch):
@@ -200,3 +207,32 @@ def test_wrong_key_stops_with_one_line(
     for f in tmp_path.rglob("*"):
         if f.is_file():
             assert b"sk-wrong-key-123" not in f.read_bytes()
+
+
+def test_fake_server_runs_standalone(repo_root):
+    import subprocess
+    import sys
+
+    from openai import OpenAI
+
+    proc = subprocess.Popen(
+        [sys.executable, str(repo_root / "tests/annotate/fake_openai.py"), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base_url = proc.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
+        schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+        resp = OpenAI(base_url=base_url, api_key="x").chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": "hi"}],
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "s", "schema": schema, "strict": True},
+            },
+        )
+        assert resp.choices[0].message.content in ('{"ok": true}', '{"ok": false}')
+    finally:
+        proc.terminate()
+        proc.wait()
