@@ -218,10 +218,9 @@ async def run_batch(
 
 def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str, Any]:
     """A run's row, summary, cost and batches; unfinished batches are polled when `refresh`."""
-    import asyncio
-
     from edukit.annotate.client import ChatClient, resolve_api_key
     from edukit.annotate.cost import load_prices
+    from edukit.annotate.engine import run_sync
     from edukit.rubric import load_rubric
 
     row = store.run(run)
@@ -246,7 +245,7 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
                 finally:
                     await client.close()
 
-            asyncio.run(poll())
+            run_sync(poll())
             if all(b["ingested"] for b in store.batches(run_id)):
                 note = (
                     "All batches ended; re-run the annotate command to send any rows that failed."

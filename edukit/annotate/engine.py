@@ -329,7 +329,7 @@ def annotate(
         if batch:
             from edukit.annotate import batch as batch_api
 
-            stopped, batches = asyncio.run(
+            stopped, batches = run_sync(
                 batch_api.run_batch(
                     engine,
                     items,
@@ -345,7 +345,7 @@ def annotate(
                 )
             )
         else:
-            stopped = asyncio.run(
+            stopped = run_sync(
                 engine.run_interactive(
                     items,
                     limit=limit,
@@ -375,6 +375,19 @@ def annotate(
         )
     finally:
         store.close()
+
+
+def run_sync(coro):
+    """Run a coroutine to completion, also from inside a running event loop (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    # a notebook already runs a loop in this thread: give the run its own loop and thread
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _prices():

@@ -145,3 +145,13 @@ def test_progress_callback_sees_every_request(binary_rubric, fake_server, tmp_pa
     assert [s["done"] for s in seen] == [1, 2, 3, 4, 5, 6]
     assert seen[-1]["total"] == 6 and seen[-1]["sent"] == 6 and seen[-1]["errors"] == 0
     assert seen[-1]["input_tokens"] > 0 and seen[-1]["output_tokens"] > 0
+
+
+def test_works_inside_a_running_event_loop(binary_rubric, fake_server, tmp_path, kit):
+    import asyncio
+
+    async def notebook_cell():  # Jupyter runs cells inside an event loop
+        return _run(kit.make_items(2), binary_rubric, fake_server, tmp_path)
+
+    res = asyncio.run(notebook_cell())
+    assert res.counts["ok"] == 4 and len(res.annotations) == 4
