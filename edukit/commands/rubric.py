@@ -46,13 +46,14 @@ def render(
     """Print the exact messages and JSON Schema that would be sent for one item (JSON)."""
     from edukit.errors import RubricError
     from edukit.rubric import check_data, load_rubric, read_items_for
+    from edukit.rubric.model import text_id
 
     rubric = load_rubric(file)
     items = read_items_for(rubric, data)
     check_data(rubric, items.columns, data_name=str(data))
     if items.empty:
         raise RubricError("the data has no items", path=data)
-    ids = items[rubric.id_field].map(_text_id)
+    ids = items[rubric.id_field].map(text_id)
     if item is None:
         row = items.iloc[0]
     elif (ids == item).any():
@@ -117,15 +118,11 @@ def schema_cmd() -> None:
 
 
 def _texts(items, rubric) -> dict[str, object] | None:
+    from edukit.rubric.model import text_id
+
     if rubric.text_field not in items.columns or rubric.id_field not in items.columns:
         return None
-    return dict(zip(items[rubric.id_field].map(_text_id), items[rubric.text_field], strict=True))
-
-
-def _text_id(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return dict(zip(items[rubric.id_field].map(text_id), items[rubric.text_field], strict=True))
 
 
 def register(app: typer.Typer) -> None:

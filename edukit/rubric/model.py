@@ -37,7 +37,7 @@ class Rubric:
                 key = spec.labels[loc[1]].name if len(loc) > 1 else None
                 self._templates[key] = compile_template(text)
             except TemplateProblem as exc:
-                raise self._template_error(loc, exc) from None
+                raise self.template_error(loc, exc.line, exc.message) from None
 
     # --- the interface the annotation engine uses -------------------------------------------
     @property
@@ -97,7 +97,7 @@ class Rubric:
                 path=self.path,
                 where=self.source.where(("unit", "id_field")),
             )
-        item_id = _text_id(item[self.id_field])
+        item_id = text_id(item[self.id_field])
         if self.task == "binary":
             return [self._binary(label, item, item_id) for label in self.spec.labels]
         return [self._joint(item, item_id)]
@@ -131,6 +131,7 @@ class Rubric:
         return {loc: template_fields(text) for loc, text in self.template_texts().items()}
 
     def label_reasoning(self, name: str) -> bool:
+        """Whether the request for label `name` asks for reasoning first (binary override)."""
         label = self._labels[name]
         return self.reasoning if label.reasoning is None else label.reasoning
 
@@ -233,9 +234,6 @@ class Rubric:
             loc = ("labels", label_index, "template") if own else ("template",)
             raise self.source.error(loc, exc.message) from None
 
-    def _template_error(self, loc: Path_, exc: TemplateProblem) -> RubricError:
-        return self.template_error(loc, exc.line, exc.message)
-
     def template_error(self, loc: Path_, line: int | None, message: str) -> RubricError:
         """A RubricError at line `line` of the template written at `loc`."""
         err = self.source.error(loc, message)
@@ -304,8 +302,8 @@ def _as_list(labels: list[str] | str) -> list[str]:
     return [labels] if isinstance(labels, str) else list(labels)
 
 
-def _text_id(value: Any) -> str:
-    # Ids read by pandas may arrive as floats (7134.0); the long table wants "7134".
+def text_id(value: Any) -> str:
+    """An item id as the long table writes it: pandas floats such as 7134.0 become "7134"."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
