@@ -297,3 +297,37 @@ def test_examples_from_a_file_count_in_the_hash(write_rubric, tmp_path):
         "video_name,comment,labels\nL2,hola,\nL3,thanks!,confusion\n", encoding="utf-8"
     )
     assert load_rubric(write_rubric(text)).hash != first.hash
+
+
+@pytest.mark.parametrize("name", ["sight.yaml", "sight-joint.yaml", "mathdial-moves.yaml"])
+def test_static_rubric_text_comes_first_so_the_prefix_is_shared(name):
+    from edukit.resources import bundled
+
+    from .test_golden import COMMENT, TURN
+
+    rubric = load_rubric(bundled("rubrics", name))
+    base = TURN if name.startswith("mathdial") else COMMENT
+    other = {k: f"OTHER {k}" for k in base} | {"item_id": "other"}
+    for a, b in zip(rubric.requests(base), rubric.requests(other), strict=True):
+        # Everything but the last message (instructions, definitions, few-shot) is identical.
+        assert a.messages[:-1] == b.messages[:-1] and len(a.messages) >= 2
+        assert a.messages[-1]["role"] == "user" and "OTHER text" not in str(a.messages)
+        assert all("OTHER" not in str(m) for m in b.messages[:-1])
+        assert "OTHER" in b.messages[-1]["content"]
+
+
+def test_default_template_reads_the_unit_fields_in_order(write_rubric):
+    rubric = load_rubric(
+        write_rubric(
+            """
+            name: d
+            version: "1"
+            task: multi
+            unit: {id_field: cid, text_field: body, context_fields: [course, week]}
+            labels: [{name: a, definition: b}]
+            """
+        )
+    )
+    (request,) = rubric.requests({"cid": 7.0, "body": "hi", "course": "Calc", "week": 3})
+    assert request.item_id == "7"
+    assert request.messages[-1]["content"] == "course: Calc\nweek: 3\nbody: hi"
