@@ -236,3 +236,34 @@ def test_fake_server_runs_standalone(repo_root):
     finally:
         proc.terminate()
         proc.wait()
+
+
+def test_real_corpora_first_items(cli, fake_server, tmp_path, shared_data):
+    """The real SIGHT and MathDial files (../shared/data) through the bundled rubrics."""
+    cases = [
+        (shared_data / "sight" / "annotations" / "sample_dataset.csv", "sight.yaml", 9),
+        (shared_data / "mathdial" / "test.csv", "mathdial-moves.yaml", 1),
+    ]
+    for n, (path, rubric, per_item) in enumerate(cases):
+        out = tmp_path / f"out{n}.csv"
+        r = cli(
+            "annotate",
+            path,
+            "--rubric",
+            bundled("rubrics", rubric),
+            "--model",
+            "m",
+            "--base-url",
+            fake_server.base_url,
+            "--run-db",
+            tmp_path / "r.sqlite",
+            "--limit",
+            "6",
+            "--out",
+            out,
+            "--quiet",
+        )
+        assert r.code == 0, r.err
+        df = pd.read_csv(out, dtype={"item_id": str})
+        assert len(df) == 6 * per_item and df["item_id"].nunique() == 6
+        assert not df["item_id"].str.endswith(".0").any()
