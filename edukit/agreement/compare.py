@@ -40,7 +40,8 @@ JSON (`Comparison.to_json()`, stable; NaN is null, with "reason" beside it)::
         "ac1": {"human_human": {...}, "human_model": {MODEL: {HUMAN: {...}}}} (binary),
         "specific_agreement": {"human_human": {"positive": {...}, "negative": {...}},
                                "human_model": {MODEL: {HUMAN: {"positive", "negative"}}}} (binary),
-        "confusion": {MODEL: {HUMAN: {"labels", "matrix", "per_class"}}} (multiclass)}},
+        "confusion": {MODEL: {HUMAN: {"labels", "matrix", "per_class": {CLASS: {"precision",
+                      "recall", "f1", "support", "reason"?}}}}} (multiclass)}},
      "correlation": {MODEL: {"n_labels", "pearson", "pearson_p", "spearman", "spearman_p",
                              "slope", "intercept", "labels", "caveat", "reason"?}}}
 

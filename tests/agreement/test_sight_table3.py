@@ -146,3 +146,47 @@ def test_bootstrap_intervals_on_the_real_table(sight):
     # the paper's Figure 3 finding: human IRR and human-model agreement go together
     assert c.correlation["openaichat"]["n_labels"] == 9
     assert c.correlation["openaichat"]["pearson"] > 0.5
+
+
+DOC = "docs/sight-reproduction.md"
+COLUMNS = {"0-shot": "bin_zeroshot", "3-shot": "bin_kshot", "3-shot-R": "bin_kshot_reasoning"}
+
+
+@pytest.mark.shared
+def test_the_documented_commands_run_and_give_the_documented_table(
+    repo_root, shared_data, tmp_path
+):
+    """Run the bash block of docs/sight-reproduction.md as written (output folder moved to tmp)."""
+    import json
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    if (repo_root / ".." / "shared" / "data").resolve() != shared_data.resolve():
+        pytest.skip("the documented commands expect the corpora in ../shared/data")
+    text = (repo_root / DOC).read_text()
+    script = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    assert "OUT=/tmp/table3" in script
+    script = script.replace("OUT=/tmp/table3", f"OUT={tmp_path}")
+    env = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
+    assert shutil.which("edukit", path=env["PATH"])
+    run = subprocess.run(
+        ["bash", "-euc", script], cwd=repo_root, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Error" not in run.stderr
+    # the documented two-decimal table is what the commands wrote
+    rows = re.findall(r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
+    assert [r[0] for r in rows] == LABELS
+    for label, hh, *models in rows:
+        for column, value in zip(COLUMNS.values(), models, strict=True):
+            out = json.loads((tmp_path / f"table3-{column}.json").read_text())
+            lab = out["labels"][label]
+            assert f"{lab['human_human']['value']:.2f}" == hh, (label, column)
+            assert f"{lab['human_model_mean']['value']:.2f}" == value, (label, column)
+            assert lab["human_human"]["ci"] is not None and out["n_boot"] == 1000
+    for column in COLUMNS.values():
+        assert (tmp_path / f"table3-{column}.html").stat().st_size > 10_000
+        assert "| clarification |" in (tmp_path / f"table3-{column}.md").read_text()
