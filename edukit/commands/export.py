@@ -8,7 +8,6 @@ import typer
 
 from edukit.errors import ExportError
 
-FORMATS = ("openai-chat", "trl-messages", "trl-prompt-completion", "sharegpt", "alpaca")
 _FORMAT_HELP = "openai-chat, trl-messages, trl-prompt-completion, sharegpt or alpaca."
 
 
@@ -71,44 +70,48 @@ def finetune(
     import pandas as pd
 
     from edukit.corpora.mathdial import read_mathdial
-    from edukit.export import export_finetune
+    from edukit.export import check_options, export_finetune
 
-    if format not in FORMATS:
-        raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
-    read = [read_mathdial(p) for p in inputs]
-    for p, md in zip(inputs, read, strict=True):
-        for w in md.warnings:
-            typer.echo(f"warning: {p}: {w}", err=True)
+    fields = _csv(grounding)
+    options = {
+        "format": format,
+        "unit": unit,
+        "role": role,
+        "grounding": [] if fields == ["none"] else fields,
+        "moves": _csv(moves),
+        "move_token": move_token,
+        "taxonomy": taxonomy,
+        "move_weights": _weights(move_weight),
+        "split": split,
+        "val_fraction": val_fraction,
+        "test_fraction": test_fraction,
+        "rater": rater,
+        "min_confidence": min_confidence,
+        "cleanup": [] if cleanup.strip() == "none" else _csv(cleanup),
+    }
+    # A typo in an option fails before the (possibly large) inputs are read.
+    check_options(**options, moves_from=moves_from is not None)
     template = None
     if system_template is not None:
         try:
             template = system_template.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ExportError(f"cannot read: {exc.strerror}", path=system_template) from None
-    fields = _csv(grounding)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ExportError(f"cannot read: {reason}", path=system_template) from None
+    read = [read_mathdial(p) for p in inputs]
+    for p, md in zip(inputs, read, strict=True):
+        for w in md.warnings:
+            typer.echo(f"warning: {p}: {w}", err=True)
     manifest = export_finetune(
         pd.concat([md.dialogues for md in read], ignore_index=True),
         pd.concat([md.utterances for md in read], ignore_index=True),
-        format=format,
         out_dir=out,
-        unit=unit,
-        role=role,
-        grounding=[] if fields == ["none"] else fields,
         system_template=template,
-        moves=_csv(moves),
-        move_token=move_token,
-        taxonomy=taxonomy,
-        move_weights=_weights(move_weight),
-        split=split,
-        val_fraction=val_fraction,
-        test_fraction=test_fraction,
         seed=seed,
         moves_from=moves_from,
-        rater=rater,
-        min_confidence=min_confidence,
-        cleanup=[] if cleanup.strip() == "none" else _csv(cleanup),
         inputs=inputs,
         max_tokens=max_tokens,
+        **options,
     )
     for split_name, file in manifest.files.items():
         c = manifest.counts[split_name]

@@ -5,7 +5,7 @@ one of `FORMATS` plus a manifest; `validate_file(path, format)` lists every rule
 """
 
 from edukit.export.examples import CLEANUP_STEPS, GROUNDING_FIELDS
-from edukit.export.finetune import export_finetune
+from edukit.export.finetune import check_options, export_finetune
 from edukit.export.formats import FORMATS, dataset_info, render
 from edukit.export.manifest import Manifest
 from edukit.export.splits import assign_splits
@@ -18,6 +18,7 @@ __all__ = [
     "Manifest",
     "Problem",
     "assign_splits",
+    "check_options",
     "dataset_info",
     "export_finetune",
     "render",

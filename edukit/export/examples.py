@@ -120,13 +120,19 @@ def clean_turns(rows: Iterable[Mapping], steps: Sequence[str], counts: Counter) 
 
     `rows` are one dialogue's utterances in turn order with keys speaker, text, move, item_id.
     Counters are keyed `<step>:<speaker>` so that dropped teacher turns can be reconciled.
+    An empty turn with `tag_only` switched off raises `ExportError` (no format allows it).
     """
     out: list[Turn] = []
     for row in rows:
         speaker, text = row["speaker"], _clean_value(row["text"])
         # Missing moves arrive as None, NaN or "" depending on the table's dtype.
         move = row["move"] if isinstance(row["move"], str) and row["move"].strip() else None
-        if "tag_only" in steps and not text.strip():
+        if not text.strip():
+            if "tag_only" not in steps:
+                raise ExportError(
+                    f"turn {row['item_id']} has no text (a tag-only turn) and no format allows "
+                    "empty messages: keep the 'tag_only' clean-up step"
+                )
             counts[f"tag_only:{speaker}"] += 1
             continue
         last = out[-1] if out else None

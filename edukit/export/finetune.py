@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from edukit.corpora.tables import is_missing, source_row
 from edukit.errors import ExportError
 from edukit.export.examples import (
     CLEANUP_STEPS,
@@ -22,9 +23,16 @@ from edukit.export.examples import (
     clean_turns,
     map_move,
 )
-from edukit.export.formats import ALTERNATING, FORMATS, LLAMA_FACTORY, dataset_info, render
+from edukit.export.formats import (
+    ALTERNATING,
+    FORMATS,
+    LLAMA_FACTORY,
+    NEEDS_MERGE,
+    dataset_info,
+    render,
+)
 from edukit.export.manifest import Manifest, sha256
-from edukit.export.splits import SPLITS, assign_splits
+from edukit.export.splits import SPLITS, assign_splits, check_split
 from edukit.export.tokens import count_tokens, estimator_name
 from edukit.export.validate import DEFAULT_MAX_TOKENS, _texts
 
@@ -68,10 +76,19 @@ def export_finetune(
     `min_confidence`. `cleanup` steps: `tag_only`, `duplicates`, `merge`. `inputs` are hashed
     into the manifest. Examples over `max_tokens` (estimated) are left out and counted.
     """
-    opts = _options(
-        format, unit, role, grounding, system_template, moves, move_token, taxonomy,
-        move_weights, cleanup, require_moves=moves_from is not None,
+    opts = check_options(
+        format=format, unit=unit, role=role, grounding=grounding,
+        system_template=system_template, moves=moves, move_token=move_token, taxonomy=taxonomy,
+        move_weights=move_weights, cleanup=cleanup, split=split, val_fraction=val_fraction,
+        test_fraction=test_fraction, moves_from=moves_from is not None, rater=rater,
+        min_confidence=min_confidence,
     )  # fmt: skip
+    ids = dialogues["dialogue_id"].astype(str)
+    if ids.duplicated().any():
+        raise ExportError(
+            f"dialogue id {ids[ids.duplicated()].iloc[0]!r} appears twice: ids are "
+            "<file stem>-<row>, so give the input files different names"
+        )
     out = Path(out_dir)
     input_hashes = [{"path": os.fspath(p), "sha256": sha256(p)} for p in inputs]
     utts = utterances.copy()
@@ -141,9 +158,31 @@ def export_finetune(
     return manifest
 
 
-def _options(
-    fmt, unit, role, grounding, template, moves, move_token, taxonomy, weights, cleanup, **kw
+def check_options(
+    *,
+    format: str,
+    unit: str = "turn",
+    role: str = "teacher",
+    grounding: Sequence[str] | None = None,
+    system_template: str | None = None,
+    moves: Iterable[str] | None = None,
+    move_token: str | None = None,
+    taxonomy: int = 4,
+    move_weights: Mapping[str, int] | None = None,
+    cleanup: Sequence[str] = CLEANUP_STEPS,
+    split: str = "qid",
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.0,
+    moves_from: bool = False,
+    rater: str | None = None,
+    min_confidence: float | None = None,
 ) -> BuildOptions:
+    """Check every option that needs no data (before any input is read); the build options.
+
+    Raises `ExportError` on the first bad option. `moves_from` says whether an annotation file
+    replaces the gold moves (`rater` and `min_confidence` need one).
+    """
+    fmt, weights = format, move_weights
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     if unit not in ("turn", "dialogue"):
@@ -167,8 +206,13 @@ def _options(
         raise ExportError(
             f"unknown clean-up step {bad[0]!r} (choose from {', '.join(CLEANUP_STEPS)})"
         )
-    if fmt in ALTERNATING and "merge" not in cleanup:
-        raise ExportError(f"{fmt} needs alternating turns: keep the 'merge' clean-up step")
+    if fmt in NEEDS_MERGE and "merge" not in cleanup:
+        need = "alternating turns" if fmt in ALTERNATING else "a prompt that ends with the user"
+        raise ExportError(f"{fmt} needs {need}: keep the 'merge' clean-up step")
+    check_split(split, val_fraction, test_fraction)
+    if not moves_from and (rater is not None or min_confidence is not None):
+        raise ExportError("--rater and --min-confidence choose among --moves-from annotations: "
+                          "give --moves-from too")  # fmt: skip
     norm_weights = {}
     for move, w in (weights or {}).items():
         if w not in (0, 1):
@@ -179,13 +223,13 @@ def _options(
         unit=unit,
         role=role,
         grounding=tuple(grounding) if grounding is not None else None,
-        system_template=template,
+        system_template=system_template,
         moves=moves_set,
         move_token=move_token,
         taxonomy=taxonomy,
         move_weights=norm_weights,
         cleanup=tuple(s for s in CLEANUP_STEPS if s in cleanup),
-        **kw,
+        require_moves=moves_from,
     )
 
 
@@ -227,7 +271,14 @@ def _annotated_moves(
     if min_conf is not None:
         if "confidence" not in ann.columns:
             raise ExportError("--min-confidence needs a 'confidence' column", path=path)
-        ann = ann[pd.to_numeric(ann["confidence"], errors="coerce") >= min_conf]
+        conf = pd.to_numeric(ann["confidence"], errors="coerce")
+        bad = conf.isna() & ann["confidence"].map(lambda v: not is_missing(v))
+        if bad.any():
+            i = bad.idxmax()
+            raise ExportError(f"confidence {ann['confidence'][i]!r} is not a number", path=path,
+                              where=source_row(path, i))  # fmt: skip
+        # A row without a confidence (a human's, say) cannot reach the threshold.
+        ann = ann[conf >= min_conf]
     values = ann["value"].astype(str).str.strip().str.lower()
     # Several samples per item (self-consistency runs): the most frequent answer, ties by name.
     mode = (

@@ -22,6 +22,10 @@ FORMATS = ("openai-chat", "trl-messages", "trl-prompt-completion", "sharegpt", "
 PER_MESSAGE_WEIGHTS = frozenset({"openai-chat"})
 # Formats whose dialogues must alternate user/assistant starting with the user.
 ALTERNATING = frozenset({"sharegpt", "alpaca"})
+# Formats that need consecutive same-speaker turns merged: the alternating ones, and TRL's
+# prompt-completion, whose prompt must not end with an assistant turn (TRL would continue that
+# turn instead of starting the completion as a new one).
+NEEDS_MERGE = ALTERNATING | {"trl-prompt-completion"}
 LLAMA_FACTORY = frozenset({"sharegpt", "alpaca"})
 
 

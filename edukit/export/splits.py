@@ -31,6 +31,7 @@ def assign_splits(
     `published`: the split named by the input file (`train.csv` → train), taken from the
     dialogue id `<file stem>-<row>`.
     """
+    check_split(method, val_fraction, test_fraction)
     ids = dialogues["dialogue_id"].astype(str)
     if method == "published":
         stems = ids.str.rsplit("-", n=1).str[0]
@@ -40,10 +41,6 @@ def assign_splits(
                 f"--split published needs input files named train, val or test; got {unknown[0]!r}"
             )
         return pd.Series(stems.map(_PUBLISHED).to_numpy(), index=ids.to_numpy(), name="split")
-    if method != "qid":
-        raise ExportError(f"unknown split {method!r} (choose qid or published)")
-    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
-        raise ExportError("--val-fraction and --test-fraction must be in [0, 1) and sum below 1")
     qids = dialogues["qid"].astype(str).to_numpy()
     split = pd.Series("train", index=ids.to_numpy(), name="split")
     remaining = pd.Series(True, index=split.index)
@@ -61,6 +58,14 @@ def assign_splits(
         remaining[idx] = False
         left -= fraction
     return split
+
+
+def check_split(method: str, val_fraction: float, test_fraction: float) -> None:
+    """Raise `ExportError` for an unknown split method or fractions outside [0, 1)."""
+    if method not in ("qid", "published"):
+        raise ExportError(f"unknown split {method!r} (choose qid or published)")
+    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise ExportError("--val-fraction and --test-fraction must be in [0, 1) and sum below 1")
 
 
 def _group_sample(groups, share: float, seed: int, name: str):

@@ -51,10 +51,17 @@ def test_cleanup_drops_tag_only_and_duplicates_then_merges_and_counts_each():
 
 def test_cleanup_steps_can_be_switched_off():
     counts = Counter()
-    src = rows(("teacher", "probing", ""), ("student", "", "a"), ("student", "", "a"))
+    src = rows(("teacher", "probing", "Hi"), ("student", "", "a"), ("student", "", "a"))
     assert len(clean_turns(src, (), counts)) == 3
     assert not counts
-    assert [t.text for t in clean_turns(src, ("duplicates",), counts)] == ["", "a"]
+    assert [t.text for t in clean_turns(src, ("duplicates",), counts)] == ["Hi", "a"]
+    assert [t.text for t in clean_turns(src, ("merge",), counts)] == ["Hi", "a\na"]
+
+
+def test_an_empty_turn_without_the_tag_only_step_is_an_error_not_an_empty_message():
+    src = rows(("teacher", "probing", "Hi"), ("student", "", "a"), ("teacher", "focus", " "))
+    with pytest.raises(ExportError, match=r"turn d-0:2 has no text .* keep the 'tag_only'"):
+        clean_turns(src, ("duplicates", "merge"), Counter())
 
 
 def _examples(turns, **kw):

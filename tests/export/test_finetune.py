@@ -235,3 +235,127 @@ def test_out_must_be_a_folder_and_bad_template_is_a_user_error(cli, sample_path,
             "--system-template", template)  # fmt: skip
     assert r.code == 2
     assert r.err.splitlines()[-1].startswith("Error: system template: ")
+
+
+def test_rater_and_min_confidence_need_moves_from(sample, tmp_path):
+    for kw in ({"rater": "M1"}, {"min_confidence": 0.5}):
+        with pytest.raises(ExportError, match="give --moves-from too"):
+            export_finetune(sample.dialogues, sample.utterances, format="alpaca",
+                            out_dir=tmp_path, **kw)  # fmt: skip
+
+
+def test_a_confidence_that_is_not_a_number_names_its_row(tables, tmp_path):
+    d, u = tables([[("teacher", "generic", "Hi"), ("student", "", "4")]])
+    path = tmp_path / "moves.csv"
+    path.write_text(
+        "item_id,rater,label,value,confidence\n"
+        "test-0:0,m,move,focus,0.9\n"
+        "test-0:1,h,move,focus,\n"  # another rater's empty confidence is not looked at
+        "test-0:0,m,move,probing,high\n"
+    )
+    with pytest.raises(ExportError) as err:
+        export_finetune(d, u, format="alpaca", out_dir=tmp_path / "o", moves_from=path,
+                        rater="m", min_confidence=0.5)  # fmt: skip
+    assert str(err.value) == f"{path}:4: confidence 'high' is not a number"
+
+
+def test_two_inputs_with_the_same_ids_are_refused(sample, tmp_path):
+    d = pd.concat([sample.dialogues, sample.dialogues], ignore_index=True)
+    u = pd.concat([sample.utterances, sample.utterances], ignore_index=True)
+    with pytest.raises(ExportError, match="dialogue id 'test-0' appears twice"):
+        export_finetune(d, u, format="alpaca", out_dir=tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["sharegpt", "alpaca", "trl-prompt-completion"])
+def test_formats_that_need_merged_turns_refuse_to_switch_merge_off(fmt, sample, tmp_path):
+    with pytest.raises(ExportError, match="keep the 'merge' clean-up step"):
+        export_finetune(sample.dialogues, sample.utterances, format=fmt, out_dir=tmp_path,
+                        cleanup=["tag_only", "duplicates"])  # fmt: skip
+
+
+def test_manifest_token_statistics_describe_the_written_examples(sample, tmp_path):
+    from edukit.export.tokens import count_tokens
+    from edukit.export.validate import _texts
+
+    m = export_finetune(sample.dialogues, sample.utterances, format="trl-messages",
+                        out_dir=tmp_path, val_fraction=0.3)  # fmt: skip
+    assert m.token_estimator == "edukit.annotate.cost.estimate_tokens"  # offline, no tokenizer
+    for split, file in m.files.items():
+        texts = [_texts(json.loads(x)) for x in (tmp_path / file).read_text().splitlines()]
+        tokens = sorted(count_tokens(t) for t in texts)
+        # The offline estimate: a quarter of the characters of the line's strings, rounded up.
+        assert tokens == sorted(-(-len(t) // 4) for t in texts)
+        s = pd.Series(tokens, dtype=float)
+        assert m.tokens[split] == {
+            "min": tokens[0], "mean": round(s.mean(), 1), "median": round(s.median(), 1),
+            "p95": round(s.quantile(0.95), 1), "max": tokens[-1],
+        }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fmt", "weights_exact"),
+    [("openai-chat", True), ("trl-messages", False), ("sharegpt", False), ("alpaca", False),
+     ("trl-prompt-completion", False)],
+)  # fmt: skip
+def test_dialogue_unit_excluded_moves_weight_0_or_the_manifest_explains(
+    fmt, weights_exact, tables, golden_dialogue, tmp_path
+):
+    d, u = tables([golden_dialogue])
+    m = export_finetune(d, u, format=fmt, out_dir=tmp_path, unit="dialogue", val_fraction=0,
+                        moves=["focus", "telling"])  # fmt: skip
+    (obj,) = [json.loads(x) for x in (tmp_path / "train.jsonl").read_text().splitlines()]
+    notes = " ".join(m.notes)
+    if weights_exact:
+        weights = [x["weight"] for x in obj["messages"] if x["role"] == "assistant"]
+        assert weights == [0, 0, 1, 1]  # generic and probing excluded, focus and telling kept
+        assert "no per-message weights" not in notes
+    elif fmt == "trl-prompt-completion":
+        assert obj["completion"][0]["content"] == golden_dialogue[-1][2]
+        assert "trains only the completion" in notes
+    else:
+        assert f"{fmt} has no per-message weights" in notes
+        assert "earlier assistant turns with excluded moves remain" in notes
+
+
+def test_cli_checks_options_before_reading_the_input(cli, tmp_path):
+    # The input does not exist: the option typo is reported first, in one line.
+    r = cli("export", "finetune", tmp_path / "nope.csv", "-f", "alpaca", "-o", tmp_path,
+            "--unit", "turns")  # fmt: skip
+    assert (r.code, r.err) == (2, "Error: unknown unit 'turns' (choose turn or dialogue)\n")
+    r = cli("export", "finetune", tmp_path / "nope.csv", "-f", "alpaca", "-o", tmp_path,
+            "--rater", "M1")  # fmt: skip
+    assert r.code == 2 and r.err.endswith("give --moves-from too\n")
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_cli_every_option_end_to_end(cli, sample_path, tmp_path):
+    template = tmp_path / "system.j2"
+    template.write_text("Be {{ student_name }}'s tutor. {{ grounding.question }}")
+    out = tmp_path / "o"
+    r = cli(
+        "export", "finetune", sample_path, "-f", "openai-chat", "-o", out, "--unit", "dialogue",
+        "--grounding", "question", "--system-template", template, "--taxonomy", "3",
+        "--move-weight", "telling=0", "--move-token", "target", "--val-fraction", "0",
+        "--seed", "3", "--cleanup", "tag_only,merge",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["unit"] == "dialogue" and manifest["options"]["taxonomy"] == 3
+    assert manifest["options"]["move_weights"] == {"telling": 0}
+    assert manifest["options"]["cleanup"] == ["tag_only", "merge"]
+    assert manifest["options"]["seed"] == 3 and manifest["options"]["grounding"] == ["question"]
+    assert manifest["moves"]["train"] == {"generic": 11, "hint": 2, "none": 1, "scaffolding": 12}
+    first = json.loads((out / "train.jsonl").read_text().splitlines()[0])
+    assert first["messages"][0]["role"] == "system"
+    assert (
+        first["messages"][0]["content"].startswith("Be ")
+        and "tutor." in first["messages"][0]["content"]
+    )
+    telling = [x for x in first["messages"] if x["content"].startswith("<telling> ")]
+    assert all(x["weight"] == 0 for x in telling)
+    r = cli("export", "finetune", sample_path, "-f", "trl-messages", "-o", tmp_path / "s",
+            "--role", "student", "--grounding", "none")  # fmt: skip
+    assert r.code == 0, r.err
+    first = json.loads((tmp_path / "s" / "train.jsonl").read_text().splitlines()[0])
+    system = first["messages"][0]["content"]
+    assert system.startswith("You are ") and "\n\n" not in system  # no grounding blocks
