@@ -5,6 +5,10 @@ fields; known roles; non-empty string content; a system message only first; `wei
 only on assistant messages and at least one weight-1 message; user/assistant alternation
 starting with the user where the trainer requires it (sharegpt, alpaca); the example ends with
 an assistant turn; and an estimated size within `max_tokens` per example.
+
+What each trainer accepts beyond what the exporter writes is accepted too: TRL's standard
+(plain string) prompt-completion beside the conversational one, and LLaMA-Factory sharegpt's
+leading `system` message and `observation`/`function_call` turns.
 """
 
 from __future__ import annotations
@@ -144,38 +148,59 @@ def _check_trl_messages(obj: dict) -> list[str]:
 
 def _check_trl_pc(obj: dict) -> list[str]:
     out = _keys(obj, {"prompt", "completion"})
-    out += _messages(obj.get("prompt"), "prompt", weights=False)
-    out += _messages(obj.get("completion"), "completion", weights=False)
+    prompt, completion = obj.get("prompt"), obj.get("completion")
+    if isinstance(prompt, str) or isinstance(completion, str):
+        # TRL's standard (plain text) prompt-completion: both fields are strings.
+        if prompt is None or completion is None:
+            return out  # already reported as a missing field
+        if not (isinstance(prompt, str) and isinstance(completion, str)):
+            return [*out, "prompt and completion must both be strings or both message lists"]
+        return out + _text(completion, "completion")
+    out += _messages(prompt, "prompt", weights=False)
+    out += _messages(completion, "completion", weights=False)
     if out:
         return out
-    if any(m["role"] != "assistant" for m in obj["completion"]):
+    if any(m["role"] != "assistant" for m in completion):
         out.append("completion may only hold assistant messages")
-    if obj["prompt"][-1]["role"] == "assistant":
+    if prompt[-1]["role"] == "assistant":
         out.append("prompt must not end with an assistant message")
     return out
 
 
+# LLaMA-Factory's sharegpt roles (default tags): human or observation at odd positions, gpt or
+# function_call at even positions; an optional leading system message replaces the system column.
+_SHAREGPT_TURNS = (("human", "observation"), ("gpt", "function_call"))
+
+
 def _check_sharegpt(obj: dict) -> list[str]:
     out = _keys(obj, {"conversations"}, {"system", "tools"})
-    if "system" in obj and not isinstance(obj["system"], str):
-        out.append("system is not a string")
+    for key in ("system", "tools"):
+        if key in obj and not isinstance(obj[key], str):
+            out.append(f"{key} is not a string")
     conv = obj.get("conversations")
     if not isinstance(conv, list) or not conv:
         return [*out, "conversations must be a non-empty list"]
+    start = 1 if isinstance(conv[0], dict) and conv[0].get("from") == "system" else 0
     for i, m in enumerate(conv):
         at = f"conversations[{i}]"
         if not isinstance(m, dict):
             out.append(f"{at} is not an object")
             continue
         out += [f"{at}: {p}" for p in _keys(m, {"from", "value"})]
-        expected = "human" if i % 2 == 0 else "gpt"
-        if m.get("from") not in ("human", "gpt"):
-            out.append(f"{at}: unknown role {m.get('from')!r}")
-        elif m["from"] != expected:
-            out.append(f"{at}: expected {expected!r} (human and gpt must alternate, human first)")
         if "value" in m:
             out += _text(m["value"], f"{at} value")
-    if len(conv) % 2:
+        if i < start:
+            continue
+        expected = _SHAREGPT_TURNS[(i - start) % 2]
+        role = m.get("from")
+        if role not in (*_SHAREGPT_TURNS[0], *_SHAREGPT_TURNS[1]):
+            out.append(f"{at}: unknown role {role!r}")
+        elif role not in expected:
+            out.append(
+                f"{at}: expected {' or '.join(map(repr, expected))} "
+                "(human and gpt must alternate, human first)"
+            )
+    if (len(conv) - start) % 2:
         out.append("conversations must end with a gpt message")
     return out
 
