@@ -77,3 +77,36 @@ def test_moves_from_an_annotate_run(cli, server, sample, sample_path, tmp_path):
     assert sorted(targets) == sorted(u[u["value"].isin(["focus", "probing"])]["text"])
     r = cli("export", "validate", out / "train.jsonl", "--format", "openai-chat")
     assert r.code == 0, r.out
+
+
+def test_min_confidence_with_self_consistency_votes(cli, server, sample_path, tmp_path):
+    # --samples 3: the engine's confidence is the majority's vote share (this server answers
+    # every sample alike, so 1.0); one sample without logprobs has no confidence at all.
+    votes, single = tmp_path / "votes.csv", tmp_path / "single.csv"
+    for out, samples, rater in ((votes, "3", "M3"), (single, "1", "M1")):
+        r = cli(
+            "annotate", sample_path, "--rubric", bundled("rubrics", "mathdial-moves.yaml"),
+            "--model", "m", "--base-url", server.base_url, "--run-db", tmp_path / f"{rater}.db",
+            "--out", out, "--rater", rater, "--samples", samples, "--quiet",
+        )  # fmt: skip
+        assert r.code == 0, r.err
+    labels = pd.read_csv(votes, dtype={"item_id": str})
+    assert set(labels["confidence"]) == {1.0}
+    assert pd.read_csv(single)["confidence"].isna().all()
+
+    def export(ann, rater, threshold):
+        out = tmp_path / f"ft-{rater}-{threshold}"
+        r = cli("export", "finetune", sample_path, "-f", "trl-messages", "-o", out,
+                "--moves-from", ann, "--rater", rater, "--min-confidence", threshold,
+                "--val-fraction", "0")  # fmt: skip
+        assert r.code == 0, r.err
+        return json.loads((out / "manifest.json").read_text())
+
+    kept = export(votes, "M3", "0.9")
+    assert kept["counts"]["train"]["targets"] == 30  # every non-empty teacher turn
+    assert kept["skipped"] == {}
+    none = export(votes, "M3", "1.5")
+    assert none["counts"]["train"]["targets"] == 0
+    assert none["skipped"] == {"unannotated": 30}
+    # Rows without a confidence cannot reach a threshold.
+    assert export(single, "M1", "0.1")["skipped"] == {"unannotated": 30}
