@@ -265,12 +265,9 @@ def compare(
     overlap = set(humans) & set(models)
     if overlap:
         raise AgreementError(f"rater(s) {', '.join(sorted(overlap))} are both human and model")
-    df = select_versions(annotations, version)
-    _check_raters(df, [*humans, *models])
-    group_map, group_name = _groups(df, groups)
-    names = list(labels) if labels is not None else labels_of(df, [*humans, *models])
-    if not names:
-        raise AgreementError(f"no label is rated by all of {', '.join([*humans, *models])}")
+    df, group_map, group_name, names = _prepare(
+        annotations, [*humans, *models], version, groups, labels
+    )
     opts = _Opts(metric, level, weights, categories, n_boot, seed)
     results = {name: _compare_label(df, name, humans, models, opts, group_map) for name in names}
     correlation = {m: _correlation(results, m) for m in models}
@@ -312,12 +309,7 @@ def raters_agreement(
         )
     if len(raters) < 2:
         raise AgreementError("agreement needs at least two --raters")
-    df = select_versions(annotations, version)
-    _check_raters(df, raters)
-    group_map, _ = _groups(df, groups)
-    names = list(labels) if labels is not None else labels_of(df, raters)
-    if not names:
-        raise AgreementError(f"no label is rated by all of {', '.join(raters)}")
+    df, group_map, _, names = _prepare(annotations, raters, version, groups, labels)
     opts = _Opts(metric, level, weights, categories, n_boot, seed)
     out = {}
     for name in names:
@@ -360,6 +352,23 @@ def check_options(metric: str, level: str, weights: str | None, n_boot: int) -> 
         raise AgreementError(f"weights apply to cohen and ac1, not {metric}")
     if n_boot < 0:
         raise AgreementError("the number of bootstrap resamples cannot be negative")
+
+
+def _prepare(
+    annotations: pd.DataFrame,
+    raters: Sequence[str],
+    version: str | Iterable[str] | None,
+    groups: str | Mapping[str, Any] | pd.Series | None,
+    labels: Sequence[str] | None,
+) -> tuple[pd.DataFrame, Mapping[str, Any] | None, str | None, list[str]]:
+    """One version per rater and label, the raters checked, the groups and the labels to compare."""
+    df = select_versions(annotations, version)
+    _check_raters(df, raters)
+    group_map, group_name = _groups(df, groups)
+    names = list(labels) if labels is not None else labels_of(df, raters)
+    if not names:
+        raise AgreementError(f"no label is rated by all of {', '.join(raters)}")
+    return df, group_map, group_name, names
 
 
 def _check_raters(df: pd.DataFrame, raters: Sequence[str]) -> None:
@@ -644,16 +653,13 @@ def _majority(codes: np.ndarray) -> np.ndarray:
     """Strict majority code per item among at least two ratings; NaN for ties and singletons."""
     import numpy as np
 
-    out = np.full(len(codes), np.nan)
-    for i, row in enumerate(codes):
-        vals = row[~_nan(row)].astype(int)
-        if len(vals) < 2:
-            continue
-        counts = np.bincount(vals)
-        top = int(counts.argmax())
-        if counts[top] * 2 > len(vals):
-            out[i] = top
-    return out
+    rated = ~_nan(codes)
+    n_rated = rated.sum(axis=1)
+    k = int(np.nanmax(codes)) + 1 if rated.any() else 1
+    counts = np.stack([(codes == c).sum(axis=1) for c in range(k)], axis=1)
+    top = counts.argmax(axis=1)
+    strict = (n_rated >= 2) & (counts[np.arange(len(codes)), top] * 2 > n_rated)
+    return np.where(strict, top, np.nan)
 
 
 def _binary_extras(

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import typer
 
-_METRICS = ("cohen", "fleiss", "alpha", "ac1", "percent")
-
 
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []

@@ -212,3 +212,19 @@ def test_prevalence_of_a_rater_who_never_marked_positive():
     lab = compare(df, ["H1", "H2"], ["M"], n_boot=0).labels["x"]
     assert lab.positives["M"] == 0 and lab.prevalence["M"] == 0.0
     assert lab.prevalence["H1"] == pytest.approx(5 / 12)
+
+
+def test_majority_of_three_humans_with_gaps():
+    h3 = [1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0]
+    drop = {("H3", 0), ("H2", 0), ("H1", 1), ("H2", 1)}  # item 0: one rating; item 1: one rating
+    df = long({"H1": H1, "H2": H2, "H3": h3, "M": M}, drop=drop)
+    lab = compare(df, ["H1", "H2", "H3"], ["M"], n_boot=0).labels["x"]
+    majority, model = [], []
+    for i in range(12):
+        votes = [v[i] for r, v in (("H1", H1), ("H2", H2), ("H3", h3)) if (r, i) not in drop]
+        if len(votes) >= 2 and 2 * max(votes.count(0), votes.count(1)) > len(votes):
+            majority.append(int(votes.count(1) > votes.count(0)))
+            model.append(M[i])
+    maj = lab.model_vs_majority["M"]
+    assert maj.n == len(majority) == 10
+    assert maj.value == pytest.approx(cohen_kappa_score(majority, model))
