@@ -242,91 +242,129 @@ def _student_name(profile: str) -> str:
     return m.group(1) if m else ""
 
 
+@dataclass
+class _Turns:
+    """The turns of every dialogue as flat columns, plus the counts behind the warnings."""
+
+    n_turns: list[int] = field(default_factory=list)
+    speaker: list[str] = field(default_factory=list)
+    move: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
+    untagged: int = 0
+    tag_only: int = 0
+    unknown: Counter[str] = field(default_factory=Counter)
+    name_turns: int = 0
+    name_dialogues: int = 0
+    other_names: Counter[str] = field(default_factory=Counter)
+
+
+def _split_turns(
+    path: Path, conversations: list[Any], d_ids: list[str], names: list[str], lines: list[int]
+) -> _Turns:
+    """Split every conversation into turns, building each turn's text, move and history.
+
+    One pass, dialogue by dialogue, so each turn is touched while it is in the CPU cache. The
+    published spellings (`Teacher: (move)text`, `Student: text`) take a fast path of string
+    slicing and `str.isalpha`; every other turn (the student's name, other spacing or case, no
+    tag, a tag with spaces or digits) goes through `_general_turn`, which defines the grammar.
+    The fast path gives the same answer wherever it applies (tests/corpora/test_mathdial.py).
+    """
+    out = _Turns()
+    add_speaker, add_move, add_text, add_history = (
+        out.speaker.append,
+        out.move.append,
+        out.text.append,
+        out.history.append,
+    )
+    known = frozenset(MOVES)
+    unknown = out.unknown
+    for i, conversation in enumerate(conversations):
+        if not isinstance(conversation, str) or not conversation.strip():
+            raise InputError(f"dialogue {d_ids[i]}: empty conversation", path=path, where=lines[i])
+        turns = conversation.split(SEPARATOR)
+        out.n_turns.append(len(turns))
+        before = ""  # the history so far: "Teacher: ...\nStudent: ..."
+        by_name = 0
+        for turn, raw in enumerate(turns):
+            add_history(before)
+            if raw.startswith("Teacher: ("):
+                j = raw.find(")", 10)
+                tag = raw[10:j]
+                if j > 0 and tag.isalpha():
+                    m = tag.lower()
+                    t = raw[j + 1 :].strip()
+                    if m not in known:
+                        unknown[m] += 1
+                    if not t:
+                        out.tag_only += 1
+                    add_speaker("teacher")
+                    add_move(m)
+                    add_text(t)
+                    before = f"{before}\nTeacher: {t}" if turn else "Teacher: " + t
+                    continue
+            elif raw.startswith("Student: "):
+                t = raw[9:].strip()
+                add_speaker("student")
+                add_move("")
+                add_text(t)
+                before = f"{before}\nStudent: {t}" if turn else "Student: " + t
+                continue
+            # everything else, by the general grammar
+            who, m, t, tagged = _general_turn(raw, path, d_ids[i], turn, lines[i])
+            if who == "teacher":
+                if not tagged:
+                    out.untagged += 1
+                elif m not in known:
+                    unknown[m] += 1
+                if tagged and not t:
+                    out.tag_only += 1
+            elif who != "student":
+                if who == names[i]:
+                    by_name += 1
+                else:
+                    out.other_names[who] += 1
+                who = "student"
+            add_speaker(who)
+            add_move(m)
+            add_text(t)
+            line = ("Teacher: " if who == "teacher" else "Student: ") + t
+            before = f"{before}\n{line}" if turn else line
+        if by_name:
+            out.name_turns += by_name
+            out.name_dialogues += 1
+    return out
+
+
+def _general_turn(
+    raw: str, path: Path, dialogue_id: str, turn: int, line: int
+) -> tuple[str, str, str, bool]:
+    """One turn by the full grammar: (speaker as written or `teacher`/`student`, move, text,
+    whether a move tag was found). Student turns opened by a name return that name."""
+    m = _SPEAKER.match(raw)
+    if m is None:
+        raise InputError(
+            f"malformed conversation in dialogue {dialogue_id}: turn {turn} has no "
+            f"'Teacher:' or 'Student:' prefix: {raw.strip()[:40]!r}",
+            path=path,
+            where=line,
+        )
+    who, end = m.group(1), m.end()
+    if who.lower() == "teacher":
+        t = _TAG.match(raw, end)
+        if t is None:
+            return "teacher", "", raw[end:].strip(), False
+        return "teacher", t.group(1).lower(), raw[t.end() :].strip(), True
+    return ("student" if who.lower() == "student" else who), "", raw[end:].strip(), False
+
+
 def _parse(path: Path, rows: dict[str, list[Any]], lines: list[int]) -> MathDial:
     stem = path.stem
     n = len(lines)
     d_ids = [f"{stem}-{i}" for i in range(n)]
     names = [_student_name(_text(v)) for v in rows["student_profile"]]
-    n_turns: list[int] = []
-    # Utterance columns as flat lists: one pass, one compiled match per turn, no per-row frames.
-    u_item: list[str] = []
-    u_turn: list[int] = []
-    u_speaker: list[str] = []
-    u_move: list[str] = []
-    u_text: list[str] = []
-    u_history: list[str] = []
-    name_turns = 0
-    name_dialogues = 0
-    other_names: Counter[str] = Counter()
-    tag_only = 0
-    untagged = 0
-    unknown: Counter[str] = Counter()
-
-    speaker_match = _SPEAKER.match
-    tag_match = _TAG.match
-    known = frozenset(MOVES)
-    for i, conversation in enumerate(rows["conversation"]):
-        dialogue_id = d_ids[i]
-        if not isinstance(conversation, str) or not conversation.strip():
-            raise InputError(
-                f"dialogue {dialogue_id}: empty conversation", path=path, where=lines[i]
-            )
-        name = names[i]
-        history = ""
-        by_name = 0
-        turns = conversation.split(SEPARATOR)
-        for turn, raw in enumerate(turns):
-            # the published spelling first, the regex for everything else
-            if raw.startswith("Teacher: "):
-                who, end = "Teacher", 9
-            elif raw.startswith("Student: "):
-                who, end = "Student", 9
-            else:
-                m = speaker_match(raw)
-                if m is None:
-                    raise InputError(
-                        f"malformed conversation in dialogue {dialogue_id}: turn {turn} has no "
-                        f"'Teacher:' or 'Student:' prefix: {raw.strip()[:40]!r}",
-                        path=path,
-                        where=lines[i],
-                    )
-                who, end = m.group(1), m.end()
-            if who == "Teacher" or who.lower() == "teacher":
-                t = tag_match(raw, end)
-                if t is None:
-                    move = ""
-                    text = raw[end:].strip()
-                    untagged += 1
-                else:
-                    move = t.group(1).lower()
-                    text = raw[t.end() :].strip()
-                    if move not in known:
-                        unknown[move] += 1
-                    if not text:
-                        tag_only += 1
-                u_speaker.append("teacher")
-                line = "Teacher: " + text
-            else:
-                if who != "Student" and who.lower() != "student":
-                    if who == name:
-                        by_name += 1
-                    else:
-                        other_names[who] += 1
-                move = ""
-                text = raw[end:].strip()
-                u_speaker.append("student")
-                line = "Student: " + text
-            u_move.append(move)
-            u_text.append(text)
-            u_history.append(history)
-            history = f"{history}\n{line}" if turn else line
-        k = len(turns)
-        u_item.extend([f"{dialogue_id}:{t}" for t in range(k)])
-        u_turn.extend(range(k))
-        n_turns.append(k)
-        if by_name:
-            name_turns += by_name
-            name_dialogues += 1
+    turns = _split_turns(path, rows["conversation"], d_ids, names, lines)
+    n_turns = turns.n_turns
 
     qids = [_qid(v, path, ln) for v, ln in zip(rows["qid"], lines, strict=True)]
     questions = [_text(v) for v in rows["question"]]
@@ -365,37 +403,39 @@ def _parse(path: Path, rows: dict[str, list[Any]], lines: list[int]) -> MathDial
 
     # dialogue fields broadcast to their turns by index, without Python loops
     row = np.repeat(np.arange(n), n_turns)
+    turn = np.arange(len(row), dtype="int64") - np.repeat(np.cumsum([0, *n_turns[:-1]]), n_turns)
+    dialogue_of_turn = np.asarray(d_ids, dtype=object)[row]
     utterances = pd.DataFrame(
         {
-            "item_id": _obj(u_item),
-            "dialogue_id": _obj(np.asarray(d_ids, dtype=object)[row]),
+            "item_id": _obj(list(map("{}:{}".format, dialogue_of_turn, turn.tolist()))),
+            "dialogue_id": _obj(dialogue_of_turn),
             "qid": _obj(np.asarray(qids, dtype=object)[row]),
-            "turn": np.asarray(u_turn, dtype="int64"),
-            "speaker": _obj(u_speaker),
-            "move": _obj(u_move),
-            "text": _obj(u_text),
+            "turn": turn,
+            "speaker": _obj(turns.speaker),
+            "move": _obj(turns.move),
+            "text": _obj(turns.text),
             "question": _obj(np.asarray(questions, dtype=object)[row]),
             "student_incorrect_solution": _obj(np.asarray(solutions, dtype=object)[row]),
-            "history": _obj(u_history),
+            "history": _obj(turns.history),
         },
         columns=list(UTTERANCE_COLUMNS),
     )
 
     warnings: list[str] = []
-    for tag, count in sorted(unknown.items()):
+    for tag, count in sorted(turns.unknown.items()):
         warnings.append(
             f"unknown move tag '({tag})' in {_n(count, 'teacher turn')}: kept as move '{tag}'"
         )
-    if untagged:
-        warnings.append(f"{_n(untagged, 'teacher turn')} without a move tag: move left empty")
-    if tag_only:
-        warnings.append(f"{_n(tag_only, 'teacher turn')} with a move tag and no text")
-    if name_turns:
+    if turns.untagged:
+        warnings.append(f"{_n(turns.untagged, 'teacher turn')} without a move tag: move left empty")
+    if turns.tag_only:
+        warnings.append(f"{_n(turns.tag_only, 'teacher turn')} with a move tag and no text")
+    if turns.name_turns:
         warnings.append(
-            f"{_n(name_turns, 'student turn')} in {_n(name_dialogues, 'dialogue')} "
-            f"{_verb(name_turns)} with the student's name instead of 'Student:'"
+            f"{_n(turns.name_turns, 'student turn')} in {_n(turns.name_dialogues, 'dialogue')} "
+            f"{_verb(turns.name_turns)} with the student's name instead of 'Student:'"
         )
-    for who, count in sorted(other_names.items()):
+    for who, count in sorted(turns.other_names.items()):
         warnings.append(
             f"{_n(count, 'turn')} {_verb(count)} with '{who}:', neither Teacher, Student nor "
             "the profile's student name: read as student turns"

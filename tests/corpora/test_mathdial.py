@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from edukit.corpora.mathdial import (
     DIALOGUE_COLUMNS,
+    MOVES,
     UTTERANCE_COLUMNS,
+    _general_turn,
+    _split_turns,
     gold_annotations,
     read_mathdial,
 )
@@ -450,3 +457,69 @@ def test_speaker_and_tag_spelling_variants(tmp_path):
     assert u["speaker"].tolist() == ["teacher", "student", "teacher", "student", "teacher"]
     assert u["move"].tolist() == ["focus", "", "probing", "", ""]
     assert u["text"].tolist() == ["x", "y", "z", "w", "(5) v"]
+
+
+# ---------------------------------------------------------------- fast path == general grammar
+
+_SPEAKERS = [
+    "Teacher: ",
+    "Student: ",
+    "teacher:",
+    "Teacher:  ",
+    " Teacher: ",
+    "Teacher:\n",
+    "STUDENT : ",
+    "Cody: ",
+    "Bob: ",
+    "",
+    "(focus)",
+]
+_TAGS = [
+    "",
+    "(focus)",
+    "(Focus)",
+    "(probing)",
+    "(hint)",
+    "( focus )",
+    "(x2)",
+    "(5)",
+    "(focus",
+    "()",
+    "(é)",
+    "(a-b)",
+    "(focus)(1 x dozen)",
+    " (telling)",
+]
+_BODY = st.lists(
+    st.sampled_from(["", " ", "a", "é", "\n", "(", ")", "x = 2", ":", "\t"]), max_size=4
+)
+_TURN = st.tuples(st.sampled_from(_SPEAKERS), st.sampled_from(_TAGS), _BODY).map(
+    lambda t: t[0] + t[1] + "".join(t[2])
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TURN, min_size=1, max_size=6))
+@example(["Teacher: (focusa", "Teacher: (Focus)", "Teacher: (focus)(1 x dozen) = ?"])
+@example(["Student: (focus)x", "Cody: a", "Teacher: (a-b)c", "Teacher: (é) x"])
+def test_fast_path_agrees_with_the_general_grammar(turns):
+    """Each turn parsed by `_split_turns` (fast path where it applies) equals `_general_turn`."""
+    conversation = "|EOM|".join(turns)
+    try:
+        expected = [_general_turn(raw, Path("d.csv"), "d-0", k, 2) for k, raw in enumerate(turns)]
+    except InputError:
+        with pytest.raises(InputError, match=r"malformed conversation|empty conversation"):
+            _split_turns(Path("d.csv"), [conversation], ["d-0"], ["Cody"], [2])
+        return
+    got = _split_turns(Path("d.csv"), [conversation], ["d-0"], ["Cody"], [2])
+    speakers = ["teacher" if who == "teacher" else "student" for who, *_ in expected]
+    assert got.speaker == speakers
+    assert got.move == [m for _, m, _, _ in expected]
+    assert got.text == [t for _, _, t, _ in expected]
+    lines = [f"{s.title()}: {t}" for s, (_, _, t, _) in zip(speakers, expected, strict=True)]
+    assert got.history == ["\n".join(lines[:k]) for k in range(len(lines))]
+    tagged = [m for who, m, _, ok in expected if who == "teacher" and ok]
+    assert got.untagged == sum(who == "teacher" and not ok for who, _, _, ok in expected)
+    assert got.tag_only == sum(who == "teacher" and ok and not t for who, _, t, ok in expected)
+    assert dict(got.unknown) == dict(Counter(m for m in tagged if m not in MOVES))
+    assert got.name_turns == sum(who == "Cody" for who, *_ in expected)
