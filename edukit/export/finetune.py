@@ -108,8 +108,12 @@ def export_finetune(
     counts: Counter = Counter()
     lines: dict[str, list[str]] = {s: [] for s in SPLITS}
     meta: dict[str, list[tuple[str, str, list[str], int]]] = {s: [] for s in SPLITS}
-    utts = utts.sort_values(["dialogue_id", "turn"], kind="stable")
-    by_dialogue = {did: g.to_dict("records") for did, g in utts.groupby("dialogue_id", sort=False)}
+    # One pass over the few columns the builder reads (per-group `to_dict` cost 70% of the time).
+    cols = ["dialogue_id", "speaker", "text", "move", "item_id"]
+    utts = utts.sort_values(["dialogue_id", "turn"], kind="stable")[cols]
+    by_dialogue: dict[str, list[dict]] = {}
+    for row in utts.to_dict("records"):
+        by_dialogue.setdefault(str(row["dialogue_id"]), []).append(row)
     for dialogue in dialogues.to_dict("records"):
         did = str(dialogue["dialogue_id"])
         turns = clean_turns(by_dialogue.get(did, []), opts.cleanup, counts)
