@@ -74,6 +74,8 @@ class Turn:
 
 @dataclass
 class Message:
+    """One chat message of an example (format-neutral)."""
+
     role: str  # "user" or "assistant" (the system prompt lives on the Example)
     content: str
     train: bool = False  # assistant messages only: is this a training target?
@@ -82,6 +84,8 @@ class Message:
 
 @dataclass
 class Example:
+    """One training example: a system prompt and the messages, its trained targets marked."""
+
     dialogue_id: str
     qid: str
     system: str
@@ -94,6 +98,8 @@ class Example:
 
 @dataclass
 class BuildOptions:
+    """The checked export options the builder reads (see `check_options`)."""
+
     unit: str = "turn"
     role: str = "teacher"
     grounding: tuple[str, ...] | None = None
@@ -182,7 +188,9 @@ def _clean_value(value: object) -> str:
     return str(value).strip()
 
 
-def build_examples(dialogue: Mapping, turns: list[Turn], opts: BuildOptions, counts: Counter):
+def build_examples(
+    dialogue: Mapping, turns: list[Turn], opts: BuildOptions, counts: Counter
+) -> list[Example]:
     """Examples of one cleaned dialogue under the options; skipped targets are counted."""
     other = "student" if opts.role == "teacher" else "teacher"
     msgs: list[Message] = []

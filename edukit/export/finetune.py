@@ -247,7 +247,7 @@ def _check_moves(opts: BuildOptions, utts: pd.DataFrame) -> None:
             raise ExportError(f"unknown move {m!r} (moves here: {', '.join(names)})")
 
 
-def _read_moves(moves_from) -> tuple[pd.DataFrame, str | None]:
+def _read_moves(moves_from: pd.DataFrame | str | os.PathLike) -> tuple[pd.DataFrame, str | None]:
     if isinstance(moves_from, pd.DataFrame):
         return moves_from, None
     from edukit.annotations import read_annotations

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from edukit.errors import ExportError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SPLITS = ("train", "val", "test")
 _PUBLISHED = {
@@ -68,7 +73,7 @@ def check_split(method: str, val_fraction: float, test_fraction: float) -> None:
         raise ExportError("--val-fraction and --test-fraction must be in [0, 1) and sum below 1")
 
 
-def _group_sample(groups, share: float, seed: int, name: str):
+def _group_sample(groups: np.ndarray, share: float, seed: int, name: str) -> list[bool]:
     """Boolean mask of the rows whose group is drawn into a `share` of the groups."""
     from sklearn.model_selection import GroupShuffleSplit
 

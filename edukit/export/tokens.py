@@ -6,6 +6,8 @@ fine-tuning sizes agree; no tokenizer download, no network.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def count_tokens(text: str) -> int:
     """Estimated tokens of `text`."""
@@ -21,7 +23,7 @@ def estimator_name() -> str:
     return "edukit.annotate.cost.estimate_tokens"
 
 
-def _estimator():
+def _estimator() -> Callable[[str], int]:
     try:
         from edukit.annotate.cost import estimate_tokens
     except ImportError:
