@@ -62,3 +62,30 @@ def test_abort_is_exit_1_without_traceback(monkeypatch, cli):
     monkeypatch.setattr(cli_module, "app", boom)
     r = cli("--version")
     assert r.code == 1 and r.err.strip() == "Aborted."
+
+
+def _commands(group, path=()):
+    """(path, command) for every command and group under the click `group`, depth first."""
+    for name, command in sorted(group.commands.items()):
+        yield (*path, name), command
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*path, name))
+
+
+def test_help_lists_every_command_with_a_one_line_help(cli):
+    import typer
+
+    from edukit.cli import app
+
+    root = typer.main.get_command(app)
+    expected = {"load", "info", "datasets", "rubric", "annotate", "runs", "agree", "export"}
+    assert expected | {"quickstart"} <= set(root.commands)
+    commands = list(_commands(root))
+    assert len(commands) >= 20  # every group's subcommands are walked too
+    for path, command in commands:
+        short = command.get_short_help_str(limit=200)
+        assert short and "\n" not in short, f"edukit {' '.join(path)} has no one-line help"
+        parent = cli(*path[:-1], "--help")
+        assert parent.code == 0
+        listed = " ".join(parent.out.split())  # rich wraps the help table
+        assert path[-1] in listed and short.split()[0] in listed, " ".join(path)

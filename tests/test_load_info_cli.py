@@ -133,7 +133,32 @@ def test_info_real_sight_full(cli, shared_data):
     r = cli("info", shared_data / "sight" / "annotations" / "sight_dataset.csv")
     assert r.code == 0
     assert "space-separated" in r.out.splitlines()[0]
-    assert r.out.splitlines()[1].startswith("15,746 comments")
+    # the file's 15,784 rows and the 15,746 comments they hold, on stdout and in the warning
+    assert r.out.splitlines()[1] == (
+        "15,746 comments (15,784 rows: 38 repeat a comment_id, first kept), 47,238 annotations; "
+        "raters: openaichat; labels: confusion, pedagogy, setup"
+    )
+    assert r.err.splitlines() == [
+        "Warning: 15,784 rows, 15,746 comments: 38 rows repeat a comment_id seen earlier "
+        "(6 with different values); kept the first of each"
+    ]
+    assert [line.split() for line in r.out.splitlines()[4:]] == [
+        ["confusion", "openaichat", "v8", "15,746", "2,539"],
+        ["pedagogy", "openaichat", "v74", "15,746", "719"],
+        ["setup", "openaichat", "v0", "15,746", "670"],
+    ]
+
+
+def test_info_sample_sight_full_reports_the_repeated_id(cli):
+    r = cli("info", bundled("datasets", "sight", "sight_dataset.csv"))
+    assert r.code == 0
+    assert r.out.splitlines()[1].startswith(
+        "24 comments (25 rows: 1 repeats a comment_id, first kept), 71 annotations;"
+    )
+    assert r.err.splitlines() == [
+        "Warning: 25 rows, 24 comments: 1 row repeats a comment_id seen earlier "
+        "(0 with different values); kept the first of each"
+    ]
 
 
 def test_missing_file_error(cli, tmp_path):

@@ -56,8 +56,15 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"{summary['rows']:,} rows; columns: {', '.join(summary['columns'])}")
     else:
         noun = "items" if kind == "annotations" else "comments"
+        repeats = summary["rows"] - summary["items"] if kind != "annotations" else 0
+        note = (
+            f" ({summary['rows']:,} rows: {repeats:,} {'repeat' if repeats != 1 else 'repeats'} "
+            "a comment_id, first kept)"
+            if repeats
+            else ""
+        )
         lines.append(
-            f"{summary['items']:,} {noun}, {summary['annotations']:,} annotations; "
+            f"{summary['items']:,} {noun}{note}, {summary['annotations']:,} annotations; "
             f"raters: {', '.join(summary['raters'])}; labels: {', '.join(summary['labels'])}"
         )
         lines.append("")

@@ -177,14 +177,17 @@ def summarize(path: str | os.PathLike, *, prompts: str | os.PathLike | None = No
 
             ann = read_annotations(path, prompts=prompts)
             items, warnings = int(ann["item_id"].nunique()), []
+            rows = len(ann)
         else:
             from edukit.corpora.sight import read_sight
 
             sight = read_sight(path, prompts=prompts)
             ann, items, warnings = sight.annotations, len(sight.items), list(sight.warnings)
+            rows = sight.rows
         return {
             "kind": kind,
             "path": os.fspath(path),
+            "rows": rows,
             "items": items,
             "annotations": len(ann),
             "raters": sorted(ann["rater"].unique().tolist()),

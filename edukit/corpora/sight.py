@@ -46,11 +46,15 @@ _SOURCE_COLUMNS = ("comment", "video_id", "video_name", "playlist_name", "commen
 
 @dataclass
 class Sight:
-    """A SIGHT file as tables: `items` (one row per comment) and long `annotations`."""
+    """A SIGHT file as tables: `items` (one row per comment) and long `annotations`.
+
+    `rows` counts the file's data rows: more than `len(items)` when comment ids repeat.
+    """
 
     items: pd.DataFrame
     annotations: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    rows: int = 0
 
 
 def sniff_separator(header: str) -> str:
@@ -116,13 +120,14 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
         ids.append(item_id)
     raw.insert(0, "item_id", ids)
 
+    n_rows = len(raw)
     dup = raw["item_id"].duplicated()
     if dup.any():
         repeated = raw[raw["item_id"].isin(raw.loc[dup, "item_id"])]
         differing = repeated.drop_duplicates().duplicated("item_id").sum()
         warnings.append(
             f"{len(raw):,} rows, {len(raw) - int(dup.sum()):,} comments: {int(dup.sum())} "
-            f"row{'s' if dup.sum() != 1 else ''} repeat a comment_id seen earlier "
+            f"{'rows repeat' if dup.sum() != 1 else 'row repeats'} a comment_id seen earlier "
             f"({int(differing)} with different values); kept the first of each"
         )
         raw = raw[~dup]  # keep the index: it is the file position that errors report
@@ -139,7 +144,7 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
             if (label, version) not in present:
                 warnings.append(f"prompt {version}_{label} has no annotator column in {p.name}")
         annotations = filter_versions(annotations, prompts)
-    return Sight(items=items, annotations=annotations, warnings=warnings)
+    return Sight(items=items, annotations=annotations, warnings=warnings, rows=n_rows)
 
 
 def _long(raw: pd.DataFrame, columns: list[tuple[str, str, str, str]], path: Path) -> pd.DataFrame:

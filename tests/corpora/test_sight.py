@@ -301,7 +301,7 @@ def test_synthetic_space_separated_file():
     sight = read_sight(path)
     assert len(sight.items) == 24
     assert sight.warnings == [
-        "25 rows, 24 comments: 1 row repeat a comment_id seen earlier "
+        "25 rows, 24 comments: 1 row repeats a comment_id seen earlier "
         "(0 with different values); kept the first of each"
     ]
     assert len(sight.annotations) == 24 * 3 - 1  # one blank cell
