@@ -24,6 +24,7 @@ class Server:
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range)
     corrupt: set[str] = field(default_factory=set)  # paths served with one byte flipped
     cut_once: set[str] = field(default_factory=set)  # paths whose next reply stops halfway
+    ignore_range: bool = False  # answer every request with the whole file (200)
 
 
 def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
@@ -42,7 +43,7 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
             if rel in server.corrupt:
                 data = data[:-1] + bytes([data[-1] ^ 1])
             start, status = 0, 200
-            rng = self.headers.get("Range")
+            rng = None if server.ignore_range else self.headers.get("Range")
             if rng:
                 start = int(rng.removeprefix("bytes=").split("-")[0])
                 if start >= len(data):
@@ -208,3 +209,25 @@ def test_checksum_mismatch_is_one_line_error_and_no_final_file(cli, server, tmp_
 def test_missing_remote_file_is_user_error(server, tmp_path):
     with pytest.raises(InputError, match="HTTP 404"):
         fetch("mathdial", tmp_path, base_url=f"{server.url}/nowhere")
+
+
+def test_server_without_range_support_restarts_the_file(server, tmp_path):
+    dest = tmp_path / "md"
+    dest.mkdir()
+    full = (server.root / "mathdial" / "test.csv").read_bytes()
+    (dest / "test.csv.part").write_bytes(full[:700_000])
+    server.ignore_range = True
+    result = fetch("mathdial", dest, base_url=f"{server.url}/mathdial")
+    assert result.status["test.csv"] == "downloaded"  # not appended to the old .part
+    assert ("mathdial/test.csv", "bytes=700000-") in server.requests
+    assert (dest / "test.csv").read_bytes() == full
+
+
+def test_complete_part_file_is_verified_without_a_body(server, tmp_path):
+    dest = tmp_path / "md"
+    dest.mkdir()
+    full = (server.root / "mathdial" / "example.jsonl").read_bytes()
+    (dest / "example.jsonl.part").write_bytes(full)  # the server answers 416
+    result = fetch("mathdial", dest, base_url=f"{server.url}/mathdial")
+    assert result.status["example.jsonl"] == "resumed"
+    assert (dest / "example.jsonl").read_bytes() == full

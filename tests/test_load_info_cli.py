@@ -205,3 +205,46 @@ def test_bad_level_is_usage_error(cli):
     r = cli("load", "mathdial", SAMPLES / "test.csv", "--level", "turns")
     assert r.code == 2 and len(r.err.strip().splitlines()) == 1
     assert r.err.startswith("Error: ")
+
+
+def _truncated(src, dest, size):
+    dest.write_bytes(src.read_bytes()[:size])
+    return dest
+
+
+@pytest.mark.parametrize("command", [("load", "mathdial"), ("info",)])
+def test_truncated_csv_names_the_record_with_the_open_quote(cli, tmp_path, command):
+    # the sample's second record (row 3, header = row 1) spans several lines and is cut inside
+    # a quoted field
+    src = SAMPLES / "test.csv"
+    text = src.read_text(encoding="utf-8")
+    third = text.index("\n7000", text.index("\n7000") + 1)  # records start with a qid
+    cut = text.index("|EOM|", third)  # inside the quoted conversation
+    bad = _truncated(src, tmp_path / "t.csv", len(text[:cut].encode()))
+    _one_line_error(
+        cli(*command, bad),
+        f"Error: {bad}:3: malformed CSV: a quoted field is never closed (the file ends inside it)",
+    )
+
+
+def test_csv_row_with_an_extra_field(cli, tmp_path):
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n3,4,5\n", encoding="utf-8")
+    _one_line_error(
+        cli("load", "table", bad, "--id-col", "a", "--text-col", "b"),
+        f"Error: {bad}:3: malformed CSV row: Expected 2 fields in line 3, saw 3",
+    )
+
+
+@pytest.mark.parametrize("kind", ["mathdial", "sight"])
+def test_empty_and_binary_files(cli, tmp_path, kind):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00not text")
+    r = cli("load", kind, empty)
+    assert r.code == 2 and r.err.startswith(f"Error: {empty}") and "empty file" in r.err
+    assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+    _one_line_error(
+        cli("load", kind, binary), f"Error: {binary}: not UTF-8 text (invalid start byte)"
+    )

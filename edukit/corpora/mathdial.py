@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from edukit.corpora.tables import csv_parser_error
 from edukit.errors import InputError
 
 MOVES = ("focus", "probing", "telling", "generic")
@@ -134,13 +135,7 @@ def _read_csv(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
     except pd.errors.EmptyDataError as exc:
         raise InputError("empty file (no header)", path=path) from exc
     except pd.errors.ParserError as exc:
-        msg = str(exc).strip().splitlines()[0]
-        m = re.search(r"line (\d+)", msg)
-        raise InputError(
-            f"malformed CSV: {msg.split('C error: ')[-1]}",
-            path=path,
-            where=int(m.group(1)) if m else None,
-        ) from exc
+        raise csv_parser_error(exc, path, "malformed CSV") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from exc
     _check_columns(path, df.columns, where=1)

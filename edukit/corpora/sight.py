@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edukit.annotations import ANNOTATION_COLUMNS, filter_versions
-from edukit.corpora.tables import is_missing, normalise_id, source_row
+from edukit.corpora.tables import csv_parser_error, is_missing, normalise_id, source_row
 from edukit.errors import InputError
 
 if TYPE_CHECKING:
@@ -76,19 +76,18 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", path=path)
-    with p.open(encoding="utf-8") as fh:
-        header = fh.readline()
     try:
+        with p.open(encoding="utf-8") as fh:
+            header = fh.readline()
+        if not header.strip():
+            raise InputError("empty file (no header)", path=path, where=1)
         raw = pd.read_csv(
             p, sep=sniff_separator(header), dtype=str, keep_default_na=False, quotechar='"'
         )
     except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise InputError(
-            f"malformed SIGHT row: {str(exc).splitlines()[0].split('C error: ')[-1]}",
-            path=path,
-            where=int(m.group(1)) if m else None,
-        ) from exc
+        raise csv_parser_error(exc, path, "malformed SIGHT row") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from exc
     for col in ("comment", "comment_id"):
         if col not in raw.columns:
             raise InputError(

@@ -74,13 +74,7 @@ def _read_csv(path: Path, dtype: Any) -> pd.DataFrame:
     except pd.errors.EmptyDataError as exc:
         raise InputError("empty file (no header)", path=path) from exc
     except pd.errors.ParserError as exc:
-        # "Error tokenizing data. C error: Expected 3 fields in line 5, saw 4"
-        msg = _first_line(exc)
-        m = re.search(r"line (\d+)", msg)
-        detail = msg.split("C error: ")[-1]
-        raise InputError(
-            f"malformed CSV row: {detail}", path=path, where=int(m.group(1)) if m else None
-        ) from exc
+        raise csv_parser_error(exc, path, "malformed CSV row") from exc
 
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
@@ -103,6 +97,20 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
                 )
             records.append(obj)
     return pd.DataFrame.from_records(records)
+
+
+def csv_parser_error(exc: BaseException, path: str | os.PathLike, what: str) -> InputError:
+    """A pandas CSV `ParserError` as a one-line InputError naming the row (header = row 1).
+
+    pandas says "Expected 3 fields in line 5, saw 4" (records counted from the header = 1, a
+    multi-line record counting once) or "EOF inside string starting at row 2" (from 0).
+    """
+    detail = _first_line(exc).split("C error: ")[-1]
+    m = re.search(r"\b(line|row) (\d+)", detail)
+    where = int(m.group(2)) + (m.group(1) == "row") if m else None
+    if "EOF inside string" in detail:
+        detail = "a quoted field is never closed (the file ends inside it)"
+    return InputError(f"{what}: {detail}", path=path, where=where)
 
 
 def _first_line(exc: BaseException) -> str:
