@@ -43,9 +43,10 @@ def read_annotations(
 ) -> pd.DataFrame:
     """Read and validate a long annotation table from a file or a DataFrame.
 
-    A file is a long table (CSV/JSONL/Parquet) or a SIGHT wide file (`annotator_<rater>_<label>`
-    columns), which is converted by `edukit.corpora.sight.read_sight`. `prompts` (a SIGHT prompt
-    folder) keeps the human rows and only the model rows of the versions it holds.
+    A file is a long table (CSV/JSONL/Parquet), a SIGHT wide file (`annotator_<rater>_<label>`
+    columns, converted by `edukit.corpora.sight.read_sight`) or a MathDial file, whose gold teacher
+    moves become rater `gold`, label `move`. `prompts` (a SIGHT prompt folder) keeps the human rows
+    and only the model rows of the versions it holds.
     Errors name the file and row.
     """
     import pandas as pd
@@ -58,6 +59,12 @@ def read_annotations(
             from edukit.corpora.sight import read_sight
 
             return read_sight(path, prompts=prompts).annotations
+        from edukit.corpora.detect import detect
+
+        if path.is_file() and detect(path) == "mathdial":
+            from edukit.corpora.mathdial import gold_annotations, read_mathdial
+
+            return gold_annotations(read_mathdial(path).utterances)
         str_cols = {c: str for c in (*ANNOTATION_COLUMNS,)}
         df = normalise_annotations(read_table(path, dtype=str_cols), path=path)
     if prompts is not None:
@@ -73,9 +80,6 @@ def is_sight_wide(path: str | os.PathLike) -> bool:
     with path.open(encoding="utf-8", errors="replace") as fh:
         header = fh.readline()
     return "comment_id" in header and "annotator_" in header
-
-
-_is_sight_wide = is_sight_wide  # the name edukit.commands.agree imports
 
 
 def filter_versions(df: pd.DataFrame, prompts: str | os.PathLike) -> pd.DataFrame:

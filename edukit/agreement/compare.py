@@ -258,8 +258,8 @@ def compare(
     """
     humans, models = list(humans), list(models)
     check_options(metric, level, weights, n_boot)
-    if len(humans) < 2:
-        raise AgreementError("human-human agreement needs at least two --humans")
+    if not humans:
+        raise AgreementError("name at least one human rater (or gold standard) with --humans")
     if not models:
         raise AgreementError("name at least one model with --models")
     overlap = set(humans) & set(models)
@@ -533,7 +533,13 @@ def _compare_label(
 
     lab = _Label(df, label, [*humans, *models], opts, group_map)
     hcols = list(range(len(humans)))
-    human_human = lab.estimate(hcols)
+    # One human (e.g. gold moves): the model is compared with it; what needs two humans is NaN.
+    single = len(humans) == 1
+    human_human = (
+        _undefined("one human rater: human-human agreement needs two")
+        if single
+        else lab.estimate(hcols)
+    )
     human_model: dict[str, dict[str, Estimate]] = {}
     means: dict[str, Estimate] = {}
     majority_est: dict[str, Estimate] = {}
@@ -545,8 +551,12 @@ def _compare_label(
         per = {h: lab.estimate([i, mcol]) for i, h in enumerate(humans)}
         human_model[model] = per
         means[model] = _mean_estimate(lab, per, [[i, mcol] for i in hcols])
-        majority_est[model] = _versus(lab, majority, mcol)
-        difference[model] = _difference(lab, hcols, mcol)
+        if single:
+            majority_est[model] = _undefined("one human rater: the majority is that rater")
+            difference[model] = _undefined("one human rater: no human-human agreement to match")
+        else:
+            majority_est[model] = _versus(lab, majority, mcol)
+            difference[model] = _difference(lab, hcols, mcol)
         ci = difference[model].ci
         as_good[model] = None if ci is None else bool(ci[1] >= 0)
     n_rated = {r: int((~_nan(lab.codes[:, i])).sum()) for i, r in enumerate(lab.raters)}

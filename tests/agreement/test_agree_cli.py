@@ -217,3 +217,44 @@ def test_an_output_that_fails_late_does_not_lose_the_others(cli, files, tmp_path
     _one_error_line(r, f"Error: {tmp_path / 'r.html'}: cannot write: Permission denied")
     assert json.loads(out.read_text())["labels"]["confusion"]["human_human"]["n"] == 12
     assert "| confusion | 12 |" in md.read_text()
+
+
+def test_gold_moves_from_a_mathdial_file_against_a_model(
+    cli, repo_root, tmp_path, render_in_chromium
+):
+    # The teacher-move case: MathDial's gold moves (read straight from the corpus file) against
+    # a model's moves, a multi-class label with one reference rater.
+    from edukit.corpora.mathdial import gold_annotations, read_mathdial
+
+    corpus = repo_root / "datasets" / "mathdial" / "test.csv"
+    gold = gold_annotations(read_mathdial(corpus).utterances)
+    model = gold.assign(rater="M", version="1.0")
+    model.loc[model.index[:5], "value"] = "telling"  # five disagreements (or agreements)
+    model.to_csv(tmp_path / "model.csv", index=False)
+    r = cli(
+        "agree",
+        corpus,
+        tmp_path / "model.csv",
+        "--humans",
+        "gold",
+        "--models",
+        "M",
+        "--json",
+        tmp_path / "a.json",
+        "--report",
+        tmp_path / "a.html",
+        "--n-boot",
+        "200",
+    )
+    assert r.code == 0, r.err
+    move = json.loads((tmp_path / "a.json").read_text())["labels"]["move"]
+    assert move["kind"] == "multiclass"
+    assert move["human_model"]["M"]["gold"]["value"] == pytest.approx(
+        cohen_kappa_score(gold["value"], model["value"])
+    )
+    assert move["human_model"]["M"]["gold"]["n"] == len(gold)
+    assert move["human_human"]["value"] is None and move["human_human"]["reason"]
+    cm = move["confusion"]["M"]["gold"]
+    assert sum(map(sum, cm["matrix"])) == len(gold)
+    rendered = render_in_chromium(tmp_path / "a.html")
+    assert rendered["imgs"] and all(rendered["imgs"])

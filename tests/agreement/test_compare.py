@@ -228,3 +228,19 @@ def test_majority_of_three_humans_with_gaps():
     maj = lab.model_vs_majority["M"]
     assert maj.n == len(majority) == 10
     assert maj.value == pytest.approx(cohen_kappa_score(majority, model))
+
+
+def test_a_single_human_or_gold_standard_is_compared_with_the_model():
+    # Gold moves against a model: one reference rater. Human-model agreement is defined; what
+    # needs two humans is null with a reason, never an error or a silent 0.
+    res = compare(long({"gold": H1, "M": M}), ["gold"], ["M"], n_boot=200)
+    lab = res.labels["x"]
+    assert lab.human_model["M"]["gold"].value == pytest.approx(cohen_kappa_score(H1, M))
+    assert lab.human_model_mean["M"].value == pytest.approx(cohen_kappa_score(H1, M))
+    assert lab.human_model["M"]["gold"].n == len(H1)
+    out = json.loads(json.dumps(res.to_json()))["labels"]["x"]
+    assert out["human_human"]["value"] is None
+    assert out["human_human"]["reason"] == "one human rater: human-human agreement needs two"
+    assert out["difference"]["M"]["value"] is None and out["as_good_as_humans"]["M"] is None
+    with pytest.raises(AgreementError, match="at least one human"):
+        compare(long({"gold": H1, "M": M}), [], ["M"])

@@ -116,3 +116,14 @@ def test_concat_and_empty():
     empty = empty_annotations()
     assert tuple(empty.columns) == ANNOTATION_COLUMNS and len(empty) == 0
     assert len(concat_annotations([])) == 0
+
+
+def test_a_mathdial_file_reads_as_its_gold_moves(repo_root):
+    from edukit.corpora.mathdial import gold_annotations, read_mathdial
+
+    path = repo_root / "datasets" / "mathdial" / "test.csv"
+    got = read_annotations(path)
+    want = gold_annotations(read_mathdial(path).utterances)
+    assert len(got) == 32  # 33 teacher turns in the sample, one without a move tag
+    assert set(got["rater"]) == {"gold"} and set(got["label"]) == {"move"}
+    assert got[["item_id", "value"]].values.tolist() == want[["item_id", "value"]].values.tolist()
