@@ -73,7 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit(0, argv)  # typer has already printed the help
     except click_exc.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        typer.echo(f"Error: {exc.format_message()}{hint}", err=True)
+        # typer's choice checks word their message "Value error, ..."; say it once, plainly.
+        message = exc.format_message().replace("Value error, ", "")
+        typer.echo(f"Error: {message}{hint}", err=True)
         return _exit(2, argv)
     except click_exc.ClickException as exc:
         typer.echo(f"Error: {exc.format_message()}", err=True)

@@ -89,3 +89,14 @@ def test_help_lists_every_command_with_a_one_line_help(cli):
         assert parent.code == 0
         listed = " ".join(parent.out.split())  # rich wraps the help table
         assert path[-1] in listed and short.split()[0] in listed, " ".join(path)
+
+
+def test_a_typo_in_an_option_value_is_one_plain_line(cli, repo_root):
+    r = cli(
+        "load", "mathdial", repo_root / "datasets" / "mathdial" / "test.csv", "--level", "utterance"
+    )
+    assert r.code == 2
+    assert r.err.strip() == (
+        "Error: Invalid value for '--level': 'utterance' is not one of 'dialogues', "
+        "'utterances'. (see 'edukit load mathdial --help')"
+    )

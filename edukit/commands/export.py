@@ -101,7 +101,7 @@ def finetune(
     read = [read_mathdial(p) for p in inputs]
     for p, md in zip(inputs, read, strict=True):
         for w in md.warnings:
-            typer.echo(f"warning: {p}: {w}", err=True)
+            typer.echo(f"Warning: {p}: {w}", err=True)
     manifest = export_finetune(
         pd.concat([md.dialogues for md in read], ignore_index=True),
         pd.concat([md.utterances for md in read], ignore_index=True),
