@@ -8,7 +8,6 @@ Kinds: `mathdial` (a MathDial CSV/JSONL), `sight` (the wide, comma-separated SIG
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,15 +67,9 @@ def header(path: str | os.PathLike) -> list[str]:
 
 
 def _jsonl_keys(fh: Any, path: Path) -> list[str]:
-    for lineno, line in enumerate(fh, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", path=path, where=lineno) from exc
-        if not isinstance(obj, dict):
-            raise InputError("expected a JSON object per line", path=path, where=lineno)
+    from edukit.corpora.tables import iter_jsonl
+
+    for _, obj in iter_jsonl(fh, path):
         return list(obj)
     raise InputError("empty file (no records)", path=path)
 

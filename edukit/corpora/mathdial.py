@@ -16,7 +16,6 @@ Column types: text columns hold Python `str` (object dtype; see `_obj`), `turn`/
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from edukit.corpora.tables import csv_parser_error
+from edukit.corpora.tables import csv_parser_error, iter_jsonl
 from edukit.errors import InputError
 
 MOVES = ("focus", "probing", "telling", "generic")
@@ -148,15 +147,7 @@ def _read_jsonl(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
     lines: list[int] = []
     try:
         with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"invalid JSON: {exc.msg}", path=path, where=lineno) from exc
-                if not isinstance(obj, dict):
-                    raise InputError("expected a JSON object", path=path, where=lineno)
+            for lineno, obj in iter_jsonl(fh, path):
                 _check_columns(path, obj.keys(), where=lineno)
                 # Hugging Face rows hold only strings, with newlines escaped as backslash-n.
                 hf = isinstance(obj["qid"], str)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,25 +78,29 @@ def _read_csv(path: Path, dtype: Any) -> pd.DataFrame:
         raise csv_parser_error(exc, path, "malformed CSV row") from exc
 
 
+def iter_jsonl(fh: Iterable[str], path: str | os.PathLike) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of an open JSONL file; errors name the line."""
+    for lineno, line in enumerate(fh, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", path=path, where=lineno) from exc
+        if not isinstance(obj, dict):
+            raise InputError(
+                f"expected a JSON object per line, got {type(obj).__name__}",
+                path=path,
+                where=lineno,
+            )
+        yield lineno, obj
+
+
 def _read_jsonl(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    records: list[dict[str, Any]] = []
     with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON: {exc.msg}", path=path, where=lineno) from exc
-            if not isinstance(obj, dict):
-                raise InputError(
-                    f"expected a JSON object per line, got {type(obj).__name__}",
-                    path=path,
-                    where=lineno,
-                )
-            records.append(obj)
+        records = [obj for _, obj in iter_jsonl(fh, path)]
     return pd.DataFrame.from_records(records)
 
 
