@@ -14,7 +14,7 @@ import os
 import tempfile
 from typing import Any
 
-from edukit.annotate.client import request_body
+from edukit.annotate.client import Connection, request_body
 from edukit.annotate.store import RunStore
 
 MAX_PER_BATCH = 50_000  # the Batch API's limit on requests per input file
@@ -166,30 +166,10 @@ def finalize(store: RunStore, run_id: str, rubric: Any) -> int:
 
 
 async def run_batch(
-    engine,
-    items,
-    *,
-    limit,
-    base_url,
-    api_key,
-    timeout,
-    max_retries,
-    concurrency,
-    rpm,
-    tpm,
-    http_client,
+    engine, items: Any, limit: int | None, conn: Connection
 ) -> tuple[str | None, list[dict[str, Any]]]:
     """Submit, or poll and ingest, the run's batches; fall back to interactive when all ended."""
-    from edukit.annotate.client import ChatClient
-
-    client = ChatClient(
-        engine.model,
-        base_url=base_url,
-        api_key=api_key,
-        timeout=timeout,
-        max_retries=max_retries,
-        http_client=http_client,
-    )
+    client = conn.client(engine.model)
     try:
         batches = engine.store.batches(engine.run_id)
         if not batches:
@@ -201,24 +181,13 @@ async def run_batch(
             return "batch_pending", batches
     finally:
         await client.close()
-    stopped = await engine.run_interactive(
-        items,
-        limit=limit,
-        base_url=base_url,
-        api_key=api_key,
-        timeout=timeout,
-        max_retries=max_retries,
-        concurrency=concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        http_client=http_client,
-    )
+    stopped = await engine.run_interactive(items, limit, conn)
     return stopped, engine.store.batches(engine.run_id)
 
 
 def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str, Any]:
     """A run's row, summary, cost and batches; unfinished batches are polled when `refresh`."""
-    from edukit.annotate.client import ChatClient, resolve_api_key
+    from edukit.annotate.client import resolve_api_key
     from edukit.annotate.cost import load_prices
     from edukit.annotate.engine import run_sync
     from edukit.rubric import load_rubric
@@ -233,11 +202,8 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
             note = f"cannot ingest: the rubric {rubric_path} is missing or has changed"
         else:
             key_env = row["options"].get("api_key_env") or "OPENAI_API_KEY"
-            client = ChatClient(
-                row["model"],
-                base_url=row["base_url"],
-                api_key=resolve_api_key(key_env, row["base_url"]),
-            )
+            conn = Connection(row["base_url"], resolve_api_key(key_env, row["base_url"]))
+            client = conn.client(row["model"])
 
             async def poll() -> None:
                 try:

@@ -19,6 +19,8 @@ from typing import Any
 from edukit.errors import AnnotationError
 
 RUNGS = ("json_schema", "json_object", "text")
+TIMEOUT = 60.0  # seconds per HTTP attempt
+MAX_RETRIES = 5  # the openai client's own retries (429, 5xx, timeouts, connection errors)
 
 # endpoint (base URL) -> index of the best rung known to work there; shared within a process.
 _LADDER: dict[str, int] = {}
@@ -40,6 +42,40 @@ class Completion:
     latency: float
     logprobs: list[tuple[str, float]] | None = None
     finish_reason: str | None = None
+
+
+def check_base_url(base_url: str | None) -> None:
+    """Refuse a --base-url that no HTTP client can use (a typo would only fail after retries)."""
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise AnnotationError(
+            f"--base-url must start with http:// or https:// (got {base_url!r}), "
+            "for example http://localhost:8000/v1"
+        )
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach an endpoint and how hard to push it (interactive and batch paths)."""
+
+    base_url: str | None
+    api_key: str
+    timeout: float = TIMEOUT
+    max_retries: int = MAX_RETRIES
+    concurrency: int = 8
+    rpm: float | None = None
+    tpm: float | None = None
+    http_client: Any = None
+
+    def client(self, model: str) -> ChatClient:
+        """A new ChatClient for `model` at this endpoint (close it when done)."""
+        return ChatClient(
+            model,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            http_client=self.http_client,
+        )
 
 
 def resolve_api_key(api_key_env: str, base_url: str | None) -> str:
@@ -64,8 +100,8 @@ class ChatClient:
         *,
         base_url: str | None = None,
         api_key: str,
-        timeout: float = 60.0,
-        max_retries: int = 5,
+        timeout: float = TIMEOUT,
+        max_retries: int = MAX_RETRIES,
         http_client: Any = None,
     ) -> None:
         from openai import AsyncOpenAI
@@ -83,6 +119,7 @@ class ChatClient:
 
     @property
     def rung(self) -> str:
+        """The best structured-output rung known to work at this endpoint."""
         return RUNGS[_LADDER.get(self.endpoint, 0)]
 
     def scrub(self, text: str) -> str:
@@ -90,6 +127,7 @@ class ChatClient:
         return text.replace(self._secret, "***") if self._secret else text
 
     async def close(self) -> None:
+        """Close the underlying HTTP connections."""
         await self.openai.close()
 
     async def complete(

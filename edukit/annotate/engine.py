@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from edukit.annotate.client import MAX_RETRIES, TIMEOUT, Connection, check_base_url
 from edukit.annotate.store import FINISHED, RunStore, dumps
 from edukit.errors import AnnotationError
 from edukit.prompt import Decision, PromptRequest
@@ -27,8 +28,6 @@ REASK = (
     "Your answer could not be used: {error}\n"
     "Answer again with only a JSON object that follows the required schema."
 )
-TIMEOUT = 60.0  # seconds per HTTP attempt
-MAX_RETRIES = 5  # the openai client's own retries (429, 5xx, timeouts, connection errors)
 
 
 @dataclass
@@ -290,6 +289,7 @@ def annotate(
         )
     if input_id is None:
         input_id = _default_input_id(items)
+    check_base_url(base_url)
     from edukit.annotate.client import resolve_api_key
 
     api_key = resolve_api_key(api_key_env, base_url)
@@ -324,41 +324,16 @@ def annotate(
             progress=progress,
             quiet=quiet,
         )
-        stopped = None
+        conn = Connection(
+            base_url, api_key, timeout, max_retries, concurrency, rpm, tpm, http_client
+        )
         batches: list[dict[str, Any]] = []
         if batch:
             from edukit.annotate import batch as batch_api
 
-            stopped, batches = run_sync(
-                batch_api.run_batch(
-                    engine,
-                    items,
-                    limit=limit,
-                    base_url=base_url,
-                    api_key=api_key,
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    concurrency=concurrency,
-                    rpm=rpm,
-                    tpm=tpm,
-                    http_client=http_client,
-                )
-            )
+            stopped, batches = run_sync(batch_api.run_batch(engine, items, limit, conn))
         else:
-            stopped = run_sync(
-                engine.run_interactive(
-                    items,
-                    limit=limit,
-                    base_url=base_url,
-                    api_key=api_key,
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    concurrency=concurrency,
-                    rpm=rpm,
-                    tpm=tpm,
-                    http_client=http_client,
-                )
-            )
+            stopped = run_sync(engine.run_interactive(items, limit, conn))
         summary = store.summary(run_id)
         return RunResult(
             run_id=run_id,
@@ -540,6 +515,9 @@ class _Engine:
         self._bar = None
         self._inflight: dict[str, asyncio.Event] = {}
         self.left_over = False  # work skipped because the budget was spent
+        self._reached = False  # the endpoint has answered at least once in this call
+        self._unreachable = 0  # connection failures in a row (after the client's retries)
+        self.max_unreachable = 16
         summary = store.summary(run_id)
         self.stats.input_tokens = summary["input_tokens"]
         self.stats.output_tokens = summary["output_tokens"]
@@ -601,30 +579,19 @@ class _Engine:
     async def run_interactive(
         self,
         items: Any,
-        *,
-        limit,
-        base_url,
-        api_key,
-        timeout,
-        max_retries,
-        concurrency,
-        rpm,
-        tpm,
-        http_client,
+        limit: int | None,
+        conn: Connection,
         plan: Iterable[tuple[_Group, int, str]] | None = None,
     ) -> str | None:
-        from edukit.annotate.client import ChatClient
+        """Send every request still to send through `conn.concurrency` workers.
+
+        Returns "max_cost" when the budget stopped the run, else None.
+        """
         from edukit.annotate.ratelimit import RateLimiter
 
-        client = ChatClient(
-            self.model,
-            base_url=base_url,
-            api_key=api_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            http_client=http_client,
-        )
-        limiter = RateLimiter(rpm, tpm)
+        concurrency = conn.concurrency
+        client = conn.client(self.model)
+        limiter = RateLimiter(conn.rpm, conn.tpm)
         queue: asyncio.Queue = asyncio.Queue(maxsize=2 * concurrency)
         self._total_hint(items, limit)
         self._start_bar()
@@ -707,32 +674,42 @@ class _Engine:
                 openai.NotFoundError,
             ) as exc:
                 # Every request would fail the same way: stop the run (what is done is saved).
-                what = {401: "refused the API key", 403: "denied access", 404: "has no such model"}
+                what = {
+                    401: "refused the API key",
+                    403: "denied access",
+                    404: "has no such model or path (check --model and --base-url)",
+                }
                 raise AnnotationError(
                     f"the endpoint {what.get(exc.status_code, 'refused the request')} "
                     f"({exc.status_code}): {client.scrub(_server_message(exc))}",
                     path=client.endpoint,
                 ) from None
-            except (openai.APIError, openai.APIConnectionError) as exc:
+            except openai.APIConnectionError as exc:
+                # after the client's own retries: an endpoint that never answered, or stopped
+                # answering, would fail every request the same way after long backoffs
+                self._unreachable += 1
+                if not self._reached or self._unreachable >= self.max_unreachable:
+                    raise AnnotationError(
+                        f"cannot reach the endpoint ({client.scrub(str(exc))}); check --base-url "
+                        "and that the server is running. Everything finished is saved; re-run "
+                        "the same command to resume",
+                        path=client.endpoint,
+                    ) from None
                 errors.append(client.scrub(f"{type(exc).__name__}: {exc}"))
-                self.stats.sent += 1
-                self.stats.errors += 1
-                self._finish(
-                    group,
-                    s,
-                    key,
-                    None,
-                    {
-                        "status": "api_error",
-                        "raw": completion.text if completion else None,
-                        "input_tokens": tin,
-                        "output_tokens": tout,
-                        "latency": latency,
-                        "attempts": attempts + 1,
-                        "errors": errors,
-                    },
+                self._record_api_error(
+                    group, s, key, completion, tin, tout, latency, attempts, errors
                 )
                 return
+            except openai.APIError as exc:
+                self._reached = True  # the server answered, with an error status
+                self._unreachable = 0
+                errors.append(client.scrub(f"{type(exc).__name__}: {exc}"))
+                self._record_api_error(
+                    group, s, key, completion, tin, tout, latency, attempts, errors
+                )
+                return
+            self._reached = True
+            self._unreachable = 0
             attempts += 1
             self.stats.sent += 1
             tin += completion.input_tokens
@@ -784,6 +761,28 @@ class _Engine:
                 "output_tokens": tout,
                 "latency": latency,
                 "attempts": attempts,
+                "errors": errors,
+            },
+        )
+
+    def _record_api_error(
+        self, group: _Group, s: int, key: str, completion, tin, tout, latency, attempts, errors
+    ) -> None:
+        """An attempt that failed at the HTTP level: retried by the next run, usage kept."""
+        self.stats.sent += 1
+        self.stats.errors += 1
+        self._finish(
+            group,
+            s,
+            key,
+            None,
+            {
+                "status": "api_error",
+                "raw": completion.text if completion else None,
+                "input_tokens": tin,
+                "output_tokens": tout,
+                "latency": latency,
+                "attempts": attempts + 1,
                 "errors": errors,
             },
         )
