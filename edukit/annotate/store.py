@@ -297,11 +297,22 @@ class RunStore:
         return row[0] if row else None
 
     def record_response(self, key: str, resp: dict[str, Any]) -> None:
-        """Store one finished response; an earlier api_error for the key is replaced."""
+        """Store one finished response.
+
+        An earlier api_error for the key is replaced, but its tokens and attempts are added to
+        the new row's: usage spent on a failed attempt stays counted after the retry succeeds.
+        """
         self.db.execute(
-            "INSERT OR REPLACE INTO responses (key, status, raw, parsed, mode, input_tokens,"
+            "INSERT INTO responses (key, status, raw, parsed, mode, input_tokens,"
             " output_tokens, latency, attempts, errors, logprob, source, finished)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET status = excluded.status, raw = excluded.raw,"
+            " parsed = excluded.parsed, mode = excluded.mode,"
+            " input_tokens = responses.input_tokens + excluded.input_tokens,"
+            " output_tokens = responses.output_tokens + excluded.output_tokens,"
+            " latency = excluded.latency, attempts = responses.attempts + excluded.attempts,"
+            " errors = excluded.errors, logprob = excluded.logprob, source = excluded.source,"
+            " finished = excluded.finished",
             (
                 key,
                 resp["status"],

@@ -10,7 +10,9 @@ Scripted faults, consumed one per chat request (`server.faults`, or `server.faul
 requests whose item message contains a substring): "429" (with Retry-After), "500",
 "hang" (longer than the client timeout, then drop), "reset" (TCP RST), "malformed" (an answer
 that is not JSON), "bad_enum" (a label outside the enum), "echo_auth" (a 400 whose message
-repeats the Authorization header). Every request is recorded.
+repeats the Authorization header). Every request is recorded (`chat_requests`, `chat_times`).
+`vary_seed=N` makes repeated requests for the same item get different (seeded) answers, for
+self-consistency tests; by default every request for an item gets the same answer.
 
 Run standalone for benchmarks: `python tests/annotate/fake_openai.py --port 8765 --latency-ms 200`.
 """
@@ -100,9 +102,25 @@ def _value(node: dict, root: dict, text: str, name: str, bad_enum: bool) -> Any:
     return f"Reasoning about {name or 'the item'}."
 
 
-def expected_answer(messages: list[dict[str, Any]], schema: dict[str, Any]) -> Any:
-    """The object this server answers for these messages and this schema."""
-    return _value(schema, schema, first_user_text(messages), "", False)
+def salted(text: str, seed: int, ask: int) -> str:
+    """The text whose default answer a `vary_seed` server gives to the `ask`-th request."""
+    return f"{text}\x1evary:{seed}:{ask}"
+
+
+def expected_answer(
+    messages: list[dict[str, Any]],
+    schema: dict[str, Any],
+    *,
+    seed: int | None = None,
+    ask: int = 0,
+) -> Any:
+    """The object this server answers for these messages and this schema.
+
+    With `seed` (a server made with `vary_seed=seed`): the answer to the `ask`-th request
+    (0-based) for the messages' item text.
+    """
+    text = first_user_text(messages)
+    return _value(schema, schema, text if seed is None else salted(text, seed, ask), "", False)
 
 
 def _schema_from_messages(messages: list[dict[str, Any]]) -> dict | None:
@@ -131,6 +149,7 @@ class FakeOpenAI:
         json_object: bool = True,
         retry_after: str = "0.05",
         hang_seconds: float = 3.0,
+        vary_seed: int | None = None,
     ) -> None:
         self.latency = latency
         self.api_key = api_key
@@ -138,6 +157,13 @@ class FakeOpenAI:
         self.json_object = json_object
         self.retry_after = retry_after
         self.hang_seconds = hang_seconds
+        # None: the same answer every time. A seed: the k-th request with the same messages is
+        # answered as if the text were `salted(text, seed, k)`, so self-consistency samples
+        # differ, deterministically (`expected_answer(..., seed=, ask=k)` says what).
+        self.vary_seed = vary_seed
+        self.asks: dict[str, int] = {}  # prompt (messages) -> chat requests for it so far
+        self.chat_times: list[float] = []  # time.monotonic() at which each chat request came
+        self.served_usage: list[tuple[int, int]] = []  # (prompt, completion) tokens of each 200
         self.faults: list[str] = []
         self.fault_rules: list[tuple[str, list[str]]] = []
         self.batch_fail: str | None = None  # batch rows whose user text contains this fail
@@ -174,6 +200,8 @@ class FakeOpenAI:
     def reset_log(self) -> None:
         with self.lock:
             self.chat_requests.clear()
+            self.chat_times.clear()
+            self.served_usage.clear()
             self.log.clear()
 
     # answers --------------------------------------------------------------------------------
@@ -197,10 +225,17 @@ class FakeOpenAI:
             fmt["json_schema"]["schema"] if kind == "json_schema" else None
         ) or _schema_from_messages(messages)
         text_in = first_user_text(messages)
+        answer_for = text_in
+        if self.vary_seed is not None:
+            prompt = json.dumps(messages, sort_keys=True)  # one count per distinct prompt
+            with self.lock:
+                ask = self.asks.get(prompt, 0)
+                self.asks[prompt] = ask + 1
+            answer_for = salted(text_in, self.vary_seed, ask)
         if schema is None:
             content = "I cannot tell."
         else:
-            obj = _value(schema, schema, text_in, "", fault == "bad_enum")
+            obj = _value(schema, schema, answer_for, "", fault == "bad_enum")
             content = json.dumps(obj)
             if fault == "malformed":
                 content = content[: max(1, len(content) // 2)] + " oops"
@@ -385,6 +420,7 @@ def _handler(server: FakeOpenAI):
         def _chat(self, body: dict) -> None:
             with server.lock:
                 server.chat_requests.append(body)
+                server.chat_times.append(time.monotonic())
             fault = server.next_fault(first_user_text(body.get("messages", [])))
             if server.latency:
                 time.sleep(server.latency)
@@ -411,6 +447,10 @@ def _handler(server: FakeOpenAI):
                 self.close_connection = True
                 return
             status, payload = server.completion(body, fault)
+            if status == 200:
+                usage = payload["usage"]
+                with server.lock:
+                    server.served_usage.append((usage["prompt_tokens"], usage["completion_tokens"]))
             self._send(status, payload)
 
         def finish(self) -> None:
@@ -425,8 +465,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--no-json-schema", action="store_true")
+    parser.add_argument(
+        "--vary-seed", type=int, default=None, help="vary answers across repeated requests"
+    )
     args = parser.parse_args()
-    srv = FakeOpenAI(latency=args.latency_ms / 1000, json_schema=not args.no_json_schema)
+    srv = FakeOpenAI(
+        latency=args.latency_ms / 1000,
+        json_schema=not args.no_json_schema,
+        vary_seed=args.vary_seed,
+    )
     srv.start(args.port)
     print(srv.base_url, flush=True)
     try:

@@ -95,3 +95,94 @@ def test_key_echoed_by_server_is_scrubbed(binary_rubric, fake_server, tmp_path, 
     assert "refused" in errors and "***" in errors
     for f in tmp_path.iterdir():
         assert kit.secret.encode() not in f.read_bytes(), f
+
+
+def test_retry_after_is_honoured(binary_rubric, fake_server, tmp_path, kit):
+    """The retry waits what the server's Retry-After says: longer, and shorter, than backoff."""
+    items = kit.make_items(1)  # two requests; the first meets the 429
+    gaps = {}
+    for wait in ("1.2", "0.05"):  # the client's own first backoff is 0.375-0.5 s
+        fake_server.reset_log()
+        fake_server.retry_after = wait
+        fake_server.faults = ["429"]
+        db = tmp_path / f"r{wait}.sqlite"
+        res = _run(items, binary_rubric, fake_server, db, concurrency=1)
+        assert res.counts["ok"] == 2 and [s for *_, s in fake_server.log][:2] == [429, 200]
+        gaps[wait] = fake_server.chat_times[1] - fake_server.chat_times[0]
+    assert 1.2 <= gaps["1.2"] < 2.0
+    assert gaps["0.05"] < 0.3
+
+
+def test_usage_of_failed_attempts_is_counted(binary_rubric, fake_server, tmp_path, kit):
+    """Tokens of invalid answers, of re-asks and of attempts before an API error all count."""
+    items = kit.make_items(2)
+    target = items["text"][0]
+    # item 0, first request: an invalid answer (usage), then its re-ask fails with 500s
+    fake_server.fault_rules = [(target, ["bad_enum", "500", "500"])]
+    db = tmp_path / "r.sqlite"
+    res = _run(items, binary_rubric, fake_server, db, max_retries=1, concurrency=1)
+    assert res.counts == {"ok": 3, "invalid": 0, "api_error": 1, "pending": 0}
+    served = list(fake_server.served_usage)
+    assert len(served) == 4  # the invalid answer and three good ones
+    assert (res.input_tokens, res.output_tokens) == tuple(map(sum, zip(*served, strict=True)))
+    with RunStore(db) as store:
+        err = store.db.execute(
+            "SELECT input_tokens, attempts FROM responses WHERE status = 'api_error'"
+        ).fetchone()
+    assert err[0] == served[0][0] > 0  # the invalid first answer's tokens are on the error row
+    # the next run retries it; the failed run's tokens stay counted (not replaced)
+    fake_server.reset_log()
+    res2 = _run(items, binary_rubric, fake_server, db, concurrency=1)
+    assert res2.counts["ok"] == 4 and len(fake_server.served_usage) == 1
+    served += fake_server.served_usage
+    assert (res2.input_tokens, res2.output_tokens) == tuple(map(sum, zip(*served, strict=True)))
+    with RunStore(db) as store:
+        (attempts,) = store.db.execute(
+            "SELECT attempts FROM responses WHERE input_tokens = (SELECT MAX(input_tokens)"
+            " FROM responses)"
+        ).fetchone()
+    assert attempts == 3  # invalid + failed re-ask, then the successful retry
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_endpoint_stops_with_an_error_and_keeps_work(binary_rubric, tmp_path, kit):
+    import time
+
+    import pytest
+
+    from edukit.errors import AnnotationError
+
+    server = kit.fake.FakeOpenAI(api_key=kit.secret).start()
+    db = tmp_path / "r.sqlite"
+    items = kit.make_items(4)
+    done = _run(items.head(2), binary_rubric, server, db, max_retries=0)
+    assert done.counts["ok"] == 4
+    server.stop()  # the server goes away
+    down = f"http://127.0.0.1:{_closed_port()}/v1"
+    began = time.monotonic()
+    with pytest.raises(AnnotationError, match="cannot reach the endpoint") as err:
+        annotate(
+            items,
+            binary_rubric,
+            "fake-model",
+            base_url=down,
+            run_db=db,
+            quiet=True,
+            max_retries=1,
+            timeout=1.0,
+            concurrency=4,
+        )
+    assert time.monotonic() - began < 10  # not every item, one after another
+    assert err.value.path == down and "\n" not in str(err.value)
+    # nothing already computed is lost: the first run's answers are still there
+    with RunStore(db) as store:
+        assert (
+            store.db.execute("SELECT COUNT(*) FROM responses WHERE status='ok'").fetchone()[0] == 4
+        )
