@@ -70,12 +70,16 @@ class RunResult:
 
 
 def request_key(model: str, request: PromptRequest, sample: int) -> str:
-    """sha256 over canonical JSON of (model, messages, schema, params, sample index)."""
+    """sha256 over canonical JSON of (model, messages, schema, params, sample index).
+
+    `model` is the model actually asked; a rubric's `defaults.model` in the params is only the
+    default for it (never sent), so it is left out of the key.
+    """
     payload = {
         "model": model,
         "messages": request.messages,
         "schema": request.schema,
-        "params": request.params,
+        "params": {k: v for k, v in request.params.items() if k != "model"},
         "sample": sample,
     }
     return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()
@@ -236,7 +240,7 @@ class _Stats:
 def annotate(
     items: Any,
     rubric: Any,
-    model: str,
+    model: str | None,
     *,
     base_url: str | None = None,
     api_key_env: str = "OPENAI_API_KEY",
@@ -262,6 +266,8 @@ def annotate(
 ) -> RunResult:
     """Annotate `items` (a DataFrame or an iterable of dicts) with `rubric` through `model`.
 
+    `model` None means the rubric's `defaults.model` (an error when the rubric has none).
+
     The run is identified by the rubric hash, model, base URL, rater, samples and `input_id`
     (the CLI passes the input path; by default the item ids of a DataFrame, or nothing for an
     iterable); calling again with the same inputs resumes it. `max_cost` is the run's budget in
@@ -272,6 +278,9 @@ def annotate(
     """
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
+    model = model or rubric.defaults.get("model")
+    if not model:
+        raise AnnotationError("--model is required (the rubric sets no defaults.model)")
     samples = samples or getattr(rubric, "samples", 1) or 1
     rater = rater or model
     if prices is None and (dry_run or max_cost is not None):

@@ -1,4 +1,4 @@
-"""`edukit annotate INPUT --rubric FILE --model NAME` (issue 4)."""
+"""`edukit annotate INPUT --rubric FILE [--model NAME]` (issue 4)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,11 @@ def annotate_command(
     rubric: Path | None = typer.Option(
         None, "--rubric", help="Rubric YAML (see `edukit rubric`); required for LLM models."
     ),
-    model: str = typer.Option(
-        ..., "--model", help="Model name at the endpoint, or local:tfidf-logreg (offline)."
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help="Model name at the endpoint (default: the rubric's defaults.model), "
+        "or local:tfidf-logreg (offline).",
     ),
     base_url: str | None = typer.Option(
         None, "--base-url", help="OpenAI-compatible endpoint (vLLM, Ollama, Azure, ...)."
@@ -71,7 +74,7 @@ def annotate_command(
     from edukit.corpora.detect import load_items
     from edukit.errors import AnnotationError
 
-    if model.startswith(LOCAL_PREFIX):
+    if model is not None and model.startswith(LOCAL_PREFIX):
         _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col)
         return
     if rubric is None:
@@ -82,6 +85,7 @@ def annotate_command(
     from edukit.rubric import load_rubric
 
     rub = load_rubric(rubric)
+    model = model or rub.defaults.get("model")  # None: annotate() says --model is required
     items = load_items(input, id_col=id_col, text_col=text_col)
     options = {
         "input": os.fspath(input.resolve()),

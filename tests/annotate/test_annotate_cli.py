@@ -267,3 +267,44 @@ def test_real_corpora_first_items(cli, fake_server, tmp_path, shared_data):
         df = pd.read_csv(out, dtype={"item_id": str})
         assert len(df) == 6 * per_item and df["item_id"].nunique() == 6
         assert not df["item_id"].str.endswith(".0").any()
+
+
+def test_model_from_the_rubric_and_endpoint_errors(
+    cli, fake_server, tmp_path, items_csv, binary_rubric_path, monkeypatch
+):
+    """--model defaults to the rubric's; a bad or dead --base-url is one line, exit 2."""
+    from edukit.annotate import engine
+
+    rubric = tmp_path / "with-model.yaml"
+    rubric.write_text(binary_rubric_path.read_text() + "defaults:\n  model: rubric-model\n")
+    db = tmp_path / "r.sqlite"
+    base = ["annotate", items_csv, "--run-db", db, "--quiet", "--limit", "2"]
+    r = cli(*base, "--rubric", rubric, "--base-url", fake_server.base_url)
+    assert r.code == 0, r.err
+    assert {b["model"] for b in fake_server.chat_requests} == {"rubric-model"}
+    r = cli(*base, "--rubric", binary_rubric_path, "--base-url", fake_server.base_url)
+    assert r.code == 2
+    assert r.err.strip() == "Error: --model is required (the rubric sets no defaults.model)"
+    # a --base-url without a scheme fails at once, before anything is created
+    r = cli(
+        *base, "--rubric", rubric, "--base-url", "127.0.0.1:8000/v1", "--run-db", tmp_path / "x.db"
+    )
+    assert r.code == 2 and not (tmp_path / "x.db").exists()
+    assert r.err.strip().splitlines() == [
+        "Error: --base-url must start with http:// or https:// (got '127.0.0.1:8000/v1'), "
+        "for example http://localhost:8000/v1"
+    ]
+    # a server that is down: one line, exit 2, no traceback; the finished run is kept
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    monkeypatch.setitem(engine.annotate.__kwdefaults__, "max_retries", 1)
+    r = cli(*base[:-1], "4", "--rubric", rubric, "--base-url", down)
+    assert r.code == 2
+    (line,) = r.err.strip().splitlines()
+    assert line.startswith(f"Error: {down}: cannot reach the endpoint (")
+    assert "check --base-url and that the server is running" in line
+    r = cli("runs", "list", "--run-db", db)
+    assert "\t4\t4\t0\t0\t0" in r.out  # the first run: 2 items x 2 labels, all ok

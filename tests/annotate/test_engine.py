@@ -155,3 +155,79 @@ def test_works_inside_a_running_event_loop(binary_rubric, fake_server, tmp_path,
 
     res = asyncio.run(notebook_cell())
     assert res.counts["ok"] == 4 and len(res.annotations) == 4
+
+
+def test_self_consistency_majority_and_vote_share(binary_rubric, tmp_path, kit):
+    """A server whose samples disagree (seeded): the majority value wins with its vote share."""
+    from collections import Counter
+
+    seed, k = 7, 3
+    server = kit.fake.FakeOpenAI(api_key=kit.secret, vary_seed=seed).start()
+    try:
+        items = kit.make_items(12)
+        res = _run(items, binary_rubric, server, tmp_path, samples=k, concurrency=4)
+    finally:
+        server.stop()
+    assert len(server.chat_requests) == 12 * 2 * k
+    expected = {}
+    for item in items.to_dict("records"):
+        for req in binary_rubric.requests(item):
+            (label,) = req.labels
+            answers = [
+                binary_rubric.decode(
+                    req, kit.fake.expected_answer(req.messages, req.schema, seed=seed, ask=a)
+                )[0].value
+                for a in range(k)
+            ]
+            value, votes = Counter(answers).most_common(1)[0]
+            expected[(req.item_id, label)] = (value, votes / k)
+    df = res.annotations
+    got = {(r.item_id, r.label): (r.value, r.confidence) for r in df.itertuples()}
+    assert {key: v for key, (v, _) in got.items()} == {key: v for key, (v, _) in expected.items()}
+    assert {key: c for key, (_, c) in got.items()} == pytest.approx(
+        {key: c for key, (_, c) in expected.items()}
+    )
+    # the samples really disagreed somewhere: a majority of 2 out of 3, not unanimity
+    shares = sorted(c for _, c in got.values())
+    assert shares[0] == pytest.approx(2 / 3) and shares[-1] == 1.0
+    # and the default server still answers every sample the same
+    assert kit.fake.FakeOpenAI().vary_seed is None
+
+
+def test_model_defaults_to_the_rubrics(binary_rubric_path, fake_server, tmp_path, kit):
+    from edukit.errors import AnnotationError
+    from edukit.rubric import load_rubric
+
+    text = binary_rubric_path.read_text() + "defaults:\n  model: rubric-model\n  temperature: 0\n"
+    with_model = tmp_path / "with-model.yaml"
+    with_model.write_text(text)
+    rubric = load_rubric(with_model)
+    items = kit.make_items(2)
+    res = annotate(
+        items, rubric, None, base_url=fake_server.base_url, run_db=tmp_path / "a.sqlite", quiet=True
+    )
+    assert {b["model"] for b in fake_server.chat_requests} == {"rubric-model"}
+    assert set(res.annotations["rater"]) == {"rubric-model"}
+    assert set(res.annotations["model"]) == {"rubric-model"}
+    # --model overrides it: the overriding model is sent, never the rubric's
+    fake_server.reset_log()
+    annotate(
+        items,
+        rubric,
+        "other",
+        base_url=fake_server.base_url,
+        run_db=tmp_path / "b.sqlite",
+        quiet=True,
+    )
+    assert {b["model"] for b in fake_server.chat_requests} == {"other"}
+    # the rubric's default model is not part of the request key: only the model asked is
+    req = rubric.requests(items.to_dict("records")[0])[0]
+    assert req.params.get("model") == "rubric-model"
+    from dataclasses import replace
+
+    bare = replace(req, params={k: v for k, v in req.params.items() if k != "model"})
+    assert request_key("other", req, 0) == request_key("other", bare, 0)
+    assert request_key("other", req, 0) != request_key("rubric-model", req, 0)
+    # no model anywhere: a one-line error
+    with pytest.raises(AnnotationError, match="--model is required"):
+        annotate(items, load_rubric(binary_rubric_path), None, run_db=tmp_path / "c.sqlite")
