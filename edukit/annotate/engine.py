@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -66,6 +67,7 @@ class RunResult:
 
     @property
     def finished(self) -> bool:
+        """True when every request of the run has an answer and nothing stopped it."""
         return self.stopped is None and not self.dry_run and self.counts.get("pending", 0) == 0
 
 
@@ -125,10 +127,10 @@ def request_from_row(row: Mapping[str, Any]) -> PromptRequest:
     )
 
 
-def label_confidence(text: str, decisions: list[Decision], logprobs) -> dict[str, float]:
+def label_confidence(
+    text: str, decisions: list[Decision], logprobs: list[tuple[str, float]] | None
+) -> dict[str, float]:
     """Probability of each chosen value: exp(sum of the logprobs of the tokens spelling it)."""
-    import re
-
     if not logprobs:
         return {}
     starts, pos = [], 0
@@ -872,8 +874,8 @@ class RunProgress:
             TextColumn("annotating"),
             BarColumn(),
             MofNCompleteColumn(),
+            TimeRemainingColumn(),  # before the figures, so a narrow screen cuts those instead
             TextColumn("{task.fields[info]}"),
-            TimeRemainingColumn(),
             console=Console(stderr=True),
             transient=False,
         )
@@ -890,8 +892,8 @@ class RunProgress:
         self._last = now
         cost = "?" if snap["cost"] is None else f"${snap['cost']:.4f}"
         info = (
-            f"{snap['rate']:.1f} req/s  {snap['input_tokens']}+{snap['output_tokens']} tok  "
-            f"{cost}  {snap['errors']} errors  {snap['invalid']} invalid"
+            f"{snap['rate']:.1f} req/s {snap['input_tokens']}+{snap['output_tokens']} tok "
+            f"{cost} {snap['errors']} errors {snap['invalid']} invalid"
         )
         self._progress.update(self._task, completed=snap["done"], total=snap["total"], info=info)
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from edukit.annotate.engine import RunResult
 
 LOCAL_PREFIX = "local:"
 
@@ -137,10 +141,12 @@ def annotate_command(
 
 
 def _money(usd: float | None) -> str:
+    """Dollars to four places, or why there is no figure."""
     return "unknown (no price for this model)" if usd is None else f"${usd:,.4f}"
 
 
 def dry_run_message(est: dict, model: str) -> str:
+    """The one-line dry-run report: requests, estimated tokens, cost with and without batch."""
     checked = est.get("prices_checked")
     return (
         f"Dry run (nothing sent): {est['requests']} requests to {model}, "
@@ -151,7 +157,8 @@ def dry_run_message(est: dict, model: str) -> str:
     )
 
 
-def summary_message(result) -> str:
+def summary_message(result: RunResult) -> str:
+    """The final summary of a run: counts by status, requests sent and cached, tokens, cost."""
     c = result.counts
     return (
         f"Run {result.run_id}: {c['ok']} ok, {c['invalid']} invalid, {c['api_error']} API "
@@ -161,7 +168,8 @@ def summary_message(result) -> str:
     )
 
 
-def next_step_message(result, max_cost: float | None, run_db: Path) -> str:
+def next_step_message(result: RunResult, max_cost: float | None, run_db: Path) -> str:
+    """What to do next: resume after --max-cost, wait for batches, retry API errors, or done."""
     if result.stopped == "max_cost":
         return (
             f"Stopped: the run reached --max-cost ${max_cost:g}. Everything finished is saved; "
@@ -182,6 +190,7 @@ def next_step_message(result, max_cost: float | None, run_db: Path) -> str:
 
 
 def _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col) -> None:
+    """The offline baseline: train on --train's --train-rater labels, annotate the other items."""
     from edukit.annotate.baseline import train_and_annotate
     from edukit.annotations import read_annotations
     from edukit.corpora.detect import load_items

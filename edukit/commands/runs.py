@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from edukit.annotate.store import RunStore
 
 runs_app = typer.Typer(
     help="Annotation runs in the run store: list, show, export, ingest batches.",
@@ -20,7 +24,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(runs_app, name="runs")
 
 
-def _open(run_db: Path):
+def _open(run_db: Path) -> RunStore:
+    """The run store at `run_db`; an error (not a new empty file) when there is none."""
     from edukit.annotate.store import RunStore
     from edukit.errors import AnnotationError
 
@@ -30,6 +35,7 @@ def _open(run_db: Path):
 
 
 def _when(ts: float) -> str:
+    """A store timestamp as a UTC date and time."""
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -308,3 +308,18 @@ def test_model_from_the_rubric_and_endpoint_errors(
     assert "check --base-url and that the server is running" in line
     r = cli("runs", "list", "--run-db", db)
     assert "\t4\t4\t0\t0\t0" in r.out  # the first run: 2 items x 2 labels, all ok
+
+
+def test_progress_bar_and_quiet(cli, fake_server, tmp_path, items_csv, binary_rubric_path):
+    """Without --quiet a progress line (done/total, req/s, tokens, cost, errors, ETA) on stderr."""
+    base = ["annotate", items_csv, "--rubric", binary_rubric_path, "--model", "gpt-4o-mini"]
+    base += ["--base-url", fake_server.base_url, "--limit", "3"]
+    r = cli(*base, "--run-db", tmp_path / "a.sqlite")
+    assert r.code == 0, r.err
+    bar = r.err.strip().splitlines()[-1]
+    assert "annotating" in bar and "6/6" in bar and "req/s" in bar
+    assert "tok" in bar and "$0.0" in bar and "0 errors" in bar and "0 invalid" in bar
+    assert "0:00:00" in bar  # ETA
+    assert "6 ok, 0 invalid, 0 API errors, 0 pending" in r.out  # the final summary
+    r = cli(*base, "--run-db", tmp_path / "b.sqlite", "--quiet")
+    assert r.code == 0 and r.err == "" and "6 ok" in r.out

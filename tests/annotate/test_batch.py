@@ -24,6 +24,7 @@ def _run(items, rubric, server, db, **kw):
 
 
 def test_submit_poll_ingest_and_fallback(binary_rubric, fake_server, tmp_path, kit, monkeypatch):
+    assert batch_api.MAX_PER_BATCH == 50_000  # the Batch API's limit; split here at 8
     monkeypatch.setattr(batch_api, "MAX_PER_BATCH", 8)
     items = kit.make_items(10)  # 20 requests: batches of 8, 8 and 4
     db = tmp_path / "r.sqlite"
