@@ -35,6 +35,8 @@ _BINARY = {
     "1.0": 1,
     "false": 0,
     "true": 1,
+    "no": 0,
+    "yes": 1,
 }
 
 
@@ -83,14 +85,23 @@ def is_sight_wide(path: str | os.PathLike) -> bool:
 
 
 def filter_versions(df: pd.DataFrame, prompts: str | os.PathLike) -> pd.DataFrame:
-    """Keep human rows (empty version) and the model rows of the versions a SIGHT prompt folder
-    names (`label_prompts/v39_general.txt` keeps version v39 of label general); drop the rest."""
+    """Keep, for the model raters a SIGHT prompt folder describes, only the versions it names
+    (`label_prompts/v39_general.txt` keeps version v39 of label general).
+
+    A rater is described by the folder when at least one of its (label, version) pairs is in it;
+    human rows (empty version) and other raters (e.g. your own `edukit annotate` output) are kept.
+    """
     from edukit.corpora.sight import prompt_versions
 
     wanted = prompt_versions(prompts)
-    keep = [
-        not version or wanted.get(label) == version
+    in_folder = [
+        wanted.get(label) == version
         for label, version in zip(df["label"], df["version"], strict=True)
+    ]
+    described = set(df.loc[in_folder, "rater"])
+    keep = [
+        ok or not version or rater not in described
+        for ok, version, rater in zip(in_folder, df["version"], df["rater"], strict=True)
     ]
     return df[keep].reset_index(drop=True)
 

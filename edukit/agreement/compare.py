@@ -362,8 +362,9 @@ def _prepare(
     labels: Sequence[str] | None,
 ) -> tuple[pd.DataFrame, Mapping[str, Any] | None, str | None, list[str]]:
     """One version per rater and label, the raters checked, the groups and the labels to compare."""
-    df = select_versions(annotations, version)
-    _check_raters(df, raters)
+    _check_raters(annotations, raters)
+    # Only the raters being compared matter: another rater's versions must not stop the run.
+    df = select_versions(annotations[annotations["rater"].isin(raters)], version)
     group_map, group_name = _groups(df, groups)
     names = list(labels) if labels is not None else labels_of(df, raters)
     if not names:

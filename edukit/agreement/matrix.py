@@ -54,7 +54,7 @@ def select_versions(
         if wanted is None:
             raise AgreementError(
                 f"rater {rater!r} has {n} versions of label {label!r} ({', '.join(present)}); "
-                "select one with version= (--version) or --prompts"
+                "select one with --version (Python: version=) or --prompts"
             )
         chosen = [v for v in present if v in wanted]
         if len(chosen) != 1:

@@ -115,7 +115,10 @@ def read_mathdial(path: str | os.PathLike) -> MathDial:
 
 
 def gold_annotations(utterances: pd.DataFrame) -> pd.DataFrame:
-    """The gold teacher moves as a long annotation table (rater `gold`, label `move`)."""
+    """The gold teacher moves as a long annotation table (rater `gold`, label `move`).
+
+    `dialogue_id` rides along so that agreement can resample whole dialogues (`--group-col`).
+    """
     tagged = utterances[(utterances["speaker"] == "teacher") & (utterances["move"] != "")]
     return pd.DataFrame(
         {
@@ -124,6 +127,7 @@ def gold_annotations(utterances: pd.DataFrame) -> pd.DataFrame:
             "label": "move",
             "value": tagged["move"].to_numpy(),
             "version": "",
+            "dialogue_id": tagged["dialogue_id"].to_numpy(),
         }
     )
 

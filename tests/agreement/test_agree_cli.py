@@ -258,3 +258,95 @@ def test_gold_moves_from_a_mathdial_file_against_a_model(
     assert sum(map(sum, cm["matrix"])) == len(gold)
     rendered = render_in_chromium(tmp_path / "a.html")
     assert rendered["imgs"] and all(rendered["imgs"])
+
+
+def test_own_model_beside_the_sight_file_with_prompts(cli, repo_root, tmp_path):
+    # --prompts picks openaichat's versions; a model annotated with edukit (version "1.0") is
+    # another rater and keeps its rows. Without --prompts, openaichat's several versions do not
+    # matter as long as openaichat is not compared.
+    sight = repo_root / "datasets" / "sight" / "sample_dataset.csv"
+    prompts = repo_root / "datasets" / "sight" / "prompts" / "bin_zeroshot"
+    from edukit.annotations import read_annotations
+
+    h1 = read_annotations(sight).query("rater == 'H1' and label == 'confusion'")
+    mine = h1.assign(rater="tutor-x", version="1.0")
+    mine.to_csv(tmp_path / "mine.csv", index=False)
+    for extra in (["--prompts", prompts], []):
+        r = cli(
+            "agree",
+            sight,
+            tmp_path / "mine.csv",
+            "--humans",
+            "H1,H2",
+            "--models",
+            "tutor-x",
+            "--labels",
+            "confusion",
+            "--n-boot",
+            "0",
+            "--json",
+            tmp_path / "a.json",
+            *extra,
+        )
+        assert r.code == 0, r.err
+        out = json.loads((tmp_path / "a.json").read_text())["labels"]["confusion"]
+        assert out["human_model"]["tutor-x"]["H1"]["value"] == pytest.approx(1.0)
+        assert out["human_model"]["tutor-x"]["H1"]["n"] == len(h1)
+
+
+def test_yes_no_and_one_zero_codes_are_the_same_decision(cli, tmp_path):
+    rows = [
+        (f"c{i}", r, "x", v)
+        for i, (a, b) in enumerate(zip(H1, H2, strict=True))
+        for r, v in (("H1", "yes" if a else "no"), ("H2", b))
+    ]
+    rows += [(f"c{i}", "M", "x", "true" if v else "false") for i, v in enumerate(M)]
+    pd.DataFrame(rows, columns=["item_id", "rater", "label", "value"]).to_csv(
+        tmp_path / "mixed.csv", index=False
+    )
+    r = cli(
+        "agree",
+        tmp_path / "mixed.csv",
+        "--humans",
+        "H1,H2",
+        "--models",
+        "M",
+        "--n-boot",
+        "0",
+        "--json",
+        tmp_path / "a.json",
+    )
+    assert r.code == 0, r.err
+    out = json.loads((tmp_path / "a.json").read_text())["labels"]["x"]
+    assert out["categories"] == [0, 1]
+    assert out["human_human"]["value"] == pytest.approx(cohen_kappa_score(H1, H2))
+
+
+def test_gold_moves_resample_whole_dialogues(cli, repo_root, tmp_path):
+    corpus = repo_root / "datasets" / "mathdial" / "test.csv"
+    from edukit.corpora.mathdial import gold_annotations, read_mathdial
+
+    gold = gold_annotations(read_mathdial(corpus).utterances)
+    model = gold.drop(columns="dialogue_id").assign(rater="M")
+    model.loc[model.index[::3], "value"] = "focus"
+    model.to_csv(tmp_path / "m.csv", index=False)
+    args = (
+        "agree",
+        corpus,
+        tmp_path / "m.csv",
+        "--humans",
+        "gold",
+        "--models",
+        "M",
+        "--n-boot",
+        "300",
+    )
+    assert cli(*args, "--json", tmp_path / "items.json").code == 0
+    r = cli(*args, "--group-col", "dialogue_id", "--json", tmp_path / "dialogues.json")
+    assert r.code == 0, r.err
+    by_item = json.loads((tmp_path / "items.json").read_text())
+    by_dialogue = json.loads((tmp_path / "dialogues.json").read_text())
+    assert by_dialogue["groups"] == "dialogue_id"
+    a = by_item["labels"]["move"]["human_model"]["M"]["gold"]
+    b = by_dialogue["labels"]["move"]["human_model"]["M"]["gold"]
+    assert a["value"] == b["value"] and a["ci"] != b["ci"]

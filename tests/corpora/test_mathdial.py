@@ -207,8 +207,9 @@ def test_real_hf_example(shared_data):
 @pytest.mark.shared
 def test_real_gold_annotations(real):
     gold = gold_annotations(real["csv"].utterances)
-    assert list(gold.columns) == ["item_id", "rater", "label", "value", "version"]
+    assert list(gold.columns) == ["item_id", "rater", "label", "value", "version", "dialogue_id"]
     assert len(gold) == 3699
+    assert (gold["item_id"].str.rsplit(":", n=1).str[0] == gold["dialogue_id"]).all()
     assert set(gold["rater"]) == {"gold"} and set(gold["label"]) == {"move"}
     assert set(gold["version"]) == {""}
     assert gold["value"].value_counts().to_dict() == {
@@ -341,6 +342,7 @@ def test_sample_gold_annotations(sample):
         "label": "move",
         "value": "generic",
         "version": "",
+        "dialogue_id": "test-0",
     }
     assert (gold["value"] == "hint").sum() == 2
 
