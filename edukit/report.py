@@ -71,7 +71,7 @@ def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     rows = []
     for name, lab in comparison.labels.items():
         hh = lab.human_human
-        row = [name, str(hh.n), fmt(hh.value, hh.ci) + _why(hh.reason)]
+        row = [name, str(_n_items(lab)), fmt(hh.value, hh.ci) + _why(hh.reason)]
         for m in comparison.models:
             mean, maj, diff = lab.human_model_mean[m], lab.model_vs_majority[m], lab.difference[m]
             good = lab.as_good_as_humans[m]
@@ -101,6 +101,48 @@ def pair_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
                     spec_n = fmt(s["negative"].value, s["negative"].ci)
                 rows.append([name, m, h, str(e.n), fmt(e.value, e.ci), ac1, spec_p, spec_n])
     return header, rows
+
+
+def per_class_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    """Precision, recall and F1 per class of each multi-class label (human as the reference)."""
+    header = ["label", "model", "human", "class", "precision", "recall", "F1", "support"]
+    rows = []
+    for name, lab in comparison.labels.items():
+        for m, per in lab.confusion.items():
+            for h, cm in per.items():
+                for cls, sc in cm["per_class"].items():
+                    rows.append(
+                        [
+                            name,
+                            m,
+                            h,
+                            cls,
+                            fmt(sc["precision"]),
+                            fmt(sc["recall"]),
+                            fmt(sc["f1"]),
+                            str(sc["support"]),
+                        ]
+                    )
+    return header, rows
+
+
+def _n_items(lab: Any) -> int:
+    """Items behind a label's row: the humans' shared items, else (one human) the model's."""
+    if lab.human_human.n:
+        return lab.human_human.n
+    return max((e.n for per in lab.human_model.values() for e in per.values()), default=0)
+
+
+def intervals_note(comparison: Comparison | RatersAgreement) -> str:
+    """How the intervals were made, for titles and notes."""
+    if not comparison.n_boot:
+        return "no bootstrap intervals (--n-boot 0)"
+    group = getattr(comparison, "groups", None)  # RatersAgreement has no groups
+    how = f"resampling whole {group} groups" if group else "resampling items"
+    return (
+        f"95% percentile bootstrap intervals ({comparison.n_boot} resamples, "
+        f"seed {comparison.seed}, {how})"
+    )
 
 
 def count_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
@@ -144,8 +186,13 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def scatter_png(comparison: Comparison) -> str:
-    """Human IRR (x) vs mean human-model agreement (y), one point per label, fitted line."""
+def scatter_png(comparison: Comparison) -> str | None:
+    """Human IRR (x) vs mean human-model agreement (y), one point per label, fitted line.
+
+    None when no label has both values (e.g. a single human rater): nothing to plot.
+    """
+    if not any(c.get("x") for c in comparison.correlation.values()):
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
@@ -234,6 +281,8 @@ def _context(comparison: Comparison, command: str | None, inputs: Iterable[str |
     pheader, prows = pair_rows(comparison)
     cheader, crows = count_rows(comparison)
     return {
+        "intervals": intervals_note(comparison),
+        "per_class": per_class_rows(comparison),
         "version": edukit.__version__,
         "metric": METRIC_NAMES.get(comparison.metric, comparison.metric),
         "comparison": comparison,
@@ -291,11 +340,7 @@ def markdown(
     ctx = _context(comparison, command, inputs)
     parts = [
         f"## Agreement: {ctx['metric']}",
-        "Values with 95% percentile bootstrap intervals "
-        f"({comparison.n_boot} resamples, seed {comparison.seed}"
-        + (f", resampling whole {comparison.groups} groups" if comparison.groups else "")
-        + "). "
-        + AS_GOOD_NOTE,
+        f"Values with {ctx['intervals']}. " + AS_GOOD_NOTE,
         ctx["domain_note"],
         _md_table(*ctx["table"]),
         "### Each human-model pair",
@@ -303,6 +348,8 @@ def markdown(
     ]
     if ctx["counts"][1]:
         parts += ["### Positive ratings per rater", _md_table(*ctx["counts"])]
+    if ctx["per_class"][1]:
+        parts += ["### Per-class precision, recall and F1", _md_table(*ctx["per_class"])]
     parts.append("### Human IRR vs human-model agreement across labels")
     for m, c in comparison.correlation.items():
         if c.get("reason"):

@@ -235,11 +235,11 @@ def _print_comparison(comparison) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from edukit.report import METRIC_NAMES, table_rows
+    from edukit.report import METRIC_NAMES, intervals_note, table_rows
 
     header, rows = table_rows(comparison)
     name = METRIC_NAMES.get(comparison.metric, comparison.metric)
-    t = Table(title=f"{name}, 95% bootstrap CI ({comparison.n_boot} resamples)")
+    t = Table(title=f"{name}, {intervals_note(comparison)}")
     for h in header:
         t.add_column(h)
     for r in rows:
@@ -263,10 +263,10 @@ def _print_raters(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from edukit.report import METRIC_NAMES, fmt
+    from edukit.report import METRIC_NAMES, fmt, intervals_note
 
     name = METRIC_NAMES.get(result.metric, result.metric)
-    t = Table(title=f"{name} over {', '.join(result.raters)}, 95% bootstrap CI")
+    t = Table(title=f"{name} over {', '.join(result.raters)}, {intervals_note(result)}")
     for h in ("label", "n", name):
         t.add_column(h)
     for label, e in result.labels.items():

@@ -76,8 +76,8 @@ def test_html_is_self_contained_with_every_table_and_plot(report):
     html = path.read_text()
     p = _Collect()
     p.feed(html)
-    # header + one row per label / pair / binary label / input
-    assert p.tables == {"table3": 5, "pairs": 9, "counts": 4, "inputs": 2}
+    # header + one row per label / pair / binary label / (class, human) of `move` / input
+    assert p.tables == {"table3": 5, "pairs": 9, "counts": 4, "per-class": 9, "inputs": 2}
     assert not p.links  # nothing fetched from the network
     # scatter, counts and one confusion matrix per human for the multi-class label
     assert len(p.images) == 4
@@ -108,6 +108,7 @@ def test_markdown_tables(comparison, tmp_path):
     hh = comparison.labels["confusion"].human_human
     assert f"{hh.value:.2f} [{hh.ci[0]:.2f}, {hh.ci[1]:.2f}]" in table
     assert "| move | 8 |" in text
+    assert "### Per-class precision, recall and F1" in text
     assert "Pearson r =" in text and "rests on 4 points" in text
     assert "the observed values were used" in text
     assert "upper end of the paired 95% bootstrap interval" in text
@@ -121,7 +122,7 @@ def test_report_renders_in_headless_chromium(report, render_in_chromium):
     path, _ = report
     result = render_in_chromium(path)
     assert result["imgs"] == [True, True, True, True]
-    assert result["rows"] == {"table3": 5, "pairs": 9, "counts": 4, "inputs": 2}
+    assert result["rows"] == {"table3": 5, "pairs": 9, "counts": 4, "per-class": 9, "inputs": 2}
 
 
 @pytest.mark.browser
@@ -152,3 +153,39 @@ def test_count_rows_for_all_negative_and_all_positive_labels(value, cell):
     assert header == ["label", "H1", "H2", "M"]
     assert body == [["rare", cell, cell, cell]]
     assert f"| rare | {cell} | {cell} | {cell} |" in markdown(c)
+
+
+def test_per_class_rows_show_each_class_of_each_pair(comparison):
+    # The scores themselves are checked against scikit-learn in test_compare.
+    from edukit.report import fmt, per_class_rows
+
+    header, rows = per_class_rows(comparison)
+    cm = comparison.labels["move"].confusion
+    ((model, per),) = cm.items()
+    for human, c in per.items():
+        mine = [r for r in rows if r[1] == model and r[2] == human]
+        assert [r[3] for r in mine] == c["labels"]
+        for r in mine:
+            sc = c["per_class"][r[3]]
+            assert r[4:] == [
+                fmt(sc["precision"]),
+                fmt(sc["recall"]),
+                fmt(sc["f1"]),
+                str(sc["support"]),
+            ]
+    assert header[-4:] == ["precision", "recall", "F1", "support"]
+    assert len(rows) == sum(len(c["labels"]) for c in per.values())
+
+
+def test_no_bootstrap_and_single_human_wording(tmp_path):
+    from edukit.agreement.compare import compare
+
+    df = _long()
+    one = compare(df[df["rater"] != "H2"], ["H1"], ["M"], n_boot=0)
+    html = write_html(one, tmp_path / "one.html")
+    text = html.read_text()
+    assert "no bootstrap intervals (--n-boot 0)" in text
+    assert 'id="scatter"' not in text  # no label has a human-human value to plot
+    table = text.split('<table id="table3">', 1)[1].split("</table>", 1)[0]
+    n_cells = re.findall(r"<tr><td>[^<]*</td><td>(\d+)</td>", table)
+    assert n_cells and all(int(n) > 0 for n in n_cells)  # the items the model was scored on
