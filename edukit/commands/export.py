@@ -116,8 +116,8 @@ def finetune(
     for split_name, file in manifest.files.items():
         c = manifest.counts[split_name]
         typer.echo(
-            f"{out / file}: {c['examples']} examples, {c['targets']} targets, "
-            f"{c['dialogues']} dialogues, {c['qids']} problems"
+            f"{out / file}: {_count(c['examples'], 'example')}, {_count(c['targets'], 'target')}, "
+            f"{_count(c['dialogues'], 'dialogue')}, {_count(c['qids'], 'problem')}"
         )
     typer.echo(f"{out / 'manifest.json'}: licence {manifest.source['licence']}")
 
@@ -131,13 +131,23 @@ def validate(
     from edukit.export import validate_file
 
     problems = validate_file(file, format, max_tokens=max_tokens)
-    for p in problems:
+    for p in problems[:_SHOWN]:
         typer.echo(str(p))
     if problems:
         lines = len({p.line for p in problems})
-        raise ExportError(f"{len(problems)} problems on {lines} lines", path=file)
+        more = f" (first {_SHOWN} shown)" if len(problems) > _SHOWN else ""
+        raise ExportError(
+            f"{_count(len(problems), 'problem')} on {_count(lines, 'line')}{more}", path=file
+        )
     n = sum(1 for line in file.read_text(encoding="utf-8").splitlines() if line.strip())
-    typer.echo(f"{file}: {n} examples, valid {format}")
+    typer.echo(f"{file}: {_count(n, 'example')}, valid {format}")
+
+
+_SHOWN = 50  # a wrong --format flags every line: show the first ones, count the rest
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def register(app: typer.Typer) -> None:

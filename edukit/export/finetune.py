@@ -136,6 +136,13 @@ def export_finetune(
     files = {s: f"{s}.jsonl" for s in wanted}
     if out.exists() and not out.is_dir():
         raise ExportError("--out must be a folder, and this is a file", path=out)
+    if not out.exists() and out.suffix.lower() in (".jsonl", ".json", ".csv", ".parquet"):
+        # train/val/test files and the manifest go inside; a file name here is a slip
+        raise ExportError(
+            f"--out is the folder for train.jsonl, val.jsonl and manifest.json; "
+            f"give a folder name, not a {out.suffix} file",
+            path=out,
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

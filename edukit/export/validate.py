@@ -48,10 +48,14 @@ def validate_file(
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
     p = Path(path)
+    if not p.is_file():
+        raise ExportError("file not found" if not p.exists() else "not a file", path=p)
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExportError(f"cannot read: {exc}", path=p) from None
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"not UTF-8 text ({exc.reason})", path=p) from None
+    except OSError as exc:
+        raise ExportError(f"cannot read: {exc.strerror}", path=p) from None
     problems = []
     for n, line in enumerate(lines, start=1):
         for msg in validate_line(line, format, max_tokens=max_tokens):

@@ -113,7 +113,7 @@ def test_validate_file_names_lines(tmp_path):
     ]
     with pytest.raises(ExportError, match="unknown format 'gpt'"):
         validate_file(path, "gpt")
-    with pytest.raises(ExportError, match="cannot read"):
+    with pytest.raises(ExportError, match=r"missing\.jsonl: file not found"):
         validate_file(tmp_path / "missing.jsonl", "alpaca")
 
 
@@ -121,7 +121,7 @@ def test_cli_validate(cli, tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text(line({"messages": [U, A]}) + "\n")
     r = cli("export", "validate", path, "--format", "trl-messages")
-    assert (r.code, r.out) == (0, f"{path}: 1 examples, valid trl-messages\n")
+    assert (r.code, r.out) == (0, f"{path}: 1 example, valid trl-messages\n")
     r = cli("export", "validate", path, "--format", "sharegpt")
     assert r.code == 2
     assert r.out.splitlines() == [
@@ -129,4 +129,23 @@ def test_cli_validate(cli, tmp_path):
         f"{path}:1: unknown field 'messages'",
         f"{path}:1: conversations must be a non-empty list",
     ]
-    assert r.err == f"Error: {path}: 3 problems on 1 lines\n"
+    assert r.err == f"Error: {path}: 3 problems on 1 line\n"
+
+
+def test_cli_validate_with_the_wrong_format_shows_the_first_problems(cli, tmp_path):
+    # every line of a chat file is wrong for alpaca: the report stays short
+    line = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}'
+    path = tmp_path / "chat.jsonl"
+    path.write_text((line + "\n") * 120)
+    r = cli("export", "validate", path, "--format", "alpaca")
+    assert r.code == 2
+    assert len(r.out.splitlines()) == 50
+    assert r.err.startswith(f"Error: {path}: ") and r.err.endswith("(first 50 shown)\n")
+    assert len(r.err.splitlines()) == 1
+
+
+def test_out_named_like_a_file_is_refused(cli, repo_root, tmp_path):
+    sample = repo_root / "datasets" / "mathdial" / "test.csv"
+    r = cli("export", "finetune", sample, "--format", "openai-chat", "--out", tmp_path / "t.jsonl")
+    assert r.code == 2 and "give a folder name, not a .jsonl file" in r.err
+    assert not (tmp_path / "t.jsonl").exists()
