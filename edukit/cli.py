@@ -56,8 +56,23 @@ def _root(
     """Loaders, rubric-driven LLM annotation, agreement reports and fine-tuning exports."""
 
 
-for _module in (load, info, datasets, rubric, annotate, runs, agree, export, quickstart):
+for _module in (quickstart, info, load, datasets, rubric, annotate, runs, agree, export):
     _module.register(app)
+
+# `edukit --help` groups the commands in the order a study uses them.
+_PANELS = {
+    "quickstart": "Start here, load corpora",
+    "info": "Start here, load corpora",
+    "load": "Start here, load corpora",
+    "datasets": "Start here, load corpora",
+    "rubric": "Annotate",
+    "annotate": "Annotate",
+    "runs": "Annotate",
+    "agree": "Analyse and export",
+    "export": "Analyse and export",
+}
+for _entry in (*app.registered_commands, *app.registered_groups):
+    _entry.rich_help_panel = _PANELS.get(_entry.name or _entry.callback.__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -100,3 +100,11 @@ def test_a_typo_in_an_option_value_is_one_plain_line(cli, repo_root):
         "Error: Invalid value for '--level': 'utterance' is not one of 'dialogues', "
         "'utterances'. (see 'edukit load mathdial --help')"
     )
+
+
+def test_help_groups_commands_in_the_order_of_a_study(cli):
+    out = cli("--help").out
+    panels = ["Start here, load corpora", "Annotate", "Analyse and export"]
+    positions = [out.index(p) for p in panels]
+    assert positions == sorted(positions)
+    assert out.index("quickstart") < out.index("annotate") < out.index("agree")

@@ -86,7 +86,9 @@ def iter_jsonl(fh: Iterable[str], path: str | os.PathLike) -> Iterator[tuple[int
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", path=path, where=lineno) from exc
+            raise InputError(
+                f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, where=lineno
+            ) from exc
         if not isinstance(obj, dict):
             raise InputError(
                 f"expected a JSON object per line, got {type(obj).__name__}",
