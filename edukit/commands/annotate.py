@@ -76,8 +76,11 @@ def annotate_command(
     Re-running the same command resumes the run: finished requests are never sent again.
     """
     from edukit.corpora.detect import load_items
+    from edukit.corpora.tables import table_format
     from edukit.errors import AnnotationError
 
+    if out is not None:
+        table_format(out)  # a bad extension must fail before anything is sent or paid for
     if model is not None and model.startswith(LOCAL_PREFIX):
         _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col)
         return

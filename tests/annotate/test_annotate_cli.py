@@ -323,3 +323,30 @@ def test_progress_bar_and_quiet(cli, fake_server, tmp_path, items_csv, binary_ru
     assert "6 ok, 0 invalid, 0 API errors, 0 pending" in r.out  # the final summary
     r = cli(*base, "--run-db", tmp_path / "b.sqlite", "--quiet")
     assert r.code == 0 and r.err == "" and "6 ok" in r.out
+
+
+def test_a_bad_out_extension_fails_before_any_request(cli, fake_server, tmp_path):
+    sample = bundled("datasets", "sight", "sample_dataset.csv")
+    r = cli(
+        "annotate",
+        sample,
+        "--rubric",
+        bundled("rubrics", "sight.yaml"),
+        "--model",
+        "m",
+        "--base-url",
+        fake_server.base_url,
+        "--run-db",
+        tmp_path / "r.sqlite",
+        "--limit",
+        "2",
+        "--out",
+        tmp_path / "ann.xlsx",
+        "--quiet",
+    )
+    assert r.code == 2
+    assert (
+        r.err.strip() == f"Error: {tmp_path / 'ann.xlsx'}: unknown table format '.xlsx'; "
+        "use one of .csv, .jsonl, .parquet"
+    )
+    assert not fake_server.chat_requests and not (tmp_path / "r.sqlite").exists()
