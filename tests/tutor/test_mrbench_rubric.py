@@ -81,3 +81,34 @@ def test_dry_run_on_v1_is_one_request_per_response(cli, shared_data, tmp_path):
     )  # fmt: skip
     assert r.code == 0, r.err
     assert "1589 requests" in r.out
+
+
+def test_end_to_end_against_the_real_server(cli, realserver, tmp_path, monkeypatch):
+    """Annotate MRBench responses with the bundled rubric through llama-server, then score."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local")
+    dev = bundled("datasets", "mrbench", "mrbench_v3_dev_sample.json")
+    preds = tmp_path / "preds.csv"
+    r = cli(
+        "annotate", dev, "--rubric", BEA, "--model", realserver.model,
+        "--base-url", realserver.base_url, "--out", preds, "--run-db", tmp_path / "runs.sqlite",
+        "--limit", "5", "--quiet",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    import pandas as pd
+
+    table = pd.read_csv(preds)
+    assert len(table) == 5 * 4  # one joint request per response, four labels each
+    for label, group in table.groupby("label"):
+        assert set(group["value"]) <= set(CATEGORIES[label])
+    assert table["rubric_hash"].nunique() == 1
+    out = tmp_path / "score.json"
+    r = cli("tutor", "score", dev, "--predictions", preds, "--n-boot", "50", "--json", out)
+    assert r.code == 0, r.err
+    import json
+
+    data = json.loads(out.read_text())
+    assert data["judge"]["rater"] == realserver.model
+    for dim in SHARED_TASK_DIMENSIONS:
+        got = data["dimensions"][dim]
+        assert got["n"] == 5 and got["n_missing_predictions"] == 13 - 5
+        assert 0 <= got["exact_accuracy"] <= 1
