@@ -282,3 +282,22 @@ def test_cli_submission_layout(cli, tmp_path):
     preds.iloc[1:].to_csv(p, index=False)
     r = cli("tutor", "submission", test, "--predictions", p, "--out", tmp_path / "x.json")
     assert r.code == 2 and "missing" in r.err
+
+
+def test_offline_baseline_trained_on_dev_fills_a_test_submission(cli, tmp_path):
+    dev = SAMPLES / "mrbench_v3_dev_sample.json"
+    test = SAMPLES / "mrbench_v3_test_sample.json"
+    rubric = bundled("rubrics", "mrbench-bea2025.yaml")
+    preds = tmp_path / "test-preds.csv"
+    r = cli(
+        "annotate", test, "--model", "local:tfidf-logreg", "--rubric", rubric,
+        "--train", dev, "--train-rater", "gold", "--out", preds,
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    out = tmp_path / "submission.json"
+    r = cli("tutor", "submission", test, "--predictions", preds, "--out", out)
+    assert r.code == 0, r.err
+    sub = json.loads(out.read_text())
+    n = sum(len(rec["tutor_responses"]) for rec in sub)
+    assert n == 13
+    assert all(len(b["annotation"]) == 4 for rec in sub for b in rec["tutor_responses"].values())
