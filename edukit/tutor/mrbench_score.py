@@ -340,6 +340,12 @@ def score_mrbench(
     tutor_of = dict(zip(r["item_id"], r["tutor"], strict=True))
     tutors = list(dict.fromkeys(r["tutor"]))
     dims = list(mr.dimensions)
+    if not dims:
+        raise InputError(
+            "no gold labels to score (the V3 test set is unlabelled; use `edukit tutor "
+            "submission` for it)",
+            path=name,
+        )
     gold = mr.annotations
     table = damr_table(gold, tutor_of, tutors=tutors, dimensions=dims, tone=tone)
     result = TutorScore(
@@ -353,8 +359,6 @@ def score_mrbench(
     )
     if predictions is None:
         return result
-    if not dims:
-        raise InputError("this MRBench file has no gold labels to score predictions against")
     preds, rater = select_predictions(predictions, rater, dims)
     unknown = set(preds["item_id"]) - set(tutor_of)
     if unknown:

@@ -258,6 +258,8 @@ def test_cli_score_errors(cli, tmp_path):
     test = SAMPLES / "mrbench_v3_test_sample.json"
     r = cli("tutor", "score", test, "--predictions", p)
     assert r.code == 2 and "no gold labels" in r.err
+    r = cli("tutor", "score", test)
+    assert r.code == 2 and r.err.startswith(f"Error: {test}: no gold labels")
 
 
 def test_cli_submission_layout(cli, tmp_path):
