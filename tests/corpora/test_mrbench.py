@@ -219,3 +219,17 @@ def test_load_and_info_cli(cli, tmp_path):
     bad.write_text("[", encoding="utf-8")
     r = cli("load", "mrbench", str(bad))
     assert r.code == 2 and r.err.startswith("Error: ") and "not valid JSON" in r.err
+
+
+def test_info_on_the_real_files(cli, mr_dir):
+    for name, (dialogues, cids, responses, _novice, gold) in COUNTS.items():
+        r = cli("info", mr_dir / name, "--json")
+        assert r.code == 0, r.err
+        s = json.loads(r.out)
+        assert s["kind"] == "mrbench"
+        assert (s["dialogues"], s["conversation_ids"], s["responses"], s["annotations"]) == (
+            dialogues,
+            cids,
+            responses,
+            gold,
+        )
