@@ -207,8 +207,10 @@ def confusion_charts(score: TutorScore) -> list[tuple[str, str]]:
         ax.set_xlabel("predicted")
         ax.set_ylabel("gold")
         ax.set_title(d, fontsize=9)
+        dark = mat.max() / 2 if mat.size else 0
         for (i, j), v in np.ndenumerate(mat):
-            ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+            colour = "white" if v > dark else "black"  # readable on the dark cells too
+            ax.text(j, i, str(v), ha="center", va="center", fontsize=8, color=colour)
         out.append((d, _png(fig)))
     return out
 
