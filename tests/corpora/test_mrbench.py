@@ -6,6 +6,8 @@ import json
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edukit.corpora.detect import detect, load_items
 from edukit.corpora.mrbench import (
@@ -233,3 +235,28 @@ def test_info_on_the_real_files(cli, mr_dir):
             responses,
             gold,
         )
+
+
+_words = st.text(
+    alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters=" .,?=+"),
+    min_size=1,
+    max_size=20,
+).filter(lambda s: s.strip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["Tutor", "Student"]), st.lists(_words, min_size=1, max_size=3)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["\n", "\xa0\n\xa0", "\n ", " \n"]),
+)
+def test_split_turns_recovers_turns_joined_by_any_separator(turns, sep):
+    # lines inside a turn never start with a speaker prefix, so they stay in the turn
+    history = sep.join(f"{who}: " + "\n".join(lines) for who, lines in turns)
+    got = split_turns(history)
+    assert [t["speaker"] for t in got] == [who for who, _ in turns]
+    expected = ["\n".join(lines).replace("\xa0", " ").strip() for _, lines in turns]
+    assert [t["text"] for t in got] == expected
