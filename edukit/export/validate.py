@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from edukit.errors import ExportError
 from edukit.export.formats import FORMATS
 from edukit.export.tokens import count_tokens
+from edukit.resources import resolve_input
 
 # OpenAI's largest per-example training context (gpt-4o / gpt-4o-mini: 65,536 tokens).
 DEFAULT_MAX_TOKENS = 65_536
@@ -47,7 +47,7 @@ def validate_file(
     """
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
-    p = Path(path)
+    p = resolve_input(path)
     if not p.is_file():
         raise ExportError("file not found" if not p.exists() else "not a file", path=p)
     try:
