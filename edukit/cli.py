@@ -20,6 +20,7 @@ from edukit.commands import (
     export,
     info,
     load,
+    prices,
     quickstart,
     rubric,
     runs,
@@ -56,7 +57,7 @@ def _root(
     """Loaders, rubric-driven LLM annotation, agreement reports and fine-tuning exports."""
 
 
-for _module in (quickstart, info, load, datasets, rubric, annotate, runs, agree, export):
+for _module in (quickstart, info, load, datasets, rubric, annotate, prices, runs, agree, export):
     _module.register(app)
 
 # `edukit --help` groups the commands in the order a study uses them.
@@ -67,6 +68,7 @@ _PANELS = {
     "datasets": "Start here, load corpora",
     "rubric": "Annotate",
     "annotate": "Annotate",
+    "prices": "Annotate",
     "runs": "Annotate",
     "agree": "Analyse and export",
     "export": "Analyse and export",

@@ -151,11 +151,16 @@ def _money(usd: float | None) -> str:
 def dry_run_message(est: dict, model: str) -> str:
     """The one-line dry-run report: requests, estimated tokens, cost with and without batch."""
     checked = est.get("prices_checked")
+    if est["cost"] is None:  # say it once, not once per figure
+        cost = f"cost unknown: no price for {model} (see `edukit prices`)"
+    else:
+        cost = (
+            f"estimated cost {_money(est['cost'])}, with the Batch API "
+            f"{_money(est['batch_cost'])}" + (f" (prices checked {checked})" if checked else "")
+        )
     return (
         f"Dry run (nothing sent): {est['requests']} requests to {model}, "
-        f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; "
-        f"estimated cost {_money(est['cost'])}, with the Batch API {_money(est['batch_cost'])}"
-        + (f" (prices checked {checked})" if checked else "")
+        f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; {cost}"
         + (f"; {est['cached']} more already answered in the run store" if est.get("cached") else "")
     )
 
