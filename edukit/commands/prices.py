@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
 import typer
 
@@ -38,13 +39,21 @@ def prices() -> None:
     for name, tin, tout, note in rows:
         typer.echo(f"  {name:<{width}}  {tin:>7}  {tout:>7}  {note}".rstrip())
     if override is not None:
-        typer.echo(f"Your prices: {override} (read; its models replace the built-in ones)")
+        typer.echo(f"Your prices: {_tilde(override)} (read; its models replace the built-in ones)")
     else:
         typer.echo(
-            f"Your prices: {user_prices_dir() / 'prices.toml'} (or prices.json) is read when it "
-            "exists; none there now"
+            f"Your prices: {_tilde(user_prices_dir() / 'prices.toml')} (or prices.json) is read "
+            "when it exists; none there now"
         )
     typer.echo("Models with no price report 'cost unknown', never $0.")
+
+
+def _tilde(path: Path) -> str:
+    """`~/...` for a path under the home folder, as a user would type it."""
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except ValueError:
+        return str(path)
 
 
 def register(app: typer.Typer) -> None:
