@@ -94,9 +94,12 @@ def annotate_command(
     rub = load_rubric(rubric)
     model = model or rub.defaults.get("model")  # None: annotate() says --model is required
     items = load_items(input, id_col=id_col, text_col=text_col)
+    from edukit.resources import resolve_input, resolve_rubric
+
+    input_path = resolve_input(input).resolve()  # a bundled sample: its file, not ./sample:x
     options = {
-        "input": os.fspath(input.resolve()),
-        "rubric": os.fspath(rubric.resolve()),
+        "input": os.fspath(input_path),
+        "rubric": os.fspath(resolve_rubric(rubric).resolve()),
         "model": model,
         "base_url": base_url,
         "api_key_env": api_key_env,  # the variable's name, never its value
@@ -128,7 +131,7 @@ def annotate_command(
         dry_run=dry_run,
         batch=batch,
         quiet=quiet,
-        input_id=f"{input.resolve()}|{id_col}|{text_col}",
+        input_id=f"{input_path}|{id_col}|{text_col}",
         command=options,
     )
     if dry_run:
