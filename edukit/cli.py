@@ -36,6 +36,8 @@ app = typer.Typer(
     name="edukit",
     help="Loaders, rubric-driven LLM annotation, agreement reports and tutor fine-tuning "
     "exports for tutoring dialogues and student feedback.",
+    epilog="Wherever a file is read, sample:NAME reads a bundled sample (edukit datasets list); "
+    "a bundled rubric's name works wherever a rubric file does (edukit rubric list).",
     no_args_is_help=True,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},

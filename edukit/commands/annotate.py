@@ -21,10 +21,13 @@ def register(app: typer.Typer) -> None:
 
 def annotate_command(
     input: Path = typer.Argument(
-        ..., help="Items: a table (CSV/JSONL/Parquet), a MathDial or a SIGHT file."
+        ..., help="Items: a table (CSV/JSONL/Parquet), a MathDial or a SIGHT file, or sample:NAME."
     ),
     rubric: Path | None = typer.Option(
-        None, "--rubric", help="Rubric YAML (see `edukit rubric`); required for LLM models."
+        None,
+        "--rubric",
+        help="Rubric YAML, or a bundled rubric's name (`edukit rubric list`); required for LLM "
+        "models.",
     ),
     model: str | None = typer.Option(
         None,
