@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edukit.corpora.tables import (
@@ -20,6 +19,7 @@ from edukit.corpora.tables import (
     table_format,
 )
 from edukit.errors import InputError
+from edukit.resources import resolve_input
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,7 +57,7 @@ def read_annotations(
     if isinstance(source, pd.DataFrame):
         df = normalise_annotations(source)
     else:
-        path = Path(source)
+        path = resolve_input(source)
         from edukit.corpora.mrbench import is_mrbench
 
         if is_mrbench(path):
@@ -83,7 +83,7 @@ def read_annotations(
 
 def is_sight_wide(path: str | os.PathLike) -> bool:
     """True for a SIGHT wide CSV (comma- or space-separated): `comment_id` and `annotator_*`."""
-    path = Path(path)
+    path = resolve_input(path)
     if table_format(path) != ".csv" or not path.is_file():
         return False
     with path.open(encoding="utf-8", errors="replace") as fh:

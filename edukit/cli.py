@@ -20,6 +20,7 @@ from edukit.commands import (
     export,
     info,
     load,
+    prices,
     quickstart,
     rubric,
     runs,
@@ -36,6 +37,8 @@ app = typer.Typer(
     name="edukit",
     help="Loaders, rubric-driven LLM annotation, agreement reports and tutor fine-tuning "
     "exports for tutoring dialogues and student feedback.",
+    epilog="Wherever a file is read, sample:NAME reads a bundled sample (edukit datasets list); "
+    "a bundled rubric's name works wherever a rubric file does (edukit rubric list).",
     no_args_is_help=True,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -57,7 +60,19 @@ def _root(
     """Loaders, rubric-driven LLM annotation, agreement reports and fine-tuning exports."""
 
 
-for _module in (quickstart, info, load, datasets, rubric, annotate, runs, agree, export, tutor):
+for _module in (
+    quickstart,
+    info,
+    load,
+    datasets,
+    rubric,
+    annotate,
+    prices,
+    runs,
+    agree,
+    export,
+    tutor,
+):
     _module.register(app)
 
 # `edukit --help` groups the commands in the order a study uses them.
@@ -68,6 +83,7 @@ _PANELS = {
     "datasets": "Start here, load corpora",
     "rubric": "Annotate",
     "annotate": "Annotate",
+    "prices": "Annotate",
     "runs": "Annotate",
     "agree": "Analyse and export",
     "export": "Analyse and export",

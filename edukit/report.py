@@ -37,8 +37,10 @@ AS_GOOD_NOTE = (
 
 def sha256(path: str | os.PathLike) -> str:
     """Hex sha256 of a file (or of every file under a folder, in sorted order)."""
+    from edukit.resources import resolve_input
+
     h = hashlib.sha256()
-    p = Path(path)
+    p = resolve_input(path)
     files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
     for f in files:
         if p.is_dir():

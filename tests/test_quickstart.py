@@ -60,13 +60,28 @@ def _sample():
     return sight, set(split[split == "train"].index), set(split[split == "test"].index)
 
 
-def test_quickstart_offline_writes_every_listed_output(cli, tmp_path, render_in_chromium):
-    r = cli("quickstart", "--dir", tmp_path / "qs", "--quiet")
-    assert r.code == 0, r.err
-    assert "not available" not in r.out and "skipped" not in r.out, r.out
+@pytest.fixture(scope="module")
+def offline_run(tmp_path_factory):
+    """One offline quickstart for this module's checks: (exit code, stdout, stderr, folder)."""
+    import contextlib
+    import io
+
+    from edukit.cli import main
+
+    folder = tmp_path_factory.mktemp("quickstart")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["quickstart", "--dir", str(folder / "qs"), "--quiet"])
+    return code, out.getvalue(), err.getvalue(), folder
+
+
+def test_quickstart_offline_writes_every_listed_output(offline_run):
+    code, out, err, tmp_path = offline_run
+    assert code == 0, err
+    assert "not available" not in out and "skipped" not in out, out
     # The bundled sample (datasets/sight/README.md): 89 train and 40 test comments, 10 labels.
-    assert "89 training and 40 test comments" in r.out and "10 labels learned" in r.out
-    listed = _outputs(r.out)
+    assert "89 training and 40 test comments" in out and "10 labels learned" in out
+    listed = _outputs(out)
     assert set(listed) == {
         "baseline annotations",
         "annotations (humans + models, test split)",
@@ -100,16 +115,21 @@ def test_quickstart_offline_writes_every_listed_output(cli, tmp_path, render_in_
         if a.nunique() + b.nunique() > 2 or (a != b).any():
             assert got["human_human"]["value"] == pytest.approx(cohen_kappa_score(a, b)), label
 
-    # The report renders in a real browser: every plot decodes and every table has rows.
-    rendered = render_in_chromium(listed["report (HTML)"])
-    assert rendered["imgs"] and all(rendered["imgs"]), rendered
-    assert rendered["rows"] and all(n > 1 for n in rendered["rows"].values()), rendered
-
     # The summary names the folder of every output and the fine-tuning counts match the manifest.
     manifest = json.loads(listed["fine-tuning manifest"].read_text())
     for split, file in manifest["files"].items():
         lines = (listed["fine-tuning manifest"].parent / file).read_text().splitlines()
         assert len(lines) == manifest["counts"][split]["examples"] > 0
+
+
+@pytest.mark.browser
+def test_quickstart_report_renders_in_a_browser(offline_run, render_in_chromium):
+    # The report renders in a real browser: every plot decodes and every table has rows.
+    code, out, err, _ = offline_run
+    assert code == 0, err
+    rendered = render_in_chromium(_outputs(out)["report (HTML)"])
+    assert rendered["imgs"] and all(rendered["imgs"]), rendered
+    assert rendered["rows"] and all(n > 1 for n in rendered["rows"].values()), rendered
 
 
 def _fake_openai():

@@ -131,9 +131,14 @@ class PriceTable(BaseModel):
         return usd
 
 
+def user_prices_dir() -> Path:
+    """The folder a user's price file is read from: `$XDG_CONFIG_HOME/edukit` (`~/.config`)."""
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "edukit"
+
+
 def user_prices_path() -> Path | None:
     """`$XDG_CONFIG_HOME/edukit/prices.toml` (or `.json`; default `~/.config`) if it exists."""
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "edukit"
+    base = user_prices_dir()
     for name in ("prices.toml", "prices.json"):
         if (base / name).is_file():
             return base / name

@@ -55,6 +55,12 @@ def register(app: typer.Typer) -> None:
         json_out: Path | None = typer.Option(None, "--json", help="Write the JSON here."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
         markdown_out: Path | None = typer.Option(None, "--markdown", help="Write Markdown here."),
+        rename: list[str] = typer.Option(
+            [],
+            "--rename",
+            help="Rename a rater: OLD=NEW in every file, or N:OLD=NEW in the Nth file only "
+            "(repeatable).",
+        ),
     ) -> None:
         """Agreement per label: humans with each other, each model with the humans, with CIs."""
         _run(**dict(locals()))
@@ -78,6 +84,7 @@ def _run(
     json_out,
     report,
     markdown_out,
+    rename=(),
     **_,
 ) -> None:
     from edukit.agreement.compare import check_options
@@ -90,6 +97,7 @@ def _run(
         raise AgreementError("give --humans H1,H2 and --models M1 (or --raters A,B,C)")
     if raters and report:
         raise AgreementError("--report needs --humans/--models (use --markdown)")
+    renames = _parse_renames(rename, len(annotations))
     metric = metric or ("fleiss" if raters else "cohen")
     check_options(metric, level, weights, n_boot)
     outputs = [p for p in (json_out, report, markdown_out) if p]
@@ -100,7 +108,7 @@ def _run(
             raise AgreementError("is a folder: give a file name", path=path)
     command = _command(locals_=dict(locals()))
     try:
-        ann = _read(annotations, prompts)
+        ann = _read(annotations, prompts, renames)
         groups = _groups(annotations, ann, group_col) if group_col else None
         result = _compute(ann, humans, models, raters, metric, groups, locals())
     except AgreementError as exc:
@@ -174,13 +182,54 @@ def _write_outputs(result, json_out, report, markdown_out, command, inputs) -> N
         raise failed
 
 
-def _read(paths: list[Path], prompts: Path | None):
+def _read(paths: list[Path], prompts: Path | None, renames=()):
     import pandas as pd
 
     from edukit.annotations import read_annotations
 
     frames = [read_annotations(p, prompts=prompts) for p in paths]
+    for n, old, new in renames:
+        targets = range(len(frames)) if n is None else [n - 1]
+        for i in targets:
+            frames[i] = frames[i].assign(rater=frames[i]["rater"].replace({old: new}))
+    _check_rater_clash(paths, frames)
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _parse_renames(specs, n_files: int) -> list[tuple[int | None, str, str]]:
+    """`OLD=NEW` (every file) or `N:OLD=NEW` (the Nth file) -> (N or None, OLD, NEW)."""
+    import re
+
+    from edukit.errors import AgreementError
+
+    out = []
+    for spec in specs:
+        m = re.fullmatch(r"(?:(\d+):)?([^=]+)=([^=]+)", spec.strip())
+        if not m or not m[2].strip() or not m[3].strip():
+            raise AgreementError(f"--rename {spec!r}: write OLD=NEW or N:OLD=NEW (N: file number)")
+        n = int(m[1]) if m[1] else None
+        if n is not None and not 1 <= n <= n_files:
+            raise AgreementError(f"--rename {spec!r}: there is no file {n} (files 1 to {n_files})")
+        out.append((n, m[2].strip(), m[3].strip()))
+    return out
+
+
+def _check_rater_clash(paths: list[Path], frames) -> None:
+    """One rater name in two files for the same items is two runs colliding, not one rater."""
+    from edukit.errors import AgreementError
+
+    seen: dict[str, tuple[int, set]] = {}
+    for i, df in enumerate(frames):
+        for rater, group in df.groupby("rater", sort=False):
+            keys = set(zip(group["item_id"], group["label"], strict=True))
+            if rater in seen and keys & seen[rater][1]:
+                first = seen[rater][0]
+                raise AgreementError(
+                    f"rater {rater!r} rated the same items in {paths[first]} (file {first + 1}) "
+                    f"and {paths[i]} (file {i + 1}): give each run its own name (edukit annotate "
+                    f"--rater NAME) or rename one here (--rename {i + 1}:{rater}={rater}-{i + 1})"
+                )
+            seen.setdefault(rater, (i, set()))[1].update(keys)
 
 
 def _groups(paths: list[Path], ann, col: str):
@@ -228,6 +277,8 @@ def _command(locals_: dict) -> str:
         value = locals_.get(name)
         if value is not None and not (name == "level" and value == "nominal"):
             parts += [flag, str(value)]
+    for spec in locals_.get("rename") or ():
+        parts += ["--rename", spec]
     return shlex.join(parts)
 
 

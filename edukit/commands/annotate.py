@@ -21,10 +21,13 @@ def register(app: typer.Typer) -> None:
 
 def annotate_command(
     input: Path = typer.Argument(
-        ..., help="Items: a table (CSV/JSONL/Parquet), a MathDial or a SIGHT file."
+        ..., help="Items: a table (CSV/JSONL/Parquet), a MathDial or a SIGHT file, or sample:NAME."
     ),
     rubric: Path | None = typer.Option(
-        None, "--rubric", help="Rubric YAML (see `edukit rubric`); required for LLM models."
+        None,
+        "--rubric",
+        help="Rubric YAML, or a bundled rubric's name (`edukit rubric list`); required for LLM "
+        "models.",
     ),
     model: str | None = typer.Option(
         None,
@@ -94,9 +97,12 @@ def annotate_command(
     rub = load_rubric(rubric)
     model = model or rub.defaults.get("model")  # None: annotate() says --model is required
     items = load_items(input, id_col=id_col, text_col=text_col)
+    from edukit.resources import resolve_input, resolve_rubric
+
+    input_path = resolve_input(input).resolve()  # a bundled sample: its file, not ./sample:x
     options = {
-        "input": os.fspath(input.resolve()),
-        "rubric": os.fspath(rubric.resolve()),
+        "input": os.fspath(input_path),
+        "rubric": os.fspath(resolve_rubric(rubric).resolve()),
         "model": model,
         "base_url": base_url,
         "api_key_env": api_key_env,  # the variable's name, never its value
@@ -128,7 +134,7 @@ def annotate_command(
         dry_run=dry_run,
         batch=batch,
         quiet=quiet,
-        input_id=f"{input.resolve()}|{id_col}|{text_col}",
+        input_id=f"{input_path}|{id_col}|{text_col}",
         command=options,
     )
     if dry_run:
@@ -151,11 +157,16 @@ def _money(usd: float | None) -> str:
 def dry_run_message(est: dict, model: str) -> str:
     """The one-line dry-run report: requests, estimated tokens, cost with and without batch."""
     checked = est.get("prices_checked")
+    if est["cost"] is None:  # say it once, not once per figure
+        cost = f"cost unknown: no price for {model} (see `edukit prices`)"
+    else:
+        cost = (
+            f"estimated cost {_money(est['cost'])}, with the Batch API "
+            f"{_money(est['batch_cost'])}" + (f" (prices checked {checked})" if checked else "")
+        )
     return (
         f"Dry run (nothing sent): {est['requests']} requests to {model}, "
-        f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; "
-        f"estimated cost {_money(est['cost'])}, with the Batch API {_money(est['batch_cost'])}"
-        + (f" (prices checked {checked})" if checked else "")
+        f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; {cost}"
         + (f"; {est['cached']} more already answered in the run store" if est.get("cached") else "")
     )
 

@@ -13,7 +13,7 @@ datasets_app = typer.Typer(
 
 @datasets_app.command("list")
 def list_datasets() -> None:
-    """Show the known corpora with licence, citation and homepage."""
+    """Show the known corpora (licence, citation, homepage) and the bundled samples."""
     from edukit.datasets import CATALOGUE
 
     for i, ds in enumerate(CATALOGUE.values()):
@@ -25,6 +25,14 @@ def list_datasets() -> None:
         typer.echo(f"  homepage: {ds.homepage}")
         typer.echo(f"  files:    {len(ds.files)} (sha256-checked)")
         typer.echo(f"  cite:     {ds.citation}")
+    from edukit.resources import samples
+
+    named = samples()
+    width = max(len(name) for name in named) + len("sample:")
+    typer.echo("")
+    typer.echo("Bundled synthetic samples (give sample:NAME wherever edukit reads a file):")
+    for name, sample in named.items():
+        typer.echo(f"  {'sample:' + name:<{width}}  {sample.description}")
 
 
 @datasets_app.command("fetch")

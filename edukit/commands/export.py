@@ -124,13 +124,36 @@ def finetune(
 
 def validate(
     file: Path = typer.Argument(..., help="A JSONL file to check."),
-    format: str = typer.Option(..., "--format", "-f", help=_FORMAT_HELP),
+    format: str | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help=_FORMAT_HELP + " Default: the format in the manifest.json beside FILE.",
+    ),
     max_tokens: int = typer.Option(65536, help="Largest allowed example, in estimated tokens."),
 ) -> None:
     """Check every line against the format's rules; one line per problem, exit 2 if any."""
-    from edukit.export import validate_file
+    from edukit.export import guess_format, manifest_format, validate_file
 
+    if format is None:
+        found = manifest_format(file)
+        if found is None:
+            looks = guess_format(file)
+            hint = f" (it looks like {looks}: --format {looks})" if looks else ""
+            raise ExportError(
+                f"no --format and no manifest.json beside the file naming it{hint}", path=file
+            )
+        format = found[0]
     problems = validate_file(file, format, max_tokens=max_tokens)
+    if problems:
+        looks = guess_format(file)
+        if looks is not None and looks != format:
+            # A wrong format flags every line: name the right one instead of listing them all.
+            raise ExportError(
+                f"not {format}: the file looks like {looks} (--format {looks}); "
+                f"first problem: line {problems[0].line}: {problems[0].message}",
+                path=file,
+            )
     for p in problems[:_SHOWN]:
         typer.echo(str(p))
     if problems:
@@ -139,7 +162,10 @@ def validate(
         raise ExportError(
             f"{_count(len(problems), 'problem')} on {_count(lines, 'line')}{more}", path=file
         )
-    n = sum(1 for line in file.read_text(encoding="utf-8").splitlines() if line.strip())
+    from edukit.resources import resolve_input
+
+    text = resolve_input(file).read_text(encoding="utf-8")
+    n = sum(1 for line in text.splitlines() if line.strip())
     typer.echo(f"{file}: {_count(n, 'example')}, valid {format}")
 
 

@@ -1,4 +1,4 @@
-"""`edukit rubric validate|render|import-sight|hash|schema` (issue 3)."""
+"""`edukit rubric validate|render|import-sight|hash|schema` (issue 3), `list|copy` (issue 18)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,47 @@ rubric_app = typer.Typer(
     help="Check, render, hash and import annotation rubrics (YAML).", no_args_is_help=True
 )
 
-_FILE = typer.Argument(..., help="Rubric YAML file.", show_default=False)
+_FILE = typer.Argument(
+    ..., help="Rubric YAML file, or the name of a bundled rubric.", show_default=False
+)
+
+
+@rubric_app.command("list")
+def list_cmd() -> None:
+    """Show the bundled rubrics, one line each (use the name with --rubric or rubric copy)."""
+    from edukit.resources import bundled_rubric, rubric_names
+    from edukit.rubric import load_rubric
+
+    rows = []
+    for name in rubric_names():
+        rubric = load_rubric(bundled_rubric(name))
+        shape = f"{rubric.task}, {len(rubric.labels)} labels"
+        rows.append((name, rubric.version, shape, _first_sentence(rubric.spec.description)))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=False)]
+        typer.echo("  ".join([*cells, row[3]]))
+
+
+@rubric_app.command("copy")
+def copy_cmd(
+    name: str = typer.Argument(..., help="A bundled rubric (see `edukit rubric list`)."),
+    dest: Path = typer.Argument(
+        ..., help="File to write (or an existing folder).", show_default=False
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite DEST if it exists."),
+) -> None:
+    """Copy a bundled rubric to DEST, to start your own rubric from it."""
+    from edukit.resources import copy_rubric
+
+    target = copy_rubric(name, dest, overwrite=force)
+    typer.echo(f"Wrote {target}: edit it, then `edukit rubric validate {target}`")
+
+
+def _first_sentence(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    head, dot, _ = text.partition(". ")
+    return head + "." if dot else text
 
 
 @rubric_app.command("validate")

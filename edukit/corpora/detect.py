@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edukit.errors import InputError
+from edukit.resources import resolve_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ MATHDIAL_ITEM_COLUMNS = (
 
 def header(path: str | os.PathLike) -> list[str]:
     """The column names of a CSV/JSONL/Parquet file, read from its first line or schema."""
-    p = Path(path)
+    p = path = resolve_input(path)
     if not p.exists():
         raise InputError("file not found", path=path)
     if not p.is_file():
@@ -83,6 +84,7 @@ def _separator(first_line: str) -> str:
 
 def detect(path: str | os.PathLike) -> str:
     """The kind of corpus in `path`: one of `KINDS`, decided from the columns it holds."""
+    path = resolve_input(path)
     from edukit.corpora.mrbench import is_mrbench
 
     if is_mrbench(path):

@@ -28,6 +28,7 @@ import pandas as pd
 
 from edukit.corpora.tables import csv_parser_error, iter_jsonl
 from edukit.errors import InputError
+from edukit.resources import resolve_input
 
 MOVES = ("focus", "probing", "telling", "generic")
 
@@ -99,7 +100,7 @@ def read_mathdial(path: str | os.PathLike) -> MathDial:
     `<dialogue_id>:<turn>`. Errors name the CSV line of a one-line record (header = line 1) or the
     JSONL line.
     """
-    p = Path(path)
+    p = path = resolve_input(path)
     if not p.is_file():
         raise InputError("file not found" if not p.exists() else "not a file", path=path)
     suffix = p.suffix.lower()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edukit.errors import InputError
+from edukit.resources import resolve_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,7 +108,7 @@ class MRBench:
 
 def is_mrbench(path: str | os.PathLike) -> bool:
     """True for a `.json` file whose first record has the MRBench keys (reads only a prefix)."""
-    p = Path(path)
+    p = resolve_input(path)
     if p.suffix.lower() != ".json" or not p.is_file():
         return False
     try:
@@ -162,7 +163,7 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
     """
     import pandas as pd
 
-    p = Path(path)
+    p = resolve_input(path)
     records = _load(p)
     warnings: list[str] = []
     key = _RESPONSE_KEYS[0] if _RESPONSE_KEYS[0] in records[0] else _RESPONSE_KEYS[1]

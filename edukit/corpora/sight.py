@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from edukit.annotations import ANNOTATION_COLUMNS, filter_versions
 from edukit.corpora.tables import csv_parser_error, is_missing, normalise_id, source_row
 from edukit.errors import InputError
+from edukit.resources import resolve_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +74,7 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
     """
     import pandas as pd
 
-    p = Path(path)
+    p = path = resolve_input(path)
     if not p.is_file():
         raise InputError("file not found", path=path)
     try:
@@ -189,7 +190,7 @@ def _binary_cell(text: str) -> int | None:
 
 def prompt_versions(folder: str | os.PathLike) -> dict[str, str]:
     """`{label: version}` named by a SIGHT prompt folder (`label_prompts/v73d_pedagogy.txt`)."""
-    p = Path(folder)
+    p = folder = resolve_input(folder)
     if not p.is_dir():
         raise InputError("prompt folder not found", path=folder)
     files = p / "label_prompts" if (p / "label_prompts").is_dir() else p
@@ -219,7 +220,7 @@ def read_sight_videos(folder: str | os.PathLike) -> pd.DataFrame:
     """
     import pandas as pd
 
-    root = Path(folder)
+    root = resolve_input(folder)
     meta_dir, text_dir = root / "metadata", root / "transcripts"
     if not meta_dir.is_dir() and not text_dir.is_dir():
         raise InputError("no metadata/ or transcripts/ folder (expected a SIGHT folder)", path=root)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edukit.errors import InputError
+from edukit.resources import resolve_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +49,7 @@ def read_table(path: str | os.PathLike, *, dtype: Any = None) -> pd.DataFrame:
     """
     import pandas as pd
 
+    path = resolve_input(path)
     fmt = table_format(path)
     p = Path(path)
     if not p.is_file():
@@ -189,6 +191,7 @@ def read_items(path: str | os.PathLike, id_col: str, text_col: str) -> pd.DataFr
     A missing column, an empty id or a duplicate id is an error naming the row; a missing text
     becomes "".
     """
+    path = resolve_input(path)
     df = read_table(path, dtype={id_col: str})
     for col in (id_col, text_col):
         if col not in df.columns:

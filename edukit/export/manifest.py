@@ -58,8 +58,10 @@ class Manifest:
 
 def sha256(path: str | os.PathLike) -> str:
     """Hex SHA-256 of a file, read in chunks."""
+    from edukit.resources import resolve_input
+
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open(resolve_input(path), "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()

@@ -22,6 +22,7 @@ from typing import Any
 from edukit.errors import ExportError
 from edukit.export.formats import FORMATS
 from edukit.export.tokens import count_tokens
+from edukit.resources import resolve_input
 
 # OpenAI's largest per-example training context (gpt-4o / gpt-4o-mini: 65,536 tokens).
 DEFAULT_MAX_TOKENS = 65_536
@@ -47,7 +48,7 @@ def validate_file(
     """
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
-    p = Path(path)
+    p = resolve_input(path)
     if not p.is_file():
         raise ExportError("file not found" if not p.exists() else "not a file", path=p)
     try:
@@ -61,6 +62,46 @@ def validate_file(
         for msg in validate_line(line, format, max_tokens=max_tokens):
             problems.append(Problem(str(p), n, msg))
     return problems
+
+
+def manifest_format(path: str | os.PathLike) -> tuple[str, Path] | None:
+    """The format recorded in the `manifest.json` beside an exported file, and that manifest.
+
+    None when there is no manifest, it does not list this file, or it names no known format.
+    """
+    p = resolve_input(path)
+    manifest = p.parent / "manifest.json"
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("format") not in FORMATS:
+        return None
+    files = data.get("files")
+    if isinstance(files, dict) and p.name not in files.values():
+        return None
+    return data["format"], manifest
+
+
+def guess_format(path: str | os.PathLike, *, lines: int = 20) -> str | None:
+    """The format whose rules the file's first `lines` lines pass (None when none does).
+
+    Used to say which format a file looks like when it fails the one asked for. OpenAI's chat
+    format accepts every TRL messages line, so the stricter TRL format is tried first.
+    """
+    p = resolve_input(path)
+    try:
+        with p.open(encoding="utf-8") as fh:
+            sample = [line for _, line in zip(range(lines), fh, strict=False) if line.strip()]
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not sample:
+        return None
+    order = sorted(FORMATS, key=lambda f: f == "openai-chat")
+    for fmt in order:
+        if all(not validate_line(line, fmt) for line in sample):
+            return fmt
+    return None
 
 
 def validate_line(line: str, format: str, *, max_tokens: int = DEFAULT_MAX_TOKENS) -> list[str]:

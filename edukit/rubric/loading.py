@@ -37,8 +37,18 @@ _BINARY_ONLY = ("version", "template", "instructions", "reasoning")
 
 
 def load_rubric(path: str | Path) -> Rubric:
-    """Load a rubric YAML file. Raises RubricError (with file:line:column) if it is invalid."""
-    source = read_source(path)
+    """Load a rubric YAML file. Raises RubricError (with file:line:column) if it is invalid.
+
+    A bare name that is no file (`mathdial-moves`) is the bundled rubric of that name.
+    """
+    from edukit.resources import resolve_rubric, rubric_names
+
+    resolved = resolve_rubric(path)
+    if not resolved.exists():
+        names = rubric_names()
+        hint = suggest(Path(path).stem, names) or f" (bundled rubrics: {', '.join(names)})"
+        raise RubricError(f"rubric file not found{hint}", path=path)
+    source = read_source(resolved)
     try:
         spec = RubricSpec.model_validate(source.data)
     except ValidationError as exc:

@@ -29,7 +29,9 @@ _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 def import_sight(prompts_dir: str | Path) -> dict[str, Any]:
     """The rubric document (a plain dict, ready to dump as YAML) for one SIGHT prompt folder."""
-    folder = Path(prompts_dir)
+    from edukit.resources import resolve_input
+
+    folder = resolve_input(prompts_dir)
     info_path = folder / "info.json"
     if not info_path.is_file():
         raise RubricError("not a SIGHT prompt folder: info.json is missing", path=folder)

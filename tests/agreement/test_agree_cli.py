@@ -219,9 +219,7 @@ def test_an_output_that_fails_late_does_not_lose_the_others(cli, files, tmp_path
     assert "| confusion | 12 |" in md.read_text()
 
 
-def test_gold_moves_from_a_mathdial_file_against_a_model(
-    cli, repo_root, tmp_path, render_in_chromium
-):
+def test_gold_moves_from_a_mathdial_file_against_a_model(cli, repo_root, tmp_path):
     # The teacher-move case: MathDial's gold moves (read straight from the corpus file) against
     # a model's moves, a multi-class label with one reference rater.
     from edukit.corpora.mathdial import gold_annotations, read_mathdial
@@ -256,6 +254,11 @@ def test_gold_moves_from_a_mathdial_file_against_a_model(
     assert move["human_human"]["value"] is None and move["human_human"]["reason"]
     cm = move["confusion"]["M"]["gold"]
     assert sum(map(sum, cm["matrix"])) == len(gold)
+
+
+@pytest.mark.browser
+def test_gold_moves_report_renders_in_a_browser(cli, repo_root, tmp_path, render_in_chromium):
+    test_gold_moves_from_a_mathdial_file_against_a_model(cli, repo_root, tmp_path)
     rendered = render_in_chromium(tmp_path / "a.html")
     assert rendered["imgs"] and all(rendered["imgs"])
 
