@@ -23,6 +23,7 @@ from edukit.commands import (
     quickstart,
     rubric,
     runs,
+    tutor,
 )
 from edukit.errors import EdukitError
 
@@ -56,7 +57,7 @@ def _root(
     """Loaders, rubric-driven LLM annotation, agreement reports and fine-tuning exports."""
 
 
-for _module in (quickstart, info, load, datasets, rubric, annotate, runs, agree, export):
+for _module in (quickstart, info, load, datasets, rubric, annotate, runs, agree, export, tutor):
     _module.register(app)
 
 # `edukit --help` groups the commands in the order a study uses them.
@@ -70,6 +71,7 @@ _PANELS = {
     "runs": "Annotate",
     "agree": "Analyse and export",
     "export": "Analyse and export",
+    "tutor": "Analyse and export",
 }
 for _entry in (*app.registered_commands, *app.registered_groups):
     _entry.rich_help_panel = _PANELS.get(_entry.name or _entry.callback.__name__)

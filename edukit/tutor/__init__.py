@@ -1,0 +1,1 @@
+"""Tutor evaluation: MRBench dimensions and interactive Success@k / Telling@k."""
