@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -18,6 +19,147 @@ interactive_app = typer.Typer(
 def register(tutor_app: typer.Typer) -> None:
     """Add `interactive` under the `tutor` group."""
     tutor_app.add_typer(interactive_app, name="interactive")
+
+
+@interactive_app.command("run")
+def run(
+    problems: Path = typer.Argument(
+        ...,
+        help="Problems: a MathDial CSV/JSONL, or a table with question, ground_truth, "
+        "student_incorrect_solution (and optionally student_profile).",
+        show_default=False,
+    ),
+    tutor_model: str = typer.Option(
+        ..., "--tutor-model", help="The tutor's model name at its endpoint.", show_default=False
+    ),
+    student_model: str = typer.Option(
+        ..., "--student-model", help="The simulated student's model.", show_default=False
+    ),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="The problems with the conversation column (.jsonl, .csv or .parquet).",
+        show_default=False,
+    ),
+    tutor_base_url: str | None = typer.Option(
+        None, "--tutor-base-url", help="The tutor's OpenAI-compatible endpoint."
+    ),
+    student_base_url: str | None = typer.Option(
+        None, "--student-base-url", help="The student's OpenAI-compatible endpoint."
+    ),
+    tutor_api_key_env: str = typer.Option(
+        "OPENAI_API_KEY", "--tutor-api-key-env", help="Environment variable with the tutor's key."
+    ),
+    student_api_key_env: str = typer.Option(
+        "OPENAI_API_KEY",
+        "--student-api-key-env",
+        help="Environment variable with the student's key.",
+    ),
+    max_turns: int = typer.Option(
+        4, "--max-turns", min=1, help="Rounds (student turn, tutor turn) after the greeting."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="The first N problems only."),
+    tutor_system: Path | None = typer.Option(
+        None,
+        "--tutor-system",
+        help="The tutor's system prompt: the jinja2 template given to `export finetune "
+        "--system-template` (default: that command's default prompt).",
+    ),
+    name: str | None = typer.Option(
+        None, "--name", help="Name of the conversation column (default: the tutor model)."
+    ),
+    turns: Path | None = typer.Option(
+        None, "--turns", help="Long turn table here (default: <out>-turns.<ext>)."
+    ),
+    run_db: Path = typer.Option(
+        Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
+    ),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Conversations in flight."),
+    max_tokens: int = typer.Option(512, "--max-tokens", min=1, help="Token limit per turn."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> int:
+    """Tutor and simulated student talk (MathDial's protocol); resumable, 0 requests on re-run."""
+    from edukit.corpora.tables import table_format, write_table
+    from edukit.errors import InputError
+    from edukit.tutor.interactive import Endpoint, read_problems, run_interactive
+
+    table_format(out)  # a bad extension fails before anything is sent or paid for
+    turns = turns or out.with_name(f"{out.stem}-turns{out.suffix}")
+    table_format(turns)
+    for path in (out, turns):
+        if path.resolve() == problems.resolve():
+            raise InputError("an output would overwrite the problems file", path=path)
+    if out.resolve() == turns.resolve():
+        raise InputError("--turns and --out name the same file", path=out)
+    template = None
+    if tutor_system is not None:
+        try:
+            template = tutor_system.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise InputError(
+                f"cannot read the tutor system prompt: {reason}", path=tutor_system
+            ) from None
+    table = read_problems(problems)
+    options = {
+        "problems": os.fspath(problems.resolve()),
+        "tutor_model": tutor_model,
+        "tutor_base_url": tutor_base_url,
+        "tutor_api_key_env": tutor_api_key_env,  # the variable's name, never its value
+        "student_model": student_model,
+        "student_base_url": student_base_url,
+        "student_api_key_env": student_api_key_env,
+        "max_turns": max_turns,
+        "limit": limit,
+        "tutor_system": os.fspath(tutor_system) if tutor_system else None,
+        "name": name,
+        "concurrency": concurrency,
+        "max_tokens": max_tokens,
+    }
+    result = run_interactive(
+        table,
+        Endpoint(tutor_model, tutor_base_url, tutor_api_key_env),
+        Endpoint(student_model, student_base_url, student_api_key_env),
+        rounds=max_turns,
+        name=name,
+        limit=limit,
+        tutor_template=template,
+        run_db=run_db,
+        concurrency=concurrency,
+        max_tokens=max_tokens,
+        quiet=quiet,
+        source=problems,
+        command=options,
+    )
+    write_table(result.table, out)
+    long = result.turns()
+    write_table(long, turns)
+    n = len(result.conversations)
+    typer.echo(
+        f"{n - result.unfinished} of {n} conversations finished ({max_turns} rounds); "
+        f"column {result.column!r} in {out}, {len(long)} turns in {turns}"
+    )
+    for s in result.sides.values():
+        typer.echo(
+            f"{s.role} {s.model}: {s.sent} requests sent, {s.cached} answered from the run store; "
+            f"tokens {s.input_tokens:,} in / {s.output_tokens:,} out; cost {_money(s.cost)}"
+        )
+    typer.echo(f"{result.sent} requests sent")
+    if result.unfinished:
+        typer.echo(
+            f"{result.unfinished} conversations stopped at a failed turn; re-run the same "
+            "command to resume them.",
+            err=True,
+        )
+        return 1
+    typer.echo(
+        f"Score it: edukit tutor interactive score {out} --conversation-col {result.column!r}"
+    )
+    return 0
+
+
+def _money(usd: float | None) -> str:
+    return "unknown (no price for this model)" if usd is None else f"${usd:,.4f}"
 
 
 @interactive_app.command("score")
