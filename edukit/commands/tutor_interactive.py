@@ -65,6 +65,11 @@ def run(
         help="The tutor's system prompt: the jinja2 template given to `export finetune "
         "--system-template` (default: that command's default prompt).",
     ),
+    tutor_grounding: str | None = typer.Option(
+        None,
+        "--tutor-grounding",
+        help="The `export finetune --grounding` fields of the tutor's prompt (comma list, 'none').",
+    ),
     name: str | None = typer.Option(
         None, "--name", help="Name of the conversation column (default: the tutor model)."
     ),
@@ -100,6 +105,10 @@ def run(
             raise InputError(
                 f"cannot read the tutor system prompt: {reason}", path=tutor_system
             ) from None
+    grounding = None
+    if tutor_grounding is not None:
+        grounding = [g.strip() for g in tutor_grounding.split(",") if g.strip()]
+        grounding = [] if grounding == ["none"] else grounding
     table = read_problems(problems)
     options = {
         "problems": os.fspath(problems.resolve()),
@@ -112,6 +121,7 @@ def run(
         "max_turns": max_turns,
         "limit": limit,
         "tutor_system": os.fspath(tutor_system) if tutor_system else None,
+        "tutor_grounding": grounding,
         "name": name,
         "concurrency": concurrency,
         "max_tokens": max_tokens,
@@ -124,6 +134,7 @@ def run(
         name=name,
         limit=limit,
         tutor_template=template,
+        tutor_grounding=grounding,
         run_db=run_db,
         concurrency=concurrency,
         max_tokens=max_tokens,

@@ -12,7 +12,7 @@ store (one per model and endpoint), so their tokens and costs are counted separa
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,6 +140,7 @@ def run_interactive(
     name: str | None = None,
     limit: int | None = None,
     tutor_template: str | None = None,
+    tutor_grounding: Sequence[str] | None = None,
     run_db: str | os.PathLike = "edukit-runs.sqlite",
     concurrency: int = 8,
     max_tokens: int = protocol.MAX_TOKENS,
@@ -157,7 +158,8 @@ def run_interactive(
     gives the persona; a default one where absent). The result's table is the first `limit`
     rows with a column `name` (default: the tutor's model) holding each conversation as MathDial
     writes it (empty where a turn failed: re-run to resume). `tutor_template` is a jinja2
-    template for the tutor's system prompt, as `edukit export finetune --system-template` takes.
+    template for the tutor's system prompt, as `edukit export finetune --system-template` takes,
+    and `tutor_grounding` that command's `--grounding` fields (None: the teacher's default).
     """
     from edukit.annotate.budget import Budget, load_prices_quietly, run_cost
     from edukit.annotate.client import (
@@ -178,6 +180,14 @@ def run_interactive(
         raise AnnotationError("--max-turns must be at least 1")
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
+    if tutor_grounding is not None:
+        from edukit.export.examples import GROUNDING_FIELDS
+
+        bad = [g for g in tutor_grounding if g not in GROUNDING_FIELDS]
+        if bad:
+            raise InputError(
+                f"unknown grounding field {bad[0]!r} (choose from {', '.join(GROUNDING_FIELDS)})"
+            )
     check_problems(problems, source)
     column = name or tutor.model
     if column in problems.columns:
@@ -188,12 +198,12 @@ def run_interactive(
     table = problems if limit is None else problems.head(limit)
     stem = Path(source).stem if source is not None else "problem"
     convs = [
-        protocol.start(f"{stem}-{i}", _fields(row), tutor_template)
+        protocol.start(f"{stem}-{i}", _fields(row), tutor_template, tutor_grounding)
         for i, row in enumerate(table.to_dict("records"))
     ]
     ends = {"tutor": tutor, "student": student}
     sides = {
-        "tutor": protocol.side("tutor", max_tokens, tutor_template),
+        "tutor": protocol.side("tutor", max_tokens, tutor_template, tutor_grounding),
         "student": protocol.side("student", max_tokens),
     }
     for end in ends.values():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,7 +158,12 @@ class Side:
         )
 
 
-def side(role: str, max_tokens: int = MAX_TOKENS, tutor_template: str | None = None) -> Side:
+def side(
+    role: str,
+    max_tokens: int = MAX_TOKENS,
+    tutor_template: str | None = None,
+    tutor_grounding: Sequence[str] | None = None,
+) -> Side:
     """The tutor or the student side (temperature 0, a stop at the other side's prefix)."""
     other = STUDENT if role == "tutor" else TEACHER
     params = (
@@ -169,19 +174,36 @@ def side(role: str, max_tokens: int = MAX_TOKENS, tutor_template: str | None = N
     if role == "student":
         prompt = f"{STUDENT_SYSTEM}\x1f{DEFAULT_PERSONA}"
     else:
-        prompt = f"{GREETING}\x1f{tutor_template or ''}"
+        grounding = "default" if tutor_grounding is None else ",".join(tutor_grounding)
+        prompt = f"{GREETING}\x1f{tutor_template or ''}\x1f{grounding}"
     return Side(role, TEACHER if role == "tutor" else STUDENT, params, prompt)
 
 
-def tutor_system_prompt(fields: Mapping[str, Any], template: str | None = None) -> str:
-    """The tutor's system prompt for one problem, rendered as `edukit export finetune` does."""
+def tutor_system_prompt(
+    fields: Mapping[str, Any],
+    template: str | None = None,
+    grounding: Sequence[str] | None = None,
+) -> str:
+    """The tutor's system prompt for one problem, rendered as `edukit export finetune` does.
+
+    `template` and `grounding` are that command's `--system-template` (its text) and
+    `--grounding` (None: the teacher's default fields).
+    """
     from edukit.export.examples import BuildOptions, system_prompt
 
-    return system_prompt(fields, BuildOptions(role="teacher", system_template=template))
+    opts = BuildOptions(
+        role="teacher",
+        system_template=template,
+        grounding=tuple(grounding) if grounding is not None else None,
+    )
+    return system_prompt(fields, opts)
 
 
 def start(
-    conversation_id: str, fields: Mapping[str, str], tutor_template: str | None = None
+    conversation_id: str,
+    fields: Mapping[str, str],
+    tutor_template: str | None = None,
+    tutor_grounding: Sequence[str] | None = None,
 ) -> Conversation:
     """A conversation opened by the teacher's fixed greeting."""
     profile = (fields.get("student_profile") or "").strip()
@@ -192,7 +214,7 @@ def start(
         fields=dict(fields),
         name=name,
         persona=persona,
-        tutor_system=tutor_system_prompt(fields, tutor_template),
+        tutor_system=tutor_system_prompt(fields, tutor_template, tutor_grounding),
     )
     conv.turns.append((TEACHER, GREETING.format(name=name)))
     return conv
