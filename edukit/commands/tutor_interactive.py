@@ -240,10 +240,11 @@ def _print(result) -> None:
 
     typer.echo(f"{result.n} problems, k = 1..{result.max_k}")
     header, rows = rate_rows(result)
-    typer.echo("\t".join(header))
-    for row in rows:
-        typer.echo("\t".join(row))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     # evaluate.py's own lines, for a side-by-side check (its lists start with k = 0)
+    typer.echo("As MathDial's evaluate.py prints them:")
     for name, t in result.tutors.items():
         typer.echo(f"{name}: Success@{result.max_k}: 0 " + " ".join(map(str, t.success_at_k)))
         typer.echo(f"{name}: Telling@{result.max_k}: 0 " + " ".join(map(str, t.telling_at_k)))
