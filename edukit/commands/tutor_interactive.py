@@ -236,15 +236,21 @@ def score(
 
 
 def _print(result) -> None:
-    from edukit.tutor.interactive_report import rate_rows
+    from edukit.tutor.interactive_report import difference_rows, rate_rows
 
     typer.echo(f"{result.n} problems, k = 1..{result.max_k}")
-    header, rows = rate_rows(result)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    _table(*rate_rows(result))
+    if result.differences:
+        typer.echo("Paired differences (same problems, same resamples):")
+        _table(*difference_rows(result))
     # evaluate.py's own lines, for a side-by-side check (its lists start with k = 0)
     typer.echo("As MathDial's evaluate.py prints them:")
     for name, t in result.tutors.items():
         typer.echo(f"{name}: Success@{result.max_k}: 0 " + " ".join(map(str, t.success_at_k)))
         typer.echo(f"{name}: Telling@{result.max_k}: 0 " + " ".join(map(str, t.telling_at_k)))
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

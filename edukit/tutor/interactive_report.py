@@ -19,9 +19,10 @@ MEANING = (
 )
 
 
-def _fmt(value: float, ci: tuple[float, float] | None) -> str:
-    text = f"{value:.3f}"
-    return f"{text} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else text
+def _fmt(value: float, ci: tuple[float, float] | None, signed: bool = False) -> str:
+    spec = "+.3f" if signed else ".3f"
+    text = format(value, spec)
+    return f"{text} [{format(ci[0], spec)}, {format(ci[1], spec)}]" if ci else text
 
 
 def rate_rows(score: InteractiveScore) -> tuple[list[str], list[list[str]]]:
@@ -36,6 +37,23 @@ def rate_rows(score: InteractiveScore) -> tuple[list[str], list[list[str]]]:
             row += [
                 _fmt(t.success_at_k[k], t.success_ci[k]),
                 _fmt(t.telling_at_k[k], t.telling_ci[k]),
+            ]
+        rows.append(row)
+    return header, rows
+
+
+def difference_rows(score: InteractiveScore) -> tuple[list[str], list[list[str]]]:
+    """One row per k; each further column's paired difference from the first."""
+    header = ["k"]
+    for d in score.differences:
+        header += [f"{d.a} - {d.b} Success@k", f"{d.a} - {d.b} Telling@k"]
+    rows = []
+    for k in range(score.max_k if score.differences else 0):
+        row = [str(k + 1)]
+        for d in score.differences:
+            row += [
+                _fmt(d.success_at_k[k], d.success_ci[k], signed=True),
+                _fmt(d.telling_at_k[k], d.telling_ci[k], signed=True),
             ]
         rows.append(row)
     return header, rows
@@ -117,6 +135,7 @@ def html(
         "warnings": score.warnings,
         "plot": plot_png(score),
         "rates": rate_rows(score),
+        "differences": difference_rows(score),
         "problems": problem_rows(score),
         "command": command,
         "inputs": input_hashes(inputs),

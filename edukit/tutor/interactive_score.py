@@ -52,6 +52,28 @@ class TutorScore:
 
 
 @dataclass
+class Difference:
+    """Paired differences `a - b` of two tutor columns on the same problems, per k."""
+
+    a: str
+    b: str
+    success_at_k: list[float]
+    telling_at_k: list[float]
+    success_ci: list[tuple[float, float] | None]
+    telling_ci: list[tuple[float, float] | None]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "success_at_k": self.success_at_k,
+            "telling_at_k": self.telling_at_k,
+            "success_ci": [list(c) if c else None for c in self.success_ci],
+            "telling_ci": [list(c) if c else None for c in self.telling_ci],
+        }
+
+
+@dataclass
 class InteractiveScore:
     """The scores of every tutor column of one file of conversations."""
 
@@ -64,6 +86,7 @@ class InteractiveScore:
     level: float = 0.95
     source: str | None = None
     warnings: list[str] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -87,6 +110,9 @@ class InteractiveScore:
             out["success_at_k"] = only.success_at_k
             out["telling_at_k"] = only.telling_at_k
         out["tutors"] = {name: t.to_json() for name, t in self.tutors.items()}
+        if self.differences:
+            # paired: the same problems and the same resamples for both columns
+            out["differences"] = [d.to_json() for d in self.differences]
         out["problems"] = [
             {
                 "problem_id": pid,
@@ -184,7 +210,7 @@ def score_table(
             for text, answer in zip(texts, answers, strict=True)
         ]
 
-    cis = _bootstrap(outcomes, max_k, n_boot, seed, level)
+    cis, sums = _bootstrap(outcomes, max_k, n_boot, seed, level)
     tutors = {
         col: TutorScore(
             column=col,
@@ -206,6 +232,7 @@ def score_table(
         level=level,
         source=src,
         warnings=warnings,
+        differences=_differences(tutors, sums, level) if len(tutors) > 1 else [],
     )
 
 
@@ -234,8 +261,11 @@ def _text(value: Any, column: str, index: int, source: str | None) -> str:
 
 def _bootstrap(
     outcomes: dict[str, list[Outcome]], max_k: int, n_boot: int, seed: int, level: float
-) -> dict[str, tuple[list[Any], list[Any]]]:
-    """Percentile intervals of every rate, all columns on the same resamples of problems."""
+) -> tuple[dict[str, tuple[list[Any], list[Any]]], Any]:
+    """Percentile intervals of every rate, all columns on the same resamples of problems.
+
+    Also returns the resampled rates (resamples x columns x {success, telling} x k), or None.
+    """
     import numpy as np
 
     from edukit.agreement.bootstrap import Resampler, percentile_ci
@@ -243,7 +273,7 @@ def _bootstrap(
     cols = list(outcomes)
     n = len(next(iter(outcomes.values())))
     if n_boot <= 0:
-        return {c: ([None] * max_k, [None] * max_k) for c in cols}
+        return {c: ([None] * max_k, [None] * max_k) for c in cols}, None
     ks = range(1, max_k + 1)
     # per problem: (columns x {success, telling} x k) indicators
     per = np.array(
@@ -263,4 +293,31 @@ def _bootstrap(
         for m in range(2):
             pair.append([percentile_ci(sums[:, j, m, k], level)[0] for k in range(max_k)])
         out[c] = (pair[0], pair[1])
+    return out, sums
+
+
+def _differences(tutors: dict[str, TutorScore], sums: Any, level: float) -> list[Difference]:
+    """Each further column minus the first, with paired percentile intervals."""
+    from edukit.agreement.bootstrap import percentile_ci
+
+    names = list(tutors)
+    first = tutors[names[0]]
+    out = []
+    for j, name in enumerate(names[1:], start=1):
+        other = tutors[name]
+        rates, cis = [], []
+        for m, (a, b) in enumerate(
+            ((first.success_at_k, other.success_at_k), (first.telling_at_k, other.telling_at_k))
+        ):
+            rates.append([x - y for x, y in zip(a, b, strict=True)])
+            if sums is None:
+                cis.append([None] * len(a))
+            else:
+                cis.append(
+                    [
+                        percentile_ci(sums[:, 0, m, k] - sums[:, j, m, k], level)[0]
+                        for k in range(len(a))
+                    ]
+                )
+        out.append(Difference(names[0], name, rates[0], rates[1], cis[0], cis[1]))
     return out

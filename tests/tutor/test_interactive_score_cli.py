@@ -63,6 +63,12 @@ def test_two_tutors_side_by_side(cli, chats, tmp_path):
         cis, values = t["success_ci"] + t["telling_ci"], t["success_at_k"] + t["telling_at_k"]
         for ci, v in zip(cis, values, strict=True):
             assert 0 <= ci[0] <= v <= ci[1] <= 1
+    (diff,) = data["differences"]  # A - B, paired
+    assert (diff["a"], diff["b"]) == ("A", "B")
+    assert diff["success_at_k"] == [0.0, 0.25, 0.25] and diff["telling_at_k"] == [0.0] * 3
+    for ci, v in zip(diff["success_ci"], diff["success_at_k"], strict=True):
+        assert -1 <= ci[0] <= v <= ci[1] <= 1
+    assert "Paired differences" in r.out and 'id="differences"' in report.read_text()
     firsts = [p["first_mention"]["A"] for p in data["problems"]]
     assert firsts == [
         {"student": 1, "teacher": None},
