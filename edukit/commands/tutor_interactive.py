@@ -80,6 +80,9 @@ def run(
         Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
     ),
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Conversations in flight."),
+    rpm: float | None = typer.Option(
+        None, "--rpm", min=1, help="Requests per minute limit (each side)."
+    ),
     max_tokens: int = typer.Option(512, "--max-tokens", min=1, help="Token limit per turn."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> int:
@@ -124,6 +127,7 @@ def run(
         "tutor_grounding": grounding,
         "name": name,
         "concurrency": concurrency,
+        "rpm": rpm,
         "max_tokens": max_tokens,
     }
     result = run_interactive(
@@ -137,6 +141,7 @@ def run(
         tutor_grounding=grounding,
         run_db=run_db,
         concurrency=concurrency,
+        rpm=rpm,
         max_tokens=max_tokens,
         quiet=quiet,
         source=problems,

@@ -143,6 +143,7 @@ def run_interactive(
     tutor_grounding: Sequence[str] | None = None,
     run_db: str | os.PathLike = "edukit-runs.sqlite",
     concurrency: int = 8,
+    rpm: float | None = None,
     max_tokens: int = protocol.MAX_TOKENS,
     quiet: bool = False,
     progress: Callable[[dict[str, Any]], None] | None = None,
@@ -160,6 +161,7 @@ def run_interactive(
     writes it (empty where a turn failed: re-run to resume). `tutor_template` is a jinja2
     template for the tutor's system prompt, as `edukit export finetune --system-template` takes,
     and `tutor_grounding` that command's `--grounding` fields (None: the teacher's default).
+    `rpm` limits each side's requests per minute; `progress` receives both sides' counts.
     """
     from edukit.annotate.budget import Budget, load_prices_quietly, run_cost
     from edukit.annotate.client import (
@@ -259,8 +261,8 @@ def run_interactive(
                     TIMEOUT if timeout is None else timeout,
                     MAX_RETRIES if max_retries is None else max_retries,
                     concurrency,
-                    None,
-                    None,
+                    rpm,
+                    None,  # no --tpm: a free-text turn has no schema to size its answer by
                     http_client,
                 ),
             }

@@ -104,3 +104,40 @@ def test_a_failed_turn_stops_its_conversation_until_the_next_run(
     assert len(server.chat_requests) == 6  # the failed conversation's six turns only
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows[0]["fake-tutor"].split("<EOM>")) == 7
+
+
+def test_bad_problems_are_one_line_before_any_request(cli, fake_server, tmp_path):
+    problems = tmp_path / "p.csv"
+    problems.write_text("question,ground_truth\n2+2?,4\n", encoding="utf-8")
+    r = cli(*_args(problems, fake_server, tmp_path / "r.sqlite", tmp_path / "o.jsonl"))
+    assert r.code == 2
+    assert r.err.startswith(f"Error: {problems}: missing column(s) 'student_incorrect_solution'")
+    assert len(r.err.strip().splitlines()) == 1
+    problems.write_text(
+        "question,ground_truth,student_incorrect_solution\n2+2?,4,5\n3+3?,6,\n", encoding="utf-8"
+    )
+    r = cli(*_args(problems, fake_server, tmp_path / "r.sqlite", tmp_path / "o.jsonl"))
+    assert r.code == 2
+    assert r.err.strip() == f"Error: {problems}:3: column 'student_incorrect_solution' is empty"
+    assert fake_server.chat_requests == []
+
+
+def test_an_unreachable_tutor_stops_with_one_line_and_keeps_the_students_turns(
+    cli, problems, fake_server, tmp_path, monkeypatch
+):
+    import socket
+
+    from edukit.annotate import client
+
+    monkeypatch.setattr(client, "MAX_RETRIES", 0)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    db, out = tmp_path / "runs.sqlite", tmp_path / "o.jsonl"
+    args = [a if a != fake_server.base_url else dead for a in _args(problems, fake_server, db, out)]
+    args[args.index("--student-base-url") + 1] = fake_server.base_url
+    r = cli(*args)
+    assert r.code == 2
+    assert r.err.startswith("Error: http://127.0.0.1:") and "cannot reach the endpoint" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+    assert len(_finished_prompts(db)) == 4  # the students' first turns are saved
