@@ -141,3 +141,29 @@ def test_an_unreachable_tutor_stops_with_one_line_and_keeps_the_students_turns(
     assert r.err.startswith("Error: http://127.0.0.1:") and "cannot reach the endpoint" in r.err
     assert len(r.err.strip().splitlines()) == 1
     assert len(_finished_prompts(db)) == 4  # the students' first turns are saved
+
+
+def test_costs_are_counted_per_model(problems, fake_server, tmp_path):
+    from edukit.annotate.cost import estimate_cost
+    from edukit.tutor.interactive import Endpoint, read_problems, run_interactive
+
+    result = run_interactive(
+        read_problems(problems),
+        Endpoint("gpt-5", fake_server.base_url),
+        Endpoint("gpt-5-mini", fake_server.base_url),
+        rounds=2,
+        limit=3,
+        run_db=tmp_path / "runs.sqlite",
+        quiet=True,
+        source=problems,
+    )
+    usage: dict[str, list[int]] = {"gpt-5": [0, 0], "gpt-5-mini": [0, 0]}
+    for body, (tin, tout) in zip(fake_server.chat_requests, fake_server.served_usage, strict=True):
+        usage[body["model"]][0] += tin
+        usage[body["model"]][1] += tout
+    for role, model in (("tutor", "gpt-5"), ("student", "gpt-5-mini")):
+        side = result.sides[role]
+        assert (side.model, side.sent) == (model, 6)
+        assert [side.input_tokens, side.output_tokens] == usage[model]
+        assert side.cost == estimate_cost(model, *usage[model]) > 0
+    assert result.sides["tutor"].cost != result.sides["student"].cost
