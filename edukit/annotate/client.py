@@ -19,7 +19,7 @@ from typing import Any
 from edukit.errors import AnnotationError
 
 RUNGS = ("json_schema", "json_object", "text")
-CHAT = "chat"  # the mode of a request without a schema: free text, no structured output
+CHAT = "chat"  # the mode of a request with an empty schema ({}): free text, no ladder
 TIMEOUT = 60.0  # seconds per HTTP attempt
 MAX_RETRIES = 5  # the openai client's own retries (429, 5xx, timeouts, connection errors)
 
@@ -141,7 +141,7 @@ class ChatClient:
         """Send one request on the best known rung, stepping down the ladder on a 400/422."""
         import openai
 
-        if schema is None:  # free text (a tutor's or a simulated student's turn): no ladder
+        if not schema:  # free text (a tutor's or a simulated student's turn): no ladder
             return await self._send(CHAT, messages, schema_name, schema, params)
         start = _LADDER.get(self.endpoint, 0)
         for index in range(start, len(RUNGS)):
@@ -188,7 +188,7 @@ def request_body(
     mode: str,
     messages: list[dict[str, Any]],
     schema_name: str,
-    schema: dict[str, Any] | None,
+    schema: dict[str, Any],
     params: dict[str, Any],
 ) -> dict[str, Any]:
     """The chat completion body (without `model`) for one rung of the ladder (or plain chat)."""

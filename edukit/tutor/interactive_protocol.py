@@ -153,7 +153,7 @@ class Side:
             version=PROTOCOL_VERSION,
             messages=messages,
             schema_name="turn",
-            schema=None,  # type: ignore[arg-type]  # free text: a plain chat request
+            schema={},  # free text: the client sends a plain chat request (no response_format)
             params=dict(self.params),
         )
 
