@@ -30,6 +30,12 @@ DEFAULT_ROUNDS = 4  # MathDial's baseline: 4 student-tutor rounds after the gree
 class TurnExchange(Exchange):
     """The engine's exchange for free-text turns: the answer is the message text itself."""
 
+    def __init__(self, side: Any, stats: Any, budget: Any, *, max_retries: int, timeout: float):
+        try:  # an engine that owns retries and deadlines takes them here (issue 13)
+            super().__init__(side, 0, stats, budget, max_retries=max_retries, timeout=timeout)
+        except TypeError:  # an engine whose retries are the openai client's (the Connection's)
+            super().__init__(side, 0, stats, budget)
+
     def parse(self, req, text: str) -> Any:
         return text
 
@@ -249,17 +255,18 @@ def run_interactive(
             budget = Budget(s, prices, end.model, None)
             reporter = Reporter(s, report, quiet)
             recorder = Recorder(store, run_id, sides[role], end.model, rater, 1, s, reporter.report)
+            retries = MAX_RETRIES if max_retries is None else max_retries
+            deadline = TIMEOUT if timeout is None else timeout
+            exchange = TurnExchange(sides[role], s, budget, max_retries=retries, timeout=deadline)
             parts[role] = {
                 "run_id": run_id,
                 "recorder": recorder,
-                "scheduler": Scheduler(
-                    recorder, TurnExchange(sides[role], 0, s, budget), budget, reporter
-                ),
+                "scheduler": Scheduler(recorder, exchange, budget, reporter),
                 "conn": Connection(
                     end.base_url,
                     keys[role],
-                    TIMEOUT if timeout is None else timeout,
-                    MAX_RETRIES if max_retries is None else max_retries,
+                    deadline,
+                    retries,
                     concurrency,
                     rpm,
                     None,  # no --tpm: a free-text turn has no schema to size its answer by
