@@ -39,6 +39,10 @@ class TurnExchange(Exchange):
     def parse(self, req, text: str) -> Any:
         return text
 
+    def read(self, req, text: str, mode: str) -> tuple[Any, Any, str]:
+        # (answer, decisions, mode) for an exchange that reads answers this way (issue 12's)
+        return text, self.rubric.decode(req, text), mode
+
 
 @dataclass
 class SideSummary:
