@@ -36,12 +36,12 @@ def restated(conversation: str, ground_truth: str, k: int) -> tuple[bool, bool]:
 
 
 ROLES = st.sampled_from(["Teacher: ", "Student: ", "student: ", " Teacher:", "Kayla: ", ""])
-TEXT = st.text(alphabet="0123456789,.$- abx\n\\", max_size=14)
+TEXT = st.text(alphabet="0123456789,.$- abx\n\\\r\u2003٣", max_size=14)
 TURN = st.builds(lambda r, t: r + t, ROLES, TEXT)
 ANSWER = st.one_of(
     st.sampled_from(["12", "1,234", "12.0", "$12", "0.5", ".5", "1e3", "-3", "007", "", "abc"]),
     st.integers(0, 2000).map(str),
-    st.text(alphabet="0123456789,.$", max_size=5),
+    st.text(alphabet="0123456789,.$٣ ", max_size=5),
 )
 
 

@@ -118,6 +118,8 @@ def test_the_reference_worked_examples():
         ("nan", "nan", False),
         ("1.2.3", "3", True),  # numbers 1.2 and 3
         ("x", "", False),
+        ("٣ apples", "3", False),  # only ASCII digits are numbers in a turn
+        ("3 apples", "٣", True),  # but float() reads the answer's Arabic-Indic digit as 3
     ],
 )
 def test_answer_matching(text, answer, expected):
