@@ -197,7 +197,7 @@ def score_table(
     warnings: list[str] = []
     outcomes: dict[str, list[Outcome]] = {}
     for col in columns:
-        texts = [_text(v, col, i, src) for i, v in enumerate(table[col].tolist())]
+        texts = [_text(v, col, i, src, _UNFINISHED) for i, v in enumerate(table[col].tolist())]
         if eom not in "".join(texts):
             hint = (
                 " (MathDial's human conversations use '|EOM|': give --eom '|EOM|')"
@@ -244,14 +244,17 @@ def score_file(path: str | os.PathLike, columns: Sequence[str], **kwargs: Any) -
     return score_table(table, columns, source=path, **kwargs)
 
 
-def _text(value: Any, column: str, index: int, source: str | None) -> str:
+_UNFINISHED = " (an unfinished conversation: re-run `edukit tutor interactive run` to finish it)"
+
+
+def _text(value: Any, column: str, index: int, source: str | None, hint: str = "") -> str:
     from edukit.corpora.tables import source_row
 
     if isinstance(value, str):
         return value
     where = source_row(source, index) if source else f"row {index}"
     if value is None or (isinstance(value, float) and value != value):
-        raise InputError(f"column {column!r} is empty", path=source, where=where)
+        raise InputError(f"column {column!r} is empty{hint}", path=source, where=where)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise InputError(

@@ -123,3 +123,27 @@ def test_newlines_in_a_turn_are_written_as_mathdial_does():
 def test_student_names_from_profiles():
     assert student_name("Mariana is a 7th grade student.") == "Mariana"
     assert student_name("") == "Kayla"
+
+
+def test_option_mistakes_are_one_line_before_any_request(cli, problems, fake_server, tmp_path):
+    base = ["tutor", "interactive", "run", problems, "--tutor-model", "t", "--student-model", "s",
+            "--tutor-base-url", fake_server.base_url, "--student-base-url", fake_server.base_url,
+            "--run-db", tmp_path / "r.sqlite"]  # fmt: skip
+    cases = [
+        (["--out", tmp_path / "o.jsonl", "--name", "question"],
+         f"Error: {problems}: the problems already have a column 'question': give another --name"),
+        (["--out", tmp_path / "o.jsonl", "--tutor-grounding", "question,answer"],
+         "Error: unknown grounding field 'answer' (choose from question, ground_truth, "
+         "student_incorrect_solution, student_profile, teacher_described_confusion)"),
+        (["--out", problems], f"Error: {problems}: an output would overwrite the problems file"),
+        (["--out", tmp_path / "o.txt"], f"Error: {tmp_path / 'o.txt'}: unknown table format"),
+        (["--out", tmp_path / "o.jsonl", "--tutor-system", tmp_path / "missing.j2"],
+         f"Error: {tmp_path / 'missing.j2'}: cannot read the tutor system prompt"),
+    ]  # fmt: skip
+    for extra, message in cases:
+        r = cli(*base, *extra)
+        assert r.code == 2, (extra, r.out)
+        assert r.err.startswith(message), r.err
+        assert len(r.err.strip().splitlines()) == 1
+    assert fake_server.chat_requests == []
+    assert not (tmp_path / "o.jsonl").exists()

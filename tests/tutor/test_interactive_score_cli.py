@@ -124,7 +124,10 @@ def test_empty_conversation_names_the_row(cli, tmp_path):
     path.write_text("ground_truth,A\n10,Teacher: Hi<EOM>Student: 10\n12,\n", encoding="utf-8")
     r = cli("tutor", "interactive", "score", path, "--conversation-col", "A")
     assert r.code == 2
-    assert r.err.strip() == f"Error: {path}:3: column 'A' is empty"
+    assert r.err.strip() == (
+        f"Error: {path}:3: column 'A' is empty (an unfinished conversation: re-run "
+        "`edukit tutor interactive run` to finish it)"
+    )
 
 
 def test_a_column_without_the_separator_warns(cli, tmp_path):
