@@ -147,9 +147,16 @@ def run(
         source=problems,
         command=options,
     )
-    write_table(result.table, out)
     long = result.turns()
-    write_table(long, turns)
+    for frame, path in ((result.table, out), (long, turns)):
+        try:
+            write_table(frame, path)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write: {exc.strerror or exc}; every turn is saved in the run store, so "
+                "re-running the command with another --out sends nothing",
+                path=path,
+            ) from None
     n = len(result.conversations)
     typer.echo(
         f"{n - result.unfinished} of {n} conversations finished ({max_turns} rounds); "

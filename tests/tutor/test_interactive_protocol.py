@@ -147,3 +147,20 @@ def test_option_mistakes_are_one_line_before_any_request(cli, problems, fake_ser
         assert len(r.err.strip().splitlines()) == 1
     assert fake_server.chat_requests == []
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_an_unwritable_out_loses_nothing(cli, problems, fake_server, tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder is expected")
+    args = ["tutor", "interactive", "run", problems, "--tutor-model", "t", "--student-model", "s",
+            "--tutor-base-url", fake_server.base_url, "--student-base-url", fake_server.base_url,
+            "--run-db", tmp_path / "r.sqlite", "--limit", "2", "--max-turns", "1",
+            "--quiet"]  # fmt: skip
+    r = cli(*args, "--out", blocked / "o.jsonl")
+    assert r.code == 2
+    assert r.err.startswith(f"Error: {blocked / 'o.jsonl'}: cannot write: ")
+    assert "re-running the command with another --out sends nothing" in r.err
+    fake_server.reset_log()
+    again = cli(*args, "--out", tmp_path / "o.jsonl")
+    assert again.code == 0 and "\n0 requests sent\n" in again.out
+    assert fake_server.chat_requests == []

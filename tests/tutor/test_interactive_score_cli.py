@@ -153,3 +153,16 @@ def test_real_mathdial_csv_and_jsonl_score_alike(shared_data, tmp_path):
     # ("...she must have bought 10 spoons"); the human teacher never says 10.
     assert results[0].answers[0] == "10"
     assert (csv.outcomes[0].student, csv.outcomes[0].teacher) == (2, None)
+
+
+def test_the_report_escapes_what_comes_from_the_file(cli, tmp_path):
+    path = tmp_path / "c.jsonl"
+    row = {"ground_truth": "<b>1</b>", "<script>x</script>": "Teacher: <img src=x>1<EOM>Student: 1"}
+    path.write_text(json.dumps(row) + "\n")
+    report = tmp_path / "r.html"
+    r = cli("tutor", "interactive", "score", path, "--conversation-col", "<script>x</script>",
+            "--report", report, "--n-boot", "20")  # fmt: skip
+    assert r.code == 0, r.err
+    page = report.read_text()
+    assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<b>1</b>" not in page
