@@ -236,15 +236,20 @@ def score(
     for w in result.warnings:
         typer.echo(f"Warning: {w}", err=True)
     _print(result)
-    if json_out is not None:
-        json_out.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
-    if outcomes is not None:
-        write_table(result.outcomes_table(), outcomes)
-    if report is not None:
-        from edukit.tutor.interactive_report import write_html
+    try:
+        if json_out is not None:
+            json_out.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+        if outcomes is not None:
+            write_table(result.outcomes_table(), outcomes)
+        if report is not None:
+            from edukit.tutor.interactive_report import write_html
 
-        command = shlex.join(["edukit", *sys.argv[1:]]) if sys.argv else None
-        write_html(result, report, command=command, inputs=[file])
+            command = shlex.join(["edukit", *sys.argv[1:]]) if sys.argv else None
+            write_html(result, report, command=command, inputs=[file])
+    except OSError as exc:
+        from edukit.errors import InputError
+
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=exc.filename) from None
 
 
 def _print(result) -> None:
