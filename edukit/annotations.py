@@ -47,8 +47,9 @@ def read_annotations(
 
     A file is a long table (CSV/JSONL/Parquet), a SIGHT wide file (`annotator_<rater>_<label>`
     columns, converted by `edukit.corpora.sight.read_sight`) or a MathDial file, whose gold teacher
-    moves become rater `gold`, label `move`. `prompts` (a SIGHT prompt folder) keeps the human rows
-    and only the model rows of the versions it holds.
+    moves become rater `gold`, label `move`, or an MRBench JSON file (its gold labels, rater
+    `gold`). `prompts` (a SIGHT prompt folder) keeps the human rows and only the model rows of
+    the versions it holds.
     Errors name the file and row.
     """
     import pandas as pd
@@ -57,6 +58,12 @@ def read_annotations(
         df = normalise_annotations(source)
     else:
         path = Path(source)
+        from edukit.corpora.mrbench import is_mrbench
+
+        if is_mrbench(path):
+            from edukit.corpora.mrbench import gold_annotations as mrbench_gold
+
+            return mrbench_gold(path)
         if is_sight_wide(path):
             from edukit.corpora.sight import read_sight
 

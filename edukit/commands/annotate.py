@@ -208,13 +208,21 @@ def _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, 
         rub = load_rubric(rubric)
         labels = [rub.target or "label"] if rub.task == "single" else list(rub.labels)
     items = load_items(input, id_col=id_col, text_col=text_col)
+    train_items = items
+    from edukit.corpora.detect import detect
+
+    if detect(train) == "mrbench" and train.resolve() != input.resolve():
+        # an MRBench file holds its own texts: train on one split, annotate another
+        import pandas as pd
+
+        train_items = pd.concat([items, load_items(train)], ignore_index=True)
     table = train_and_annotate(
         items if limit is None else items.head(limit),
         read_annotations(train),
         train_rater=train_rater,
         labels=labels,
         rater=rater or model,
-        train_items=items,  # --limit narrows what is annotated, not what is trained on
+        train_items=train_items,  # --limit narrows what is annotated, not what is trained on
     )
     if out is not None:
         from edukit.corpora.tables import write_table

@@ -11,6 +11,7 @@ import typer
 
 _KIND_NAMES = {
     "mathdial": "MathDial dialogues",
+    "mrbench": "MRBench tutor responses",
     "sight": "SIGHT comments (wide sample_dataset layout)",
     "sight-full": "SIGHT comments (space-separated sight_dataset layout)",
     "annotations": "long annotation table",
@@ -52,6 +53,20 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines += table(["speaker", "turns"], list(summary["speakers"].items()))
         lines.append("")
         lines += table(["move", "teacher turns"], list(summary["moves"].items()))
+    elif kind == "mrbench":
+        lines[0] += f" ({summary['layout']} layout)"
+        dims = ", ".join(summary["dimensions"]) or "none (unlabelled)"
+        lines.append(
+            f"{summary['dialogues']:,} dialogues ({summary['conversation_ids']:,} distinct "
+            f"conversation ids), {summary['responses']:,} responses, "
+            f"{summary['annotations']:,} gold labels; dimensions: {dims}"
+        )
+        lines.append("")
+        lines += table(["tutor", "responses"], list(summary["tutors"].items()))
+        if summary["by_label"]:
+            lines.append("")
+            rows = [(r["label"], r["annotated"], _values(r["values"])) for r in summary["by_label"]]
+            lines += table(["dimension", "annotated", "values"], rows)
     elif kind == "table":
         lines.append(f"{summary['rows']:,} rows; columns: {', '.join(summary['columns'])}")
     else:

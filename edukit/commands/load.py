@@ -1,4 +1,4 @@
-"""`edukit load mathdial|sight|table ...`: load a corpus into a tidy table (issue 2)."""
+"""`edukit load mathdial|mrbench|sight|table ...`: load a corpus into a tidy table (issue 2)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ _OUT = typer.Option(
 class MathDialLevel(StrEnum):
     dialogues = "dialogues"
     utterances = "utterances"
+
+
+class MRBenchLevel(StrEnum):
+    responses = "responses"
+    dialogues = "dialogues"
+    annotations = "annotations"
 
 
 class SightLevel(StrEnum):
@@ -53,6 +59,38 @@ def mathdial(
     else:
         _write(df, out, level.value)
     _warn(md.warnings)
+
+
+@load_app.command("mrbench")
+def mrbench(
+    path: Path = _PATH,
+    level: MRBenchLevel = typer.Option(
+        MRBenchLevel.responses,
+        "--level",
+        help="One row per tutor response, per dialogue, or per gold label (long table).",
+    ),
+    out: Path | None = _OUT,
+) -> None:
+    """MRBench JSON (V1, V2, V3 dev or test) as responses, dialogues or gold annotations."""
+    from edukit.corpora.mrbench import read_mrbench
+
+    _check_out(out)
+    mr = read_mrbench(path)
+    df = {
+        MRBenchLevel.responses: mr.responses,
+        MRBenchLevel.dialogues: mr.dialogues,
+        MRBenchLevel.annotations: mr.annotations,
+    }[level]
+    if out is None:
+        typer.echo(
+            f"{path}: {len(mr.dialogues):,} dialogues, {len(mr.responses):,} responses by "
+            f"{_n(mr.responses['tutor'].nunique(), 'tutor')}, {len(mr.annotations):,} gold labels "
+            f"on {_n(len(mr.dimensions), 'dimension')}"
+        )
+        _describe(df, level.value)
+    else:
+        _write(df, out, level.value)
+    _warn(mr.warnings)
 
 
 @load_app.command("sight")

@@ -1,7 +1,8 @@
 """Which corpus a file holds (from its header, not its name), its items, and its counts.
 
-Kinds: `mathdial` (a MathDial CSV/JSONL), `sight` (the wide, comma-separated SIGHT
-`sample_dataset.csv` layout), `sight-full` (the space-separated `sight_dataset.csv`),
+Kinds: `mathdial` (a MathDial CSV/JSONL), `mrbench` (an MRBench JSON file), `sight` (the wide,
+comma-separated SIGHT `sample_dataset.csv` layout), `sight-full` (the space-separated
+`sight_dataset.csv`),
 `annotations` (a long table: item_id, rater, label, value) and `table` (anything else readable).
 """
 
@@ -17,7 +18,7 @@ from edukit.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-KINDS = ("mathdial", "sight", "sight-full", "annotations", "table")
+KINDS = ("mathdial", "mrbench", "sight", "sight-full", "annotations", "table")
 FORMATS = (".csv", ".jsonl", ".parquet")
 # The context a rubric may read for a MathDial teacher turn. `move` (the gold label) is left out
 # on purpose: a template must not be able to show the answer to the model.
@@ -82,6 +83,10 @@ def _separator(first_line: str) -> str:
 
 def detect(path: str | os.PathLike) -> str:
     """The kind of corpus in `path`: one of `KINDS`, decided from the columns it holds."""
+    from edukit.corpora.mrbench import is_mrbench
+
+    if is_mrbench(path):
+        return "mrbench"
     cols = set(header(path))
     if {"qid", "conversation"} <= cols:
         return "mathdial"
@@ -115,6 +120,13 @@ def load_items(
 
         return read_items(path, id_col, text_col)
     kind = detect(path)
+    if kind == "mrbench":
+        from edukit.corpora.mrbench import read_mrbench
+
+        mr = read_mrbench(path)
+        items = mr.responses.copy()
+        items.attrs["warnings"] = list(mr.warnings)
+        return items
     if kind == "mathdial":
         from edukit.corpora.mathdial import read_mathdial
 
@@ -147,6 +159,8 @@ def load_items(
 def summarize(path: str | os.PathLike, *, prompts: str | os.PathLike | None = None) -> dict:
     """The counts `edukit info` prints, as plain JSON-ready data (`kind` says which ones)."""
     kind = detect(path)
+    if kind == "mrbench":
+        return _mrbench_summary(path)
     if kind == "mathdial":
         from edukit.corpora.mathdial import read_mathdial
 
@@ -197,6 +211,26 @@ def summarize(path: str | os.PathLike, *, prompts: str | os.PathLike | None = No
         "rows": len(df),
         "columns": [str(c) for c in df.columns],
         "warnings": [],
+    }
+
+
+def _mrbench_summary(path: str | os.PathLike) -> dict:
+    from edukit.corpora.mrbench import read_mrbench
+
+    mr = read_mrbench(path)
+    r, ann = mr.responses, mr.annotations
+    return {
+        "kind": "mrbench",
+        "path": os.fspath(path),
+        "layout": mr.version,
+        "dialogues": len(mr.dialogues),
+        "conversation_ids": int(mr.dialogues["conversation_id"].nunique()),
+        "responses": len(r),
+        "tutors": {str(k): int(v) for k, v in r["tutor"].value_counts(sort=False).items()},
+        "dimensions": list(mr.dimensions),
+        "annotations": len(ann),
+        "by_label": _by_label(ann) if len(ann) else [],
+        "warnings": list(mr.warnings),
     }
 
 

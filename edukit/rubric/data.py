@@ -56,13 +56,15 @@ def _normal(text: str) -> str:
 def read_items_for(rubric: Rubric, path: str | os.PathLike):
     """The items in `path` as a DataFrame whose columns the rubric's templates can read.
 
-    Corpora (MathDial, SIGHT) and tables with `item_id` and `text` come from
+    Corpora (MathDial, MRBench, SIGHT) and tables with `item_id` and `text` come from
     `edukit.corpora.detect.load_items`; any other table is read with the rubric's own id and
     text fields, keeping those column names too (a rubric may read `comment`, not `text`).
     """
     from edukit.corpora.detect import detect, header, load_items
     from edukit.corpora.tables import read_table
 
+    if detect(path) == "mrbench":  # JSON: no header to read
+        return load_items(path)
     cols = set(header(path))
     if detect(path) != "table" or {"item_id", "text"} <= cols:
         return load_items(path)

@@ -130,8 +130,22 @@ def _check_labels(spec: RubricSpec, source: Source) -> None:
                     raise source.error(
                         ("labels", i, key), f"only binary rubrics allow a per-label {key}"
                     )
+        if spec.task == "scales":
+            names = [c.name for c in label.categories or []]
+            if len(names) < 2:
+                raise source.error(
+                    ("labels", i, "name"), "a scales label needs at least two categories"
+                )
+            if any(not n.strip() for n in names):
+                raise source.error(("labels", i, "categories"), "a category name is empty")
+            if len(set(names)) != len(names):
+                raise source.error(("labels", i, "categories"), "duplicate category names")
+        elif label.categories is not None:
+            raise source.error(
+                ("labels", i, "categories"), "only scales rubrics give labels categories"
+            )
         if label.values is not None:
-            if spec.task == "single":
+            if spec.task in ("single", "scales"):
                 raise source.error(("labels", i, "values"), "single-choice labels take no values")
             if set(label.values) != {True, False} or sorted(label.values.values()) != [0, 1]:
                 raise source.error(
@@ -149,6 +163,9 @@ def _check_examples(
 ) -> None:
     names = [label.name for label in spec.labels]
     for example, (path, where) in zip(examples, origins, strict=True):
+        if spec.task == "scales" or isinstance(example.labels, dict):
+            _check_scales_example(spec, example, path, where)
+            continue
         chosen = [example.labels] if isinstance(example.labels, str) else example.labels
         for name in chosen:
             if name not in names:
@@ -167,6 +184,44 @@ def _check_examples(
                 path=path,
                 where=where,
             )
+
+
+def _check_scales_example(
+    spec: RubricSpec, example: Example, path: Path, where: str | None
+) -> None:
+    if spec.task != "scales":
+        raise RubricError(
+            "only scales rubrics give example labels as a mapping", path=path, where=where
+        )
+    if not isinstance(example.labels, dict):
+        raise RubricError(
+            "a scales example gives each label's class (labels: {label: class, ...})",
+            path=path,
+            where=where,
+        )
+    for label in spec.labels:
+        classes = [c.name for c in label.categories or []]
+        value = example.labels.get(label.name)
+        if value is None:
+            raise RubricError(f"example has no class for {label.name!r}", path=path, where=where)
+        if value not in classes:
+            raise RubricError(
+                f"example gives {label.name!r} unknown class {value!r}{suggest(value, classes)}",
+                path=path,
+                where=where,
+            )
+    extra = sorted(set(example.labels) - {label.name for label in spec.labels})
+    if extra:
+        names = [label.name for label in spec.labels]
+        raise RubricError(
+            f"example names unknown label {extra[0]!r}{suggest(extra[0], names)}",
+            path=path,
+            where=where,
+        )
+    if spec.output.reasoning and not example.reasoning:
+        raise RubricError(
+            "output.reasoning is on, so each example needs a reasoning", path=path, where=where
+        )
 
 
 def read_examples(path: Path) -> tuple[list[Example], list[tuple[Path, str | None]]]:

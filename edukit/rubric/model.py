@@ -108,6 +108,10 @@ class Rubric:
         reasoning = answer.get("reasoning")
         if self.task == "single":
             return [Decision(request.key, answer[request.key], request.version, reasoning)]
+        if self.task == "scales":
+            return [
+                Decision(name, answer[name], request.version, reasoning) for name in request.labels
+            ]
         return [
             Decision(name, self._value(name, answer[name]), request.version, reasoning)
             for name in request.labels
@@ -174,19 +178,27 @@ class Rubric:
             params=self.defaults,
         )
 
+    def categories(self, name: str) -> list[str]:
+        """A scales label's classes in their declared order ([] for other tasks)."""
+        return [c.name for c in self._labels[name].categories or []]
+
     def _joint(self, item: Mapping[str, Any], item_id: str) -> PromptRequest:
         if self.task == "single":
             key = self.target or "label"
             schema = outputs.answer_schema({key: self.labels}, self.reasoning)
+        elif self.task == "scales":
+            key = self.target or self.name
+            schema = outputs.answer_schema(
+                {name: self.categories(name) for name in self.labels}, self.reasoning
+            )
         else:
             key = self.target or self.name
             schema = outputs.answer_schema(dict.fromkeys(self.labels), self.reasoning)
         blocks = [_describe(label, self.task) for label in self.spec.labels]
-        heading = (
-            "Categories (choose exactly one):"
-            if self.task == "single"
-            else "Labels (any number of them may apply, including none):"
-        )
+        heading = {
+            "single": "Categories (choose exactly one):",
+            "scales": "Dimensions (choose exactly one category of each):",
+        }.get(self.task, "Labels (any number of them may apply, including none):")
         system = [
             self.spec.instructions,
             heading + "\n\n" + "\n\n".join(blocks),
@@ -197,6 +209,8 @@ class Rubric:
             chosen = _as_list(example.labels)
             if self.task == "single":
                 answer: dict[str, Any] = {key: chosen[0]}
+            elif self.task == "scales":
+                answer = {name: example.labels[name] for name in self.labels}  # type: ignore[index]
             else:
                 answer = {
                     label.name: _answer_for(label, int(label.name in chosen))
@@ -251,6 +265,9 @@ def canonical_json(rubric: Rubric) -> str:
     """The rubric's content as canonical JSON (what `hash` digests)."""
     content = rubric.spec.model_dump(mode="json")
     content.pop("examples_file", None)
+    for label in content["labels"]:
+        if label.get("categories") is None:
+            label.pop("categories", None)  # added with `scales`: older rubrics keep their hash
     content["examples"] = [e.model_dump(mode="json") for e in rubric.examples]
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -272,6 +289,8 @@ def _describe(label: Label, task: str) -> str:
     lines = [f"{label.name}: {label.definition.strip()}"]
     for sub in label.subcategories:
         lines.append(f"  - {sub.name}: {sub.definition.strip()}")
+    for cat in label.categories or []:
+        lines.append(f"  - {cat.name}: {cat.definition.strip()}")
     if label.include:
         lines.append("  Includes: " + "; ".join(s.strip() for s in label.include))
     if label.exclude:
@@ -298,7 +317,7 @@ def _answer_for(label: Label, value: int) -> bool:
     return next(answer for answer, v in mapping.items() if v == value)
 
 
-def _as_list(labels: list[str] | str) -> list[str]:
+def _as_list(labels: list[str] | str | dict[str, str]) -> list[str]:
     return [labels] if isinstance(labels, str) else list(labels)
 
 

@@ -32,6 +32,13 @@ class Subcategory(_Strict):
     definition: str = Field(description="What the sub-type means.")
 
 
+class Category(_Strict):
+    """One class of a `scales` label, in the label's declared order."""
+
+    name: str = Field(description="Class name as the long table records it.")
+    definition: str = Field(description="When this class applies.")
+
+
 class Label(_Strict):
     """One category of the scheme."""
 
@@ -41,6 +48,11 @@ class Label(_Strict):
     exclude: list[str] = Field(default_factory=list, description="Cases that do not count.")
     subcategories: list[Subcategory] = Field(
         default_factory=list, description="Named sub-types, listed under the definition."
+    )
+    categories: list[Category] | None = Field(
+        None,
+        description="scales only: this label's classes in their declared order (ordinal "
+        "labels best first), so that weighted agreement can use the order.",
     )
     values: dict[bool, int] | None = Field(
         None,
@@ -57,9 +69,9 @@ class Example(_Strict):
     """A few-shot example: the item's fields and its expected label(s)."""
 
     item: dict[str, Any] = Field(description="Item fields used by the template.")
-    labels: list[str] | str = Field(
+    labels: list[str] | str | dict[str, str] = Field(
         description="single: the class name; binary/multi: the labels that apply (others "
-        "are false)."
+        "are false); scales: each label's class."
     )
     reasoning: str | None = Field(
         None, description="The reasoning shown before the answer (needed if output.reasoning)."
@@ -91,9 +103,10 @@ class RubricSpec(_Strict):
     version: str = Field(description="Version recorded on every model annotation (quote it).")
     description: str | None = Field(None, description="What the scheme is for.")
     citation: str | None = Field(None, description="The paper the categories come from.")
-    task: Literal["binary", "single", "multi"] = Field(
+    task: Literal["binary", "single", "multi", "scales"] = Field(
         description="binary: one yes/no request per label; single: exactly one label per item; "
-        "multi: any subset of the labels in one request."
+        "multi: any subset of the labels in one request; scales: one class of each label's "
+        "own categories, all labels in one request."
     )
     target: str | None = Field(
         None, pattern=_NAME, description="single: long-table label name of the choice."

@@ -1,1 +1,1 @@
-"""Tutor evaluation: MRBench dimensions and interactive Success@k / Telling@k."""
+"""Tutor evaluation: MRBench scoring (DAMR, BEA 2025 metrics) and interactive evaluation."""

@@ -30,10 +30,23 @@ TURN = {
     "student_incorrect_solution": "12 + 2 = 14 pens.",
 }
 
+REPLY = {
+    "item_id": "5001:GPT4",
+    "text": "Not quite: 6 + 7 adds pens to boxes. Try multiplying.",
+    "history": "Tutor: A box holds 6 pens. How many pens are in 7 boxes?\n"
+    "Student: Each box has 6 pens.\nSo 7 boxes have 6 + 7 = 13 pens.",
+}
+
 
 @pytest.mark.parametrize(
     ("name", "item"),
-    [("sight.yaml", COMMENT), ("sight-joint.yaml", COMMENT), ("mathdial-moves.yaml", TURN)],
+    [
+        ("sight.yaml", COMMENT),
+        ("sight-joint.yaml", COMMENT),
+        ("mathdial-moves.yaml", TURN),
+        ("mrbench.yaml", REPLY),
+        ("mrbench-bea2025.yaml", REPLY),
+    ],
 )
 def test_bundled_rubric_golden(golden, name, item):
     rubric = load_rubric(bundled("rubrics", name))

@@ -9,13 +9,13 @@ from edukit.corpora.tables import read_table
 
 
 def test_three_problems_three_rounds_then_a_rerun_sends_nothing(
-    cli, llama_server, problems, tmp_path
+    cli, realserver, problems, tmp_path
 ):
     out, db = tmp_path / "chats.jsonl", tmp_path / "runs.sqlite"
     args = [
         "tutor", "interactive", "run", problems, "--tutor-model", "tiny",
-        "--tutor-base-url", llama_server, "--student-model", "tiny",
-        "--student-base-url", llama_server, "--max-turns", "3", "--limit", "3",
+        "--tutor-base-url", realserver.base_url, "--student-model", "tiny",
+        "--student-base-url", realserver.base_url, "--max-turns", "3", "--limit", "3",
         "--max-tokens", "24", "--name", "tiny_tutor", "--run-db", db, "--out", out, "--quiet",
     ]  # fmt: skip
     r = cli(*args)
