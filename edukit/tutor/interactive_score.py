@@ -24,7 +24,7 @@ GROUND_TRUTH = "ground_truth"
 
 
 @dataclass
-class TutorScore:
+class TutorRates:
     """One tutor column: Success@k and Telling@k for k = 1..K, intervals, per-problem outcomes."""
 
     column: str
@@ -80,7 +80,7 @@ class InteractiveScore:
     problem_ids: list[str]
     answers: list[str]
     max_k: int
-    tutors: dict[str, TutorScore]
+    tutors: dict[str, TutorRates]
     n_boot: int
     seed: int
     level: float = 0.95
@@ -212,7 +212,7 @@ def score_table(
 
     cis, sums = _bootstrap(outcomes, max_k, n_boot, seed, level)
     tutors = {
-        col: TutorScore(
+        col: TutorRates(
             column=col,
             success_at_k=[rate_at_k(outs, k, "success") for k in range(1, max_k + 1)],
             telling_at_k=[rate_at_k(outs, k, "telling") for k in range(1, max_k + 1)],
@@ -299,7 +299,7 @@ def _bootstrap(
     return out, sums
 
 
-def _differences(tutors: dict[str, TutorScore], sums: Any, level: float) -> list[Difference]:
+def _differences(tutors: dict[str, TutorRates], sums: Any, level: float) -> list[Difference]:
     """Each further column minus the first, with paired percentile intervals."""
     from edukit.agreement.bootstrap import percentile_ci
 
