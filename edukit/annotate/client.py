@@ -19,6 +19,7 @@ from typing import Any
 from edukit.errors import AnnotationError
 
 RUNGS = ("json_schema", "json_object", "text")
+CHAT = "chat"  # the mode of a request with an empty schema ({}): free text, no ladder
 TIMEOUT = 60.0  # seconds per HTTP attempt
 MAX_RETRIES = 5  # the openai client's own retries (429, 5xx, timeouts, connection errors)
 
@@ -140,6 +141,8 @@ class ChatClient:
         """Send one request on the best known rung, stepping down the ladder on a 400/422."""
         import openai
 
+        if not schema:  # free text (a tutor's or a simulated student's turn): no ladder
+            return await self._send(CHAT, messages, schema_name, schema, params)
         start = _LADDER.get(self.endpoint, 0)
         for index in range(start, len(RUNGS)):
             mode = RUNGS[index]
@@ -188,9 +191,11 @@ def request_body(
     schema: dict[str, Any],
     params: dict[str, Any],
 ) -> dict[str, Any]:
-    """The chat completion body (without `model`) for one rung of the ladder."""
+    """The chat completion body (without `model`) for one rung of the ladder (or plain chat)."""
     body: dict[str, Any] = {k: v for k, v in params.items() if k != "model"}
-    if mode == "json_schema":
+    if mode == CHAT:
+        pass  # plain chat: no response_format, the messages as they are
+    elif mode == "json_schema":
         body["response_format"] = {
             "type": "json_schema",
             "json_schema": {"name": schema_name, "schema": schema, "strict": True},

@@ -12,7 +12,8 @@ from pathlib import Path
 import typer
 
 tutor_app = typer.Typer(
-    help="Evaluate tutors: MRBench scoring (DAMR, BEA 2025 metrics) and more.",
+    help="Evaluate tutors: MRBench scoring (DAMR, BEA 2025 metrics); interactively with a "
+    "simulated student (Success@k, Telling@k).",
     no_args_is_help=True,
 )
 
@@ -164,5 +165,8 @@ def _command(args: dict) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `edukit tutor` group to the root app."""
+    """Add the `edukit tutor` group (with `tutor interactive`) to the root app."""
+    from edukit.commands import tutor_interactive
+
+    tutor_interactive.register(tutor_app)
     app.add_typer(tutor_app, name="tutor")
