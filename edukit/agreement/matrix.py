@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from edukit.agreement.domain import BLANK, canonical
 from edukit.errors import AgreementError
 
 if TYPE_CHECKING:
@@ -87,9 +88,18 @@ def rating_matrix(
             raise AgreementError(f"label {label!r}: no ratings from {', '.join(absent)}")
         df = df[df["rater"].isin(list(raters))]
     df = df.assign(item_id=df["item_id"].astype(str))
-    dup = df.drop_duplicates(["item_id", "rater", "value"]).duplicated(["item_id", "rater"])
+    blank = df["value"].map(lambda v: canonical(v) is BLANK or _missing(v))
+    if blank.any():
+        row = df[blank].iloc[0]
+        raise AgreementError(
+            f"label {label!r}: rater {row['rater']!r} has a blank value ({row['value']!r}) for "
+            f"item {row['item_id']!r}; remove the row or give a value"
+        )
+    # 3, 3.0 and " 3 " are one value: not a conflict
+    keyed = df.assign(_key=df["value"].map(lambda v: repr(canonical(v))))
+    dup = keyed.drop_duplicates(["item_id", "rater", "_key"]).duplicated(["item_id", "rater"])
     if dup.any():
-        row = df.drop_duplicates(["item_id", "rater", "value"])[dup].iloc[0]
+        row = keyed.drop_duplicates(["item_id", "rater", "_key"])[dup].iloc[0]
         raise AgreementError(
             f"label {label!r}: rater {row['rater']!r} gave item {row['item_id']!r} "
             "conflicting values; keep one rating per item (e.g. one sample)"
