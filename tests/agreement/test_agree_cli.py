@@ -55,7 +55,8 @@ def test_printed_table_without_output_files(cli, files):
     r = cli("agree", h, m, "--humans", "H1,H2", "--models", "gpt", "--n-boot", "50")
     assert r.code == 0, r.err
     assert "confusion" in r.out and f"{cohen_kappa_score(H1, H2):.2f}" in r.out
-    assert "observed values were used" in r.out
+    assert "domain confusion: numeric, ordered by value [0, 1] from observed values" in r.out
+    assert "margin of 0.1" in r.out  # the verdict's rule is printed with the table
 
 
 def test_report_and_markdown(cli, files, tmp_path):
@@ -80,7 +81,9 @@ def test_report_and_markdown(cli, files, tmp_path):
     )
     assert r.code == 0, r.err
     text = html.read_text()
-    assert "--categories 0,1" in text and "Categories (declared, in order): 0, 1" in text
+    assert (
+        "--categories 0,1" in text and "Categories declared (--categories), in order: 0, 1" in text
+    )
     assert "| confusion | 12 |" in md.read_text()
 
 
@@ -341,12 +344,13 @@ def test_gold_moves_resample_whole_dialogues(cli, repo_root, tmp_path):
         "--n-boot",
         "300",
     )
-    assert cli(*args, "--json", tmp_path / "items.json").code == 0
-    r = cli(*args, "--group-col", "dialogue_id", "--json", tmp_path / "dialogues.json")
+    assert cli(*args, "--group-col", "none", "--json", tmp_path / "items.json").code == 0
+    r = cli(*args, "--json", tmp_path / "dialogues.json")  # clustered by default: dialogue_id
     assert r.code == 0, r.err
     by_item = json.loads((tmp_path / "items.json").read_text())
     by_dialogue = json.loads((tmp_path / "dialogues.json").read_text())
-    assert by_dialogue["groups"] == "dialogue_id"
+    assert by_dialogue["groups"] == "dialogue_id" and by_item["groups"] is None
+    assert "whole dialogue_id groups" in by_dialogue["resampling"]
     a = by_item["labels"]["move"]["human_model"]["M"]["gold"]
     b = by_dialogue["labels"]["move"]["human_model"]["M"]["gold"]
     assert a["value"] == b["value"] and a["ci"] != b["ci"]
