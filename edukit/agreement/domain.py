@@ -240,3 +240,18 @@ def from_values(values: Sequence[Any], declared: Sequence[Any] | None = None) ->
 
     frame = pd.DataFrame({"rating": pd.Series(list(values), dtype=object)})
     return decide(frame, "ratings", declared)
+
+
+def rubric_categories(rubric: Any) -> dict[str, list[Any]]:
+    """Declared domains of a rubric's labels, in file order (`categories=` with source "rubric").
+
+    A `single` rubric declares its target's classes (the labels, in file order); binary and
+    multi rubrics declare each label's two long-table values (false's value first).
+    """
+    if rubric.task == "single":
+        return {rubric.target or "label": list(rubric.labels)}
+    out: dict[str, list[Any]] = {}
+    for label in rubric.spec.labels:
+        values = label.values or {False: 0, True: 1}
+        out[label.name] = [values[False], values[True]]
+    return out

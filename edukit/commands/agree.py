@@ -38,7 +38,15 @@ def register(app: typer.Typer) -> None:
             None, "--weights", help="linear|quadratic (Cohen's kappa, AC2)."
         ),
         categories: str | None = typer.Option(
-            None, "--categories", help="Ordered category domain v1,v2,...; else the observed."
+            None,
+            "--categories",
+            help="Category domain v1,v2,... in order (gives text labels their order); else the "
+            "observed values (numbers ordered by value, text unordered).",
+        ),
+        rubric: Path | None = typer.Option(
+            None,
+            "--rubric",
+            help="Declare each label's categories from this rubric (its options, in file order).",
         ),
         version: str | None = typer.Option(
             None, "--version", help="Select model version(s) when a rater has several."
@@ -76,6 +84,7 @@ def _run(
     level,
     weights,
     categories,
+    rubric,
     version,
     prompts,
     labels,
@@ -96,6 +105,8 @@ def _run(
         raise AgreementError("give either --raters or --humans/--models, not both")
     if not raters and not (humans and models):
         raise AgreementError("give --humans H1,H2 and --models M1 (or --raters A,B,C)")
+    if categories and rubric:
+        raise AgreementError("give --categories or --rubric, not both")
     if raters and report:
         raise AgreementError("--report needs --humans/--models (use --markdown)")
     metric = metric or ("fleiss" if raters else "cohen")
@@ -121,7 +132,7 @@ def _run(
         else:
             _print_comparison(result)
         return
-    inputs = [*annotations, *([prompts] if prompts else [])]
+    inputs = [*annotations, *([prompts] if prompts else []), *([rubric] if rubric else [])]
     _write_outputs(result, json_out, report, markdown_out, command, inputs)
 
 
@@ -129,10 +140,17 @@ def _compute(ann, humans, models, raters, metric, groups, opts: dict):
     """`raters_agreement` or `compare` with the command's options."""
     from edukit.agreement.compare import compare, raters_agreement
 
+    declared, source = _split(opts["categories"]) or None, "declared"
+    if opts["rubric"] is not None:
+        from edukit.agreement.domain import rubric_categories
+        from edukit.rubric import load_rubric
+
+        declared, source = rubric_categories(load_rubric(opts["rubric"])), "rubric"
     common = dict(
         level=opts["level"],
         weights=opts["weights"],
-        categories=_split(opts["categories"]) or None,
+        categories=declared,
+        categories_source=source,
         version=opts["version"],
         n_boot=opts["n_boot"],
         seed=opts["seed"],
@@ -253,6 +271,7 @@ def _command(locals_: dict) -> str:
         ("--level", "level"),
         ("--weights", "weights"),
         ("--categories", "categories"),
+        ("--rubric", "rubric"),
         ("--version", "version"),
         ("--prompts", "prompts"),
         ("--labels", "labels"),

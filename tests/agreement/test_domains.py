@@ -410,3 +410,30 @@ def test_krippendorff_ordinal_worked_example_through_the_cli(cli, tmp_path):
         "--categories", ",".join(words),
     )  # fmt: skip
     assert round(got["labels"]["score"]["value"], 3) == 0.815
+
+
+# --- a rubric declares the domain -----------------------------------------------------------------
+
+
+def test_rubric_declares_the_classes_in_file_order(cli, tmp_path, repo_root):
+    moves = ["focus", "probing", "telling", "generic"]  # rubrics/mathdial-moves.yaml, in order
+    a = ["focus", "probing", "focus", "telling", "focus", "probing", "focus", "telling"]
+    b = ["focus", "probing", "telling", "telling", "focus", "focus", "focus", "telling"]
+    path = tmp_path / "moves.csv"
+    write_long(path, {"A": a, "B": b}, label="move")
+    rubric = repo_root / "rubrics" / "mathdial-moves.yaml"
+    got = agree_json(cli, tmp_path, path, "--raters", "A,B", "--metric", "ac1", "--rubric", rubric)
+    lab = got["labels"]["move"]
+    assert lab["domain"] == {
+        "kind": "text",
+        "ordered": True,
+        "categories": moves,
+        "source": "rubric",
+    }
+    assert got["categories_source"] == "rubric"
+    # every declared class enters AC1's chance term, as irrCAC's `categories=` does
+    rank = {m: i + 1 for i, m in enumerate(moves)}
+    ref = irr([[rank[v] for v in a], [rank[v] for v in b]], categories=[1, 2, 3, 4])
+    assert lab["value"] == pytest.approx(ref, abs=1e-5)
+    r = cli("agree", path, "--raters", "A,B", "--rubric", rubric, "--categories", "x,y")
+    assert r.code == 2 and "not both" in r.err
