@@ -354,3 +354,18 @@ def test_gold_moves_resample_whole_dialogues(cli, repo_root, tmp_path):
     a = by_item["labels"]["move"]["human_model"]["M"]["gold"]
     b = by_dialogue["labels"]["move"]["human_model"]["M"]["gold"]
     assert a["value"] == b["value"] and a["ci"] != b["ci"]
+
+
+def test_sight_comments_resample_whole_videos_by_default(cli, repo_root, tmp_path):
+    sight = repo_root / "datasets" / "sight" / "sample_dataset.csv"
+    prompts = repo_root / "datasets" / "sight" / "prompts" / "bin_zeroshot"
+    args = ("agree", sight, "--prompts", prompts, "--humans", "H1,H2", "--models", "openaichat",
+            "--labels", "confusion", "--n-boot", "100")  # fmt: skip
+    assert cli(*args, "--json", tmp_path / "v.json").code == 0
+    assert cli(*args, "--group-col", "none", "--json", tmp_path / "i.json").code == 0
+    by_video = json.loads((tmp_path / "v.json").read_text())
+    by_item = json.loads((tmp_path / "i.json").read_text())
+    assert by_video["groups"] == "video_id" and "whole video_id groups" in by_video["resampling"]
+    assert by_item["groups"] is None and "independently" in by_item["resampling"]
+    a, b = (d["labels"]["confusion"]["human_human"] for d in (by_video, by_item))
+    assert a["value"] == b["value"] and a["ci"] != b["ci"]
