@@ -53,7 +53,7 @@ class Estimate:
 
 def _num(x: float) -> float | None:
     x = float(x)
-    return None if x != x else x
+    return None if x != x else x + 0.0  # + 0.0: never -0.0
 
 
 def group_index(

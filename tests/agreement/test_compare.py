@@ -27,6 +27,8 @@ M = [1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1]
 def irr(columns: list[list], method: str = "gwet", **kw) -> float:
     """irrCAC's coefficient (Gwet's R package ported) over raters given as columns."""
     df = pd.DataFrame({f"r{i}": pd.Series(c, dtype=float) for i, c in enumerate(columns)})
+    # irrCAC 0.4.4 with this pandas counts NaN as a category when it infers them: name them
+    kw.setdefault("categories", sorted(set(df.stack().dropna())))
     return getattr(CAC(df, **kw), method)()["est"]["coefficient_value"]
 
 
