@@ -135,11 +135,15 @@ class Domain:
     def codes(self, matrix: pd.DataFrame) -> np.ndarray:
         """Float codes 0..q-1 of an items x raters matrix (NaN = not rated)."""
         import numpy as np
+        import pandas as pd
 
         lookup = {_key(c): i for i, c in enumerate(self.categories)}
         raw = matrix.to_numpy(dtype=object)
-        out = np.full(raw.shape, np.nan)
-        for idx, v in np.ndenumerate(raw):
+        flat = raw.ravel()
+        # each distinct value is looked up once (long tables repeat a few values many times)
+        uniq_codes, uniques = pd.factorize(pd.Series(flat, dtype=object), use_na_sentinel=True)
+        mapped = np.full(len(uniques), np.nan)
+        for j, v in enumerate(uniques):
             if _not_rated(v):
                 continue
             c = canonical(v)
@@ -147,14 +151,18 @@ class Domain:
             if code is None:
                 code = lookup.get(_key(c))
             if code is None:
-                rater = matrix.columns[idx[1]]
+                at = int(np.flatnonzero(uniq_codes == j)[0])
+                item, col = divmod(at, raw.shape[1])
                 raise AgreementError(
-                    f"label {self.label!r}: rater {rater!r} gave {v!r} (item "
-                    f"{matrix.index[idx[0]]!r}), not one of the categories "
+                    f"label {self.label!r}: rater {matrix.columns[col]!r} gave {v!r} (item "
+                    f"{matrix.index[item]!r}), not one of the categories "
                     f"{', '.join(map(str, self.categories))}"
                 )
-            out[idx] = code
-        return out
+            mapped[j] = code
+        out = np.full(flat.shape, np.nan)
+        ok = uniq_codes >= 0
+        out[ok] = mapped[uniq_codes[ok]]
+        return out.reshape(raw.shape)
 
 
 def _key(v: Any) -> Any:
@@ -176,19 +184,23 @@ def decide(
     Raises `AgreementError` (naming the label, the rater and an example value) for a blank value,
     numbers mixed with words, or a declared list that misses an observed value or repeats one.
     """
-    observed: dict[Any, tuple[str, Any]] = {}  # canonical -> (rater, raw example)
-    raw = matrix.to_numpy(dtype=object)
     import numpy as np
+    import pandas as pd
 
-    for idx, v in np.ndenumerate(raw):
+    observed: dict[Any, tuple[str, Any, Any]] = {}  # key -> (rater, raw example, canonical)
+    raw = matrix.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(pd.Series(raw.ravel(), dtype=object), use_na_sentinel=True)
+    for j, v in enumerate(uniques):
         if _not_rated(v):
             continue
+        at = int(np.flatnonzero(codes == j)[0])
+        item, col = divmod(at, raw.shape[1])
+        rater = matrix.columns[col]
         c = canonical(v)
-        rater = matrix.columns[idx[1]]
         if c is BLANK:
             raise AgreementError(
                 f"label {label!r}: rater {rater!r} gave a blank value {v!r} for item "
-                f"{matrix.index[idx[0]]!r}; remove the row or give a value"
+                f"{matrix.index[item]!r}; remove the row or give a value"
             )
         observed.setdefault(_key(c), (rater, v, c))
     nums = [t for t in observed.values() if is_number(t[2])]

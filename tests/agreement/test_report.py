@@ -132,7 +132,14 @@ def test_report_renders_in_headless_chromium(report, render_in_chromium):
     path, _ = report
     result = render_in_chromium(path)
     assert result["imgs"] == [True, True, True, True]
-    assert result["rows"] == {"table3": 5, "pairs": 9, "counts": 4, "per-class": 9, "inputs": 2}
+    assert result["rows"] == {
+        "table3": 5,
+        "pairs": 9,
+        "counts": 4,
+        "classification": 3,
+        "per-class": 9,
+        "inputs": 2,
+    }
 
 
 @pytest.mark.browser
