@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
             None, "--raters", help="Instead of --humans/--models: one coefficient over A,B,C."
         ),
         metric: str | None = typer.Option(
-            None, "--metric", help="cohen|fleiss|alpha|ac1|percent [cohen; fleiss with --raters]"
+            None,
+            "--metric",
+            help="cohen|fleiss|alpha|ac1|percent (default cohen; fleiss with --raters)",
         ),
         level: str = typer.Option(
             "nominal", "--level", help="alpha's level: nominal|ordinal|interval|ratio."
@@ -58,8 +60,8 @@ def register(app: typer.Typer) -> None:
         group_col: str | None = typer.Option(
             None,
             "--group-col",
-            help="Resample whole clusters by this column [default: video_id, dialogue_id or "
-            "conversation_id when the items carry one]; none: resample items.",
+            help="Resample whole clusters by this column (default: video_id, dialogue_id or "
+            "conversation_id when the items carry one); none resamples items.",
             show_default=False,
         ),
         margin: float = typer.Option(
