@@ -369,3 +369,22 @@ def test_sight_comments_resample_whole_videos_by_default(cli, repo_root, tmp_pat
     assert by_item["groups"] is None and "independently" in by_item["resampling"]
     a, b = (d["labels"]["confusion"]["human_human"] for d in (by_video, by_item))
     assert a["value"] == b["value"] and a["ci"] != b["ci"]
+
+
+@pytest.mark.parametrize("margin", ["-0.1", "nan"])
+def test_a_bad_margin_is_one_line_exit_2(cli, files, margin):
+    h, m = files
+    r = cli("agree", h, m, "--humans", "H1,H2", "--models", "gpt", "--margin", margin)
+    assert r.code == 2 and "margin must be a number >= 0" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_margin_changes_the_verdict_and_is_stated(cli, files, tmp_path):
+    h, m = files
+    out = tmp_path / "m.json"
+    r = cli("agree", h, m, "--humans", "H1,H2", "--models", "gpt", "--n-boot", "200",
+            "--margin", "2", "--json", out)  # fmt: skip
+    assert r.code == 0, r.err
+    data = json.loads(out.read_text())
+    assert data["margin"] == 2 and "margin of 2" in data["verdict_rule"]
+    assert data["labels"]["confusion"]["verdict"]["gpt"] == "yes"  # kappa differences are > -2
