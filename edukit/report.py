@@ -27,12 +27,7 @@ METRIC_NAMES = {
     "percent": "percent agreement",
 }
 
-AS_GOOD_NOTE = (
-    '"as good?" is yes when the upper end of the paired 95% bootstrap interval of (mean '
-    "human-model minus human-human agreement, on the items every human and the model rated), "
-    "shown in the difference column, is >= 0. It is not a test of equivalence: a wide interval "
-    "passes too, so read the flag with the interval."
-)
+MIN_CORRELATION_LABELS = 3  # the cross-label correlation section needs at least this many labels
 
 
 def sha256(path: str | os.PathLike) -> str:
@@ -59,32 +54,101 @@ def fmt(value: float | None, ci: Sequence[float] | None = None, digits: int = 2)
     """`0.75 [0.66, 0.84]`; `n/a` for an undefined value."""
     if value is None or value != value:
         return "n/a"
-    text = f"{value:.{digits}f}"
+    text = _fixed(value, digits)
     if ci is not None:
-        text += f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+        text += f" [{_fixed(ci[0], digits)}, {_fixed(ci[1], digits)}]"
     return text
+
+
+def _fixed(x: float, digits: int) -> str:
+    """Fixed-point text without a negative zero (-0.001 -> 0.00)."""
+    if x != x:
+        return "n/a"
+    return f"{round(float(x), digits) + 0.0:.{digits}f}"
 
 
 def table_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the Table 3-style table (values with 95% intervals)."""
     header = ["label", "n", "human-human"]
     for m in comparison.models:
-        header += [f"human-{m} (mean)", f"{m} vs majority", f"difference ({m})", "as good?"]
+        header += [
+            f"n ({m})",
+            f"human-{m} (mean)",
+            f"{m} vs majority",
+            f"n (same items, {m})",
+            "human-human (same items)",
+            f"human-{m} (same items)",
+            f"difference ({m})",
+            f"as good? (margin {comparison.margin:g})",
+        ]
     rows = []
     for name, lab in comparison.labels.items():
         hh = lab.human_human
         row = [name, str(_n_items(lab)), fmt(hh.value, hh.ci) + _why(hh.reason)]
         for m in comparison.models:
             mean, maj, diff = lab.human_model_mean[m], lab.model_vs_majority[m], lab.difference[m]
-            good = lab.as_good_as_humans[m]
+            same = lab.same_items.get(m, {})
+            s_hh, s_hm = same.get("human_human"), same.get("human_model")
+            verdict = lab.verdict.get(m)
             row += [
+                str(mean.n),
                 fmt(mean.value, mean.ci) + _why(mean.reason),
                 fmt(maj.value, maj.ci),
-                fmt(diff.value, diff.ci),
-                "n/a" if good is None else ("yes" if good else "no"),
+                str(diff.n),
+                fmt(s_hh.value, s_hh.ci) if s_hh else "n/a",
+                fmt(s_hm.value, s_hm.ci) if s_hm else "n/a",
+                fmt(diff.value, diff.ci) + _why(diff.reason if diff.value != diff.value else None),
+                "n/a" if verdict is None else verdict,
             ]
         rows.append(row)
     return header, rows
+
+
+def classification_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    """Accuracy and macro-F1 (with intervals) of each model against each human, multi-class."""
+    header = ["label", "model", "human", "n", "accuracy", "macro-F1"]
+    rows = []
+    for name, lab in comparison.labels.items():
+        for m, per in lab.classification.items():
+            for h, sc in per.items():
+                acc, f1 = sc["accuracy"], sc["macro_f1"]
+                rows.append([name, m, h, str(acc.n), fmt(acc.value, acc.ci), fmt(f1.value, f1.ci)])
+    return header, rows
+
+
+def warning_lines(comparison: Comparison) -> list[str]:
+    """Partial coverage and constant raters, one line each, prefixed with the label."""
+    return [f"{name}: {w}" for name, lab in comparison.labels.items() for w in lab.warnings]
+
+
+def show_correlation(comparison: Comparison) -> bool:
+    """The cross-label correlation is shown only with at least 3 labels."""
+    return len(comparison.labels) >= MIN_CORRELATION_LABELS
+
+
+def domain_lines(comparison: Comparison | RatersAgreement) -> list[str]:
+    """One line per label: its category domain, its order and where it came from."""
+    domains = (
+        {n: lab.domain for n, lab in comparison.labels.items()}
+        if hasattr(comparison, "humans")
+        else getattr(comparison, "domains", {})
+    )
+    return [f"{name}: {d.describe()}" for name, d in domains.items()]
+
+
+def confusion_markdown(comparison: Comparison) -> list[str]:
+    """Confusion matrices as Markdown tables (rows human, columns model)."""
+    parts = []
+    for name, lab in comparison.labels.items():
+        for m, per in lab.confusion.items():
+            for h, cm in per.items():
+                header = [f"{h} \\ {m}", *cm["labels"]]
+                rows = [
+                    [lbl, *map(str, row)]
+                    for lbl, row in zip(cm["labels"], cm["matrix"], strict=True)
+                ]
+                parts += [f"**{name}**: {h} (rows) vs {m} (columns)", _md_table(header, rows)]
+    return parts
 
 
 def pair_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
@@ -172,11 +236,17 @@ def _why(reason: str | None) -> str:
 
 def _domain_note(comparison: Comparison | RatersAgreement) -> str:
     if comparison.categories is None:
-        return (
-            "Categories: the observed values were used (no --categories given); weights and "
-            "chance terms depend on this domain."
+        head = (
+            "Category domains (numbers ordered by value; text unordered unless declared); "
+            "chance terms use the declared domain, else the categories of the raters compared: "
         )
-    return "Categories (declared, in order): " + ", ".join(map(str, comparison.categories))
+    else:
+        head = (
+            "Categories declared (--categories), in order: "
+            + ", ".join(map(str, comparison.categories))
+            + ". Per label: "
+        )
+    return head + "; ".join(domain_lines(comparison))
 
 
 def _png(fig: Any) -> str:
@@ -270,8 +340,11 @@ def confusion_pngs(comparison: Comparison) -> list[tuple[str, str]]:
                 ax.set_yticks(range(k), cm["labels"])
                 ax.set_xlabel(m)
                 ax.set_ylabel(h)
+                top = mat.max() if mat.size else 0
                 for (i, j), v in np.ndenumerate(mat):
-                    ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+                    # white on dark cells, black on light ones: readable on every shade
+                    color = "white" if top and v > top / 2 else "black"
+                    ax.text(j, i, str(v), ha="center", va="center", fontsize=8, color=color)
                 out.append((f"{name}: {h} (rows) vs {m} (columns)", _png(fig)))
     return out
 
@@ -289,7 +362,10 @@ def _context(comparison: Comparison, command: str | None, inputs: Iterable[str |
         "metric": METRIC_NAMES.get(comparison.metric, comparison.metric),
         "comparison": comparison,
         "domain_note": _domain_note(comparison),
-        "as_good_note": AS_GOOD_NOTE,
+        "as_good_note": comparison.verdict_rule,
+        "warnings": warning_lines(comparison),
+        "classification": classification_rows(comparison),
+        "show_correlation": show_correlation(comparison),
         "groups": comparison.groups,
         "table": (header, rows),
         "pairs": (pheader, prows),
@@ -310,7 +386,7 @@ def html(
         loader=PackageLoader("edukit", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
     ctx = _context(comparison, command, inputs)
-    ctx["scatter"] = scatter_png(comparison)
+    ctx["scatter"] = scatter_png(comparison) if ctx["show_correlation"] else None
     ctx["counts_png"] = counts_png(comparison)
     ctx["confusions"] = confusion_pngs(comparison)
     return env.get_template("report.html.j2").render(**ctx)
@@ -342,18 +418,31 @@ def markdown(
     ctx = _context(comparison, command, inputs)
     parts = [
         f"## Agreement: {ctx['metric']}",
-        f"Values with {ctx['intervals']}. " + AS_GOOD_NOTE,
+        f"Values with {ctx['intervals']}. Each comparison uses the items its raters rated "
+        "(n beside it). Verdict rule: " + ctx["as_good_note"] + ".",
         ctx["domain_note"],
+    ]
+    if ctx["warnings"]:
+        parts.append("\n".join(f"- **Warning**: {w}" for w in ctx["warnings"]))
+    parts += [
         _md_table(*ctx["table"]),
         "### Each human-model pair",
         _md_table(*ctx["pairs"]),
     ]
+    if ctx["classification"][1]:
+        parts += [
+            "### Accuracy and macro-F1 (multi-class labels)",
+            _md_table(*ctx["classification"]),
+        ]
+        parts += ["### Confusion matrices", *confusion_markdown(comparison)]
     if ctx["counts"][1]:
         parts += ["### Positive ratings per rater", _md_table(*ctx["counts"])]
     if ctx["per_class"][1]:
         parts += ["### Per-class precision, recall and F1", _md_table(*ctx["per_class"])]
-    parts.append("### Human IRR vs human-model agreement across labels")
-    for m, c in comparison.correlation.items():
+    correlation = comparison.correlation.items() if ctx["show_correlation"] else []
+    if ctx["show_correlation"]:
+        parts.append("### Human IRR vs human-model agreement across labels")
+    for m, c in correlation:
         if c.get("reason"):
             parts.append(f"- {m}: {c['reason']}")
         else:

@@ -25,7 +25,9 @@ def test_readme_starts_with_the_two_fresh_machine_commands(repo_root):
     text = (repo_root / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
     assert blocks[0].strip() == "pip install . && edukit quickstart"
-    assert blocks[1].strip() == 'pip install ".[dev]" && pytest -q'
+    assert blocks[1].strip() == (
+        'pip install ".[dev]" && pip install --no-deps "irrCAC==0.4.4" && pytest -q'
+    )
 
 
 def test_every_readme_command_and_option_exists(repo_root):

@@ -1,7 +1,8 @@
 """Agreement: coefficients, human-vs-model comparison, bootstrap intervals.
 
 `compare(...)` is what `edukit agree --humans ... --models ...` runs; `raters_agreement(...)` is
-`--raters`. The coefficients live in `edukit.agreement.coefficients`.
+`--raters`. The coefficients live in `edukit.agreement.coefficients`, the typed category domain
+of a label in `edukit.agreement.domain`, the estimator rules in `edukit.agreement.label`.
 """
 
 from edukit.agreement.bootstrap import Estimate, Resampler, percentile_ci
@@ -24,12 +25,14 @@ from edukit.agreement.compare import (
     compare,
     raters_agreement,
 )
+from edukit.agreement.domain import Domain, rubric_categories
 from edukit.agreement.matrix import rating_matrix, select_versions
 
 __all__ = [
     "METRICS",
     "Coefficient",
     "Comparison",
+    "Domain",
     "Estimate",
     "LabelComparison",
     "RatersAgreement",
@@ -45,6 +48,7 @@ __all__ = [
     "prevalence",
     "raters_agreement",
     "rating_matrix",
+    "rubric_categories",
     "select_versions",
     "specific_agreement",
 ]

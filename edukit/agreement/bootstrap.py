@@ -53,7 +53,7 @@ class Estimate:
 
 def _num(x: float) -> float | None:
     x = float(x)
-    return None if x != x else x
+    return None if x != x else x + 0.0  # + 0.0: never -0.0
 
 
 def group_index(
@@ -194,27 +194,19 @@ def pair_table(a: np.ndarray, b: np.ndarray, gidx: np.ndarray, n_groups: int, k:
     return np.bincount(cell, minlength=n_groups * k * k).reshape(n_groups, k, k)
 
 
-def disagreement_weights(k: int, weights: str | None = None) -> np.ndarray:
-    """Cohen's disagreement weights (0 on the diagonal), as scikit-learn defines them."""
-    import numpy as np
-
-    i, j = np.indices((k, k))
-    if weights is None:
-        return (i != j).astype(float)
-    if weights == "linear":
-        return np.abs(i - j).astype(float)
-    if weights == "quadratic":
-        return ((i - j) ** 2).astype(float)
-    raise ValueError(f"unknown weights {weights!r}")
-
-
 def table_statistic(
-    metric: str, k: int, weights: str | None = None, positive: int | None = None
+    metric: str,
+    k: int,
+    weights: str | None = None,
+    positive: int | None = None,
+    positions: Sequence[float] | None = None,
+    q: int | None = None,
 ) -> Callable[[np.ndarray], np.ndarray] | None:
     """Vectorised two-rater statistic over (n x k x k) tables, or None if there is none.
 
-    metric: "cohen", "percent", "ac1" (unweighted), "pos"/"neg" (specific agreement, binary:
-    `positive` is the code of the positive category).
+    metric: "cohen" (weights from `positions`, the category values; ranks when None), "percent",
+    "ac1" (unweighted; `q` categories in the chance term, default k), "pos"/"neg" (specific
+    agreement, binary: `positive` is the code of the positive category).
     """
     import numpy as np
 
@@ -225,26 +217,20 @@ def table_statistic(
 
     diag = np.eye(k, dtype=bool)
     if metric == "cohen":
-        w = disagreement_weights(k, weights)
+        from edukit.agreement.coefficients import weighted_kappa_tables
 
-        def cohen(t: np.ndarray) -> np.ndarray:
-            n = t.sum(axis=(1, 2))
-            p = t / np.where(n > 0, n, 1)[:, None, None]
-            expected = p.sum(2)[:, :, None] * p.sum(1)[:, None, :]
-            observed_d = (p * w).sum(axis=(1, 2))
-            expected_d = (expected * w).sum(axis=(1, 2))
-            return np.where(n > 0, 1 - safe(observed_d, expected_d), np.nan)
-
-        return cohen
+        x = np.arange(k, dtype=float) if positions is None else np.asarray(positions, dtype=float)
+        return lambda t: weighted_kappa_tables(t, x, weights)
     if metric == "percent" and weights is None:
         return lambda t: safe(t[:, diag].sum(1), t.sum(axis=(1, 2)))
     if metric == "ac1" and weights is None:
+        qq = k if q is None else q
 
         def ac1(t: np.ndarray) -> np.ndarray:
             n = t.sum(axis=(1, 2))
             pa = safe(t[:, diag].sum(1), n)
             pi = safe(t.sum(2) + t.sum(1), 2 * n[:, None])
-            pe = (pi * (1 - pi)).sum(1) / (k - 1) if k > 1 else np.full(len(t), np.nan)
+            pe = (pi * (1 - pi)).sum(1) / (qq - 1) if qq > 1 else np.full(len(t), np.nan)
             return safe(pa - pe, 1 - pe)
 
         return ac1

@@ -2,8 +2,9 @@
 
 `ratings` is a 2-D items x raters array-like (DataFrame or ndarray; missing = NaN/None) whose values
 may be ints or strings; `a`, `b` are two aligned 1-D sequences, compared pairwise-complete (only the
-items both rated). `categories` declares the ordered category domain: chance terms and weights
-depend on it; without it the observed values (sorted) are the domain.
+items both rated). `categories` declares the category domain (`edukit.agreement.domain`): numbers
+are ordered and weighted by value; text is unordered unless `categories` gives its order. Without
+it the observed values are the domain.
 
 Cohen's kappa, confusion matrices and per-class scores come from scikit-learn and Krippendorff's
 alpha from `krippendorff`; percent agreement, Fleiss' kappa and Gwet's AC1/AC2 follow Gwet (2014),
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from edukit.agreement.domain import NUMERIC, Domain, canonical, decide, is_number
 from edukit.errors import AgreementError
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -81,58 +83,49 @@ def _missing(arr: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(arr), dtype=bool)
 
 
-def _tidy(value: Any) -> Any:
-    """1.0 -> 1 (pandas turns int columns with gaps into floats); numpy scalars -> Python."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-
-
-def _sorted_domain(values: np.ndarray) -> list:
-    uniq = [_tidy(v) for v in pd.unique(values)]
-    try:
-        return sorted(uniq)
-    except TypeError:  # ints mixed with strings: any fixed order will do for nominal use
-        return sorted(uniq, key=lambda v: (type(v).__name__, str(v)))
-
-
-def _encode(arr: np.ndarray, categories: Sequence | None) -> tuple[np.ndarray, list]:
-    """Integer codes (-1 = missing) into the category domain, and the domain itself."""
+def _encode(arr: np.ndarray, categories: Sequence | None) -> tuple[np.ndarray, Domain]:
+    """Integer codes (-1 = missing) into the typed category domain, and the domain itself."""
     missing = _missing(arr)
-    present = arr[~missing]
-    if categories is None:
-        if present.dtype.kind in "iuf":
-            domain_arr, inverse = np.unique(present, return_inverse=True)
-            codes = np.full(arr.shape, -1, dtype=np.int64)
-            codes[~missing] = inverse.ravel()
-            return codes, [_tidy(v) for v in domain_arr]
-        domain = _sorted_domain(present)
-    else:
-        domain = [_tidy(v) for v in categories]
-        if len(set(domain)) != len(domain):
-            raise AgreementError(f"categories repeat a value: {list(categories)}")
-    numeric = present.dtype.kind in "iuf" and all(_is_number(v) for v in domain)
-    if numeric:  # the common case (codes from a long table): a float hash lookup
-        found = pd.Index(np.asarray(domain, dtype=float)).get_indexer(present.astype(float))
-    else:
-        found = pd.Index(domain, dtype=object).get_indexer(present.astype(object))
-    if (found < 0).any():
-        bad = present[found < 0][0]
-        first = int(np.flatnonzero(~missing.ravel())[int(np.argmax(found < 0))])
-        row = first // arr.shape[1] if arr.ndim == 2 else first
-        raise AgreementError(
-            f"value {_tidy(bad)!r} is not one of the declared categories {domain}",
-            where=f"item {row}",
+    if arr.dtype.kind in "iuf" and (categories is None or all(map(is_number, categories))):
+        # numbers already: a vectorised lookup (the bootstrap's generic path lands here)
+        present = np.asarray(arr[~missing], dtype=float)
+        if not np.isfinite(present).all():
+            raise AgreementError("ratings hold an infinite value")
+        if categories is None:
+            cats = np.unique(present)
+        else:
+            cats = np.asarray([float(c) for c in categories])
+            if len(np.unique(cats)) != len(cats):
+                raise AgreementError(f"categories repeat a value: {list(categories)}")
+            cats = np.sort(cats)
+        found = pd.Index(cats).get_indexer(present)
+        if (found < 0).any():
+            bad = present[found < 0][0]
+            first = int(np.flatnonzero(~missing.ravel())[int(np.argmax(found < 0))])
+            row = first // arr.shape[1] if arr.ndim == 2 else first
+            raise AgreementError(
+                f"value {canonical(bad)!r} is not one of the declared categories "
+                f"{[canonical(c) for c in cats]}",
+                where=f"item {row}",
+            )
+        codes = np.full(arr.shape, -1, dtype=np.int64)
+        codes[~missing] = found
+        dom = Domain(
+            "ratings",
+            NUMERIC,
+            tuple(canonical(c) for c in cats),
+            True,
+            "observed" if categories is None else "declared",
         )
-    codes = np.full(arr.shape, -1, dtype=np.int64)
-    codes[~missing] = found
-    return codes, domain
+        return codes, dom
+    two_d = arr if arr.ndim == 2 else arr.reshape(-1, 1)
+    frame = pd.DataFrame(np.where(missing.reshape(two_d.shape), None, two_d).astype(object))
+    dom = decide(frame, "ratings", categories)
+    codes = dom.codes(frame).reshape(arr.shape)
+    out = np.full(arr.shape, -1, dtype=np.int64)
+    ok = ~np.isnan(codes)
+    out[ok] = codes[ok].astype(np.int64)
+    return out, dom
 
 
 def _counts(codes: np.ndarray, q: int) -> np.ndarray:
@@ -144,16 +137,23 @@ def _counts(codes: np.ndarray, q: int) -> np.ndarray:
     return np.bincount(flat, minlength=n * q).reshape(n, q)
 
 
-def _weight_matrix(weights: Any, q: int) -> np.ndarray:
-    """Agreement weights (1 on the diagonal) over category ranks 0..q-1."""
+def _weight_matrix(weights: Any, domain: Domain) -> np.ndarray:
+    """Agreement weights (1 on the diagonal) from the category values (Gwet 2014, sec. 3.4).
+
+    Linear 1 - |x_k - x_l| / (x_max - x_min), quadratic 1 - (x_k - x_l)^2 / (x_max - x_min)^2,
+    over the values of numeric categories and the ranks 1..q of declared text orders.
+    """
+    q = domain.q
     if weights is None:
         return np.eye(q)
     if isinstance(weights, str):
         if weights not in WEIGHTS:
             raise AgreementError(f"unknown weights {weights!r}: use linear or quadratic")
+        domain.require_order(f"{weights} weights")
+        x = domain.positions()
         if q < 2:
             return np.ones((q, q))
-        dist = np.abs(np.subtract.outer(np.arange(q), np.arange(q))) / (q - 1)
+        dist = np.abs(np.subtract.outer(x, x)) / (x.max() - x.min())
         return 1 - dist if weights == "linear" else 1 - dist**2
     w = np.asarray(weights, dtype=float)
     if w.shape != (q, q):
@@ -167,12 +167,12 @@ def _weight_matrix(weights: Any, q: int) -> np.ndarray:
 @dataclass(frozen=True)
 class _Table:
     counts: np.ndarray  # items with >= 1 rating x categories
-    domain: list
+    dom: Domain
     n_raters: int  # raters who rated at least one item with >= 2 ratings
 
     @property
     def q(self) -> int:
-        return len(self.domain)
+        return self.dom.q
 
 
 def _table(ratings: Any, categories: Sequence | None) -> _Table | Coefficient:
@@ -180,7 +180,7 @@ def _table(ratings: Any, categories: Sequence | None) -> _Table | Coefficient:
     arr = _as_matrix(ratings)
     if arr.size == 0:
         return _undefined(NO_RATINGS, 0, arr.shape[1] if arr.ndim == 2 else 0)
-    codes, domain = _encode(arr, categories)
+    codes, dom = _encode(arr, categories)
     rated = codes >= 0
     keep = rated.any(axis=1)
     if not keep.any():
@@ -194,7 +194,7 @@ def _table(ratings: Any, categories: Sequence | None) -> _Table | Coefficient:
         return _undefined(ONE_RATER, 0, int(rated.any(axis=0).sum()))
     if not paired.any():
         return _undefined(NO_PAIRS, 0, n_raters)
-    return _Table(_counts(codes, len(domain)), domain, n_raters)
+    return _Table(_counts(codes, dom.q), dom, n_raters)
 
 
 def _observed(t: _Table, w: np.ndarray) -> tuple[float, int]:
@@ -238,15 +238,16 @@ def fleiss_kappa(ratings: Any, categories: Sequence | None = None) -> Coefficien
 def gwet_ac1(ratings: Any, categories: Sequence | None = None, weights: Any = None) -> Coefficient:
     """Gwet's AC1, or AC2 with `weights` ("linear", "quadratic" or a q x q matrix).
 
-    Weights are over the category ranks in the declared order (as scikit-learn weights kappa), so
-    they match Gwet's value-based weights when the categories are equally spaced.
+    Gwet (2014), ch. 3 (as irrCAC computes it): p_a over items with >= 2 ratings, pi_k over items
+    with >= 1 rating; q is the number of categories in the domain (declared, else observed).
+    Weights come from the category values (ranks 1..q for a declared text order).
     """
     t = _table(ratings, categories)
     if isinstance(t, Coefficient):
         return t
     if t.q < 2:
         return _undefined("a single category in the domain: AC1 needs two", 0, t.n_raters)
-    w = _weight_matrix(weights, t.q)
+    w = _weight_matrix(weights, t.dom)
     pa, n = _observed(t, w)
     pi = _class_shares(t)
     pe = float(w.sum() * (pi * (1 - pi)).sum() / (t.q * (t.q - 1)))
@@ -271,27 +272,25 @@ def krippendorff_alpha(
         return _undefined(
             "a single value among the pairable ratings: alpha is undefined", len(counts), t.n_raters
         )
-    domain = _domain_values(t.domain, level)
+    domain = _domain_values(t.dom, level)
     value = krippendorff.alpha(value_counts=counts, value_domain=domain, level_of_measurement=level)
     return Coefficient(float(value), len(counts), t.n_raters)
 
 
-def _domain_values(domain: list, level: str) -> np.ndarray:
-    """Codes for nominal/ordinal (only order matters); the numeric values for interval/ratio."""
+def _domain_values(dom: Domain, level: str) -> np.ndarray:
+    """Ranks for nominal/ordinal (only order matters); the numeric values for interval/ratio."""
+    if level == "ordinal":
+        dom.require_order("ordinal alpha")
     if level in ("nominal", "ordinal"):
-        return np.arange(len(domain))
-    try:
-        return np.asarray(domain, dtype=float)
-    except (TypeError, ValueError):
-        raise AgreementError(
-            f"{level} alpha needs numeric values, got categories {domain}"
-        ) from None
+        return np.arange(dom.q)
+    dom.require_numbers(f"{level} alpha")
+    return np.asarray(dom.categories, dtype=float)
 
 
 # --- two-rater coefficients -----------------------------------------------------------------
 
 
-def _pair(a: Any, b: Any, categories: Sequence | None) -> tuple[np.ndarray, np.ndarray, list]:
+def _pair(a: Any, b: Any, categories: Sequence | None) -> tuple[np.ndarray, np.ndarray, Domain]:
     """Codes of the items both raters rated, and the category domain."""
     va, vb = _as_vector(a, "a"), _as_vector(b, "b")
     if len(va) != len(vb):
@@ -299,27 +298,59 @@ def _pair(a: Any, b: Any, categories: Sequence | None) -> tuple[np.ndarray, np.n
     both = ~(_missing(va) | _missing(vb))
     stacked = np.empty((int(both.sum()), 2), dtype=object)
     stacked[:, 0], stacked[:, 1] = va[both], vb[both]
-    codes, domain = _encode(stacked, categories)
-    return codes[:, 0], codes[:, 1], domain
+    codes, dom = _encode(stacked, categories)
+    return codes[:, 0], codes[:, 1], dom
 
 
 def cohen_kappa(
     a: Any, b: Any, weights: str | None = None, categories: Sequence | None = None
 ) -> Coefficient:
-    """Cohen's kappa between two raters (scikit-learn), unweighted or linear/quadratic weighted."""
-    from sklearn.metrics import cohen_kappa_score
+    """Cohen's kappa between two raters on the items both rated, unweighted or weighted.
+
+    Unweighted: scikit-learn. Weighted (Cohen 1968): 1 - sum(w O) / sum(w E) with disagreement
+    weights |x_i - x_j| (linear) or (x_i - x_j)^2 (quadratic) over the category values (ranks for a
+    declared text order), as statsmodels' `cohens_kappa(weights=values)` computes it; for equally
+    spaced categories this is scikit-learn's weighted kappa.
+    """
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
     if weights is not None and weights not in WEIGHTS:
         raise AgreementError(f"unknown weights {weights!r}: use linear or quadratic")
-    ca, cb, domain = _pair(a, b, categories)
+    ca, cb, dom = _pair(a, b, categories)
+    if weights is not None:
+        dom.require_order(f"{weights}-weighted kappa")
     n = len(ca)
     if n == 0:
         return _undefined(NO_PAIRS, 0, 2)
     used = np.union1d(ca, cb)
     if len(used) == 1:
         return _undefined(ONE_CATEGORY, n, 2)
-    value = cohen_kappa_score(ca, cb, labels=np.arange(len(domain)), weights=weights)
+    if weights is None:
+        return Coefficient(float(cohen_kappa_score(ca, cb, labels=np.arange(dom.q))), n, 2)
+    table = confusion_matrix(ca, cb, labels=np.arange(dom.q))[None].astype(float)
+    value = weighted_kappa_tables(table, dom.positions(), weights)[0]
     return Coefficient(float(value), n, 2)
+
+
+def kappa_disagreement(positions: np.ndarray, weights: str | None) -> np.ndarray:
+    """Cohen's disagreement weights: 0/1 unweighted, |x_i - x_j| or (x_i - x_j)^2 by value."""
+    d = np.subtract.outer(positions, positions)
+    if weights is None:
+        return (d != 0).astype(float)
+    return np.abs(d) if weights == "linear" else d**2
+
+
+def weighted_kappa_tables(tables: np.ndarray, positions: np.ndarray, weights: str | None):
+    """Cohen's (weighted) kappa of each k x k contingency table in `tables` (n x k x k)."""
+    w = kappa_disagreement(np.asarray(positions, dtype=float), weights)
+    n = tables.sum(axis=(1, 2))
+    p = tables / np.where(n > 0, n, 1)[:, None, None]
+    expected = p.sum(2)[:, :, None] * p.sum(1)[:, None, :]
+    od = (p * w).sum(axis=(1, 2))
+    ed = (expected * w).sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 1 - od / ed
+    return np.where((n > 0) & (ed > 1e-12), out, np.nan)
 
 
 def _is_positive(values: np.ndarray, positive: Any) -> np.ndarray:
@@ -373,9 +404,9 @@ def confusion(a: Any, b: Any, labels: Sequence | None = None) -> tuple[pd.DataFr
     """
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-    ca, cb, domain = _pair(a, b, labels)
-    idx = np.arange(len(domain))
-    names = pd.Index(domain, dtype=object)
+    ca, cb, dom = _pair(a, b, labels)
+    idx = np.arange(dom.q)
+    names = pd.Index(list(dom.categories), dtype=object)
     matrix = pd.DataFrame(
         confusion_matrix(ca, cb, labels=idx) if len(ca) else np.zeros((len(idx),) * 2, int),
         index=names.rename("a"),

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from edukit.agreement.domain import BLANK, canonical
+from edukit.corpora.tables import is_missing
 from edukit.errors import AgreementError
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
 REQUIRED = ("item_id", "rater", "label", "value")
@@ -87,9 +88,18 @@ def rating_matrix(
             raise AgreementError(f"label {label!r}: no ratings from {', '.join(absent)}")
         df = df[df["rater"].isin(list(raters))]
     df = df.assign(item_id=df["item_id"].astype(str))
-    dup = df.drop_duplicates(["item_id", "rater", "value"]).duplicated(["item_id", "rater"])
+    blank = df["value"].map(lambda v: is_missing(v) or canonical(v) is BLANK)
+    if blank.any():
+        row = df[blank].iloc[0]
+        raise AgreementError(
+            f"label {label!r}: rater {row['rater']!r} has a blank value ({row['value']!r}) for "
+            f"item {row['item_id']!r}; remove the row or give a value"
+        )
+    # 3, 3.0 and " 3 " are one value: not a conflict
+    keyed = df.assign(_key=df["value"].map(lambda v: repr(canonical(v))))
+    dup = keyed.drop_duplicates(["item_id", "rater", "_key"]).duplicated(["item_id", "rater"])
     if dup.any():
-        row = df.drop_duplicates(["item_id", "rater", "value"])[dup].iloc[0]
+        row = keyed.drop_duplicates(["item_id", "rater", "_key"])[dup].iloc[0]
         raise AgreementError(
             f"label {label!r}: rater {row['rater']!r} gave item {row['item_id']!r} "
             "conflicting values; keep one rating per item (e.g. one sample)"
@@ -102,59 +112,6 @@ def rating_matrix(
     matrix = matrix.reindex(columns=columns).sort_index().astype(object)
     matrix.columns.name = "rater"
     return matrix.where(matrix.notna(), float("nan"))
-
-
-def observed_categories(matrix: pd.DataFrame) -> list[Any]:
-    """The values seen in a matrix, sorted (numbers numerically, otherwise as strings)."""
-    import pandas as pd
-
-    values = pd.unique(matrix.to_numpy().ravel())
-    values = [v for v in values if not _missing(v)]
-    try:
-        return sorted(values)
-    except TypeError:
-        return sorted(values, key=str)
-
-
-def encode(
-    matrix: pd.DataFrame, categories: Sequence[Any] | None = None
-) -> tuple[np.ndarray, list]:
-    """Integer codes of a matrix (float array, NaN = missing) and the category list used.
-
-    Without `categories` the observed values are the domain. A value outside declared categories
-    is an `AgreementError`.
-    """
-    import numpy as np
-
-    cats = list(categories) if categories is not None else observed_categories(matrix)
-    lookup = {_key(c): i for i, c in enumerate(cats)}
-    raw = matrix.to_numpy(dtype=object)
-    codes = np.full(raw.shape, np.nan)
-    for idx, v in np.ndenumerate(raw):
-        if _missing(v):
-            continue
-        try:
-            codes[idx] = lookup[_key(v)]
-        except KeyError:
-            item = matrix.index[idx[0]]
-            raise AgreementError(
-                f"item {item!r}: value {v!r} is not one of the categories "
-                f"{', '.join(map(str, cats))}"
-            ) from None
-    return codes, cats
-
-
-def _key(v: Any) -> Any:
-    # 1, 1.0 and "1" name the same category: user --categories arrive as strings
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, int | float):
-        return float(v)
-    s = str(v).strip()
-    try:
-        return float(s)
-    except ValueError:
-        return s
 
 
 def _missing(v: Any) -> bool:

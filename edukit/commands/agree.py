@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
             None, "--raters", help="Instead of --humans/--models: one coefficient over A,B,C."
         ),
         metric: str | None = typer.Option(
-            None, "--metric", help="cohen|fleiss|alpha|ac1|percent [cohen; fleiss with --raters]"
+            None,
+            "--metric",
+            help="cohen|fleiss|alpha|ac1|percent (default cohen; fleiss with --raters)",
         ),
         level: str = typer.Option(
             "nominal", "--level", help="alpha's level: nominal|ordinal|interval|ratio."
@@ -38,7 +40,15 @@ def register(app: typer.Typer) -> None:
             None, "--weights", help="linear|quadratic (Cohen's kappa, AC2)."
         ),
         categories: str | None = typer.Option(
-            None, "--categories", help="Ordered category domain v1,v2,...; else the observed."
+            None,
+            "--categories",
+            help="Category domain v1,v2,... in order (gives text labels their order); else the "
+            "observed values (numbers ordered by value, text unordered).",
+        ),
+        rubric: Path | None = typer.Option(
+            None,
+            "--rubric",
+            help="Declare each label's categories from this rubric (its options, in file order).",
         ),
         version: str | None = typer.Option(
             None, "--version", help="Select model version(s) when a rater has several."
@@ -48,7 +58,14 @@ def register(app: typer.Typer) -> None:
         ),
         labels: str | None = typer.Option(None, "--labels", help="Only these labels, in order."),
         group_col: str | None = typer.Option(
-            None, "--group-col", help="Resample whole groups (e.g. video_id, dialogue_id)."
+            None,
+            "--group-col",
+            help="Resample whole clusters by this column (default: video_id, dialogue_id or "
+            "conversation_id when the items carry one); none resamples items.",
+            show_default=False,
+        ),
+        margin: float = typer.Option(
+            0.1, "--margin", help="Non-inferiority margin of the 'as good as a human?' verdict."
         ),
         n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples (0: none)."),
         seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
@@ -75,10 +92,12 @@ def _run(
     level,
     weights,
     categories,
+    rubric,
     version,
     prompts,
     labels,
     group_col,
+    margin,
     n_boot,
     seed,
     json_out,
@@ -95,11 +114,13 @@ def _run(
         raise AgreementError("give either --raters or --humans/--models, not both")
     if not raters and not (humans and models):
         raise AgreementError("give --humans H1,H2 and --models M1 (or --raters A,B,C)")
+    if categories and rubric:
+        raise AgreementError("give --categories or --rubric, not both")
     if raters and report:
         raise AgreementError("--report needs --humans/--models (use --markdown)")
     renames = _parse_renames(rename, len(annotations))
     metric = metric or ("fleiss" if raters else "cohen")
-    check_options(metric, level, weights, n_boot)
+    check_options(metric, level, weights, n_boot, margin)
     outputs = [p for p in (json_out, report, markdown_out) if p]
     for path in outputs:
         if not path.parent.is_dir():
@@ -109,7 +130,7 @@ def _run(
     command = _command(locals_=dict(locals()))
     try:
         ann = _read(annotations, prompts, renames)
-        groups = _groups(annotations, ann, group_col) if group_col else None
+        groups = _groups(annotations, ann, group_col)
         result = _compute(ann, humans, models, raters, metric, groups, locals())
     except AgreementError as exc:
         if exc.path is None and len(annotations) == 1:  # name the file the error is about
@@ -121,7 +142,7 @@ def _run(
         else:
             _print_comparison(result)
         return
-    inputs = [*annotations, *([prompts] if prompts else [])]
+    inputs = [*annotations, *([prompts] if prompts else []), *([rubric] if rubric else [])]
     _write_outputs(result, json_out, report, markdown_out, command, inputs)
 
 
@@ -129,10 +150,17 @@ def _compute(ann, humans, models, raters, metric, groups, opts: dict):
     """`raters_agreement` or `compare` with the command's options."""
     from edukit.agreement.compare import compare, raters_agreement
 
+    declared, source = _split(opts["categories"]) or None, "declared"
+    if opts["rubric"] is not None:
+        from edukit.agreement.domain import rubric_categories
+        from edukit.rubric import load_rubric
+
+        declared, source = rubric_categories(load_rubric(opts["rubric"])), "rubric"
     common = dict(
         level=opts["level"],
         weights=opts["weights"],
-        categories=_split(opts["categories"]) or None,
+        categories=declared,
+        categories_source=source,
         version=opts["version"],
         n_boot=opts["n_boot"],
         seed=opts["seed"],
@@ -141,7 +169,9 @@ def _compute(ann, humans, models, raters, metric, groups, opts: dict):
     )
     if raters:
         return raters_agreement(ann, _split(raters), metric=metric, **common)
-    return compare(ann, _split(humans), _split(models), metric=metric, **common)
+    return compare(
+        ann, _split(humans), _split(models), metric=metric, margin=opts["margin"], **common
+    )
 
 
 def _write_outputs(result, json_out, report, markdown_out, command, inputs) -> None:
@@ -232,12 +262,43 @@ def _check_rater_clash(paths: list[Path], frames) -> None:
             seen.setdefault(rater, (i, set()))[1].update(keys)
 
 
-def _groups(paths: list[Path], ann, col: str):
-    """Item -> group from the annotations' column, else from a SIGHT file's items table."""
+def _groups(paths: list[Path], ann, col: str | None):
+    """Item -> cluster: the given column (none: no clusters), else a known cluster column.
+
+    Looked up in the annotations, then in a SIGHT file's items table (video_id).
+    """
+    from edukit.agreement.compare import CLUSTER_COLUMNS, cluster_column
+    from edukit.errors import AgreementError
+
+    if col is not None and col.strip().lower() == "none":
+        return None
+    if col is None:
+        found = cluster_column(ann.columns)
+        if found:
+            return found
+        for c in CLUSTER_COLUMNS:
+            mapping = _sight_groups(paths, c)
+            if mapping:
+                return _Named(mapping, c)
+        return None
     if col in ann.columns:
         return col
+    mapping = _sight_groups(paths, col)
+    if not mapping:
+        raise AgreementError(f"no column {col!r} in the annotations to group items by")
+    return _Named(mapping, col)
+
+
+class _Named(dict):
+    """An item -> cluster mapping that remembers its column's name (for the outputs)."""
+
+    def __init__(self, mapping: dict, name: str) -> None:
+        super().__init__(mapping)
+        self.name = name
+
+
+def _sight_groups(paths: list[Path], col: str) -> dict[str, str]:
     from edukit.annotations import is_sight_wide
-    from edukit.errors import AgreementError
 
     mapping: dict[str, str] = {}
     for p in paths:
@@ -247,8 +308,6 @@ def _groups(paths: list[Path], ann, col: str):
             items = read_sight(p).items
             if col in items.columns:
                 mapping.update(zip(items["item_id"].astype(str), items[col], strict=True))
-    if not mapping:
-        raise AgreementError(f"no column {col!r} in the annotations to group items by")
     return mapping
 
 
@@ -263,10 +322,12 @@ def _command(locals_: dict) -> str:
         ("--level", "level"),
         ("--weights", "weights"),
         ("--categories", "categories"),
+        ("--rubric", "rubric"),
         ("--version", "version"),
         ("--prompts", "prompts"),
         ("--labels", "labels"),
         ("--group-col", "group_col"),
+        ("--margin", "margin"),
         ("--n-boot", "n_boot"),
         ("--seed", "seed"),
         ("--json", "json_out"),
@@ -275,7 +336,8 @@ def _command(locals_: dict) -> str:
     ]
     for flag, name in flags:
         value = locals_.get(name)
-        if value is not None and not (name == "level" and value == "nominal"):
+        default = (name == "level" and value == "nominal") or (name == "margin" and value == 0.1)
+        if value is not None and not default:
             parts += [flag, str(value)]
     for spec in locals_.get("rename") or ():
         parts += ["--rename", spec]
@@ -286,7 +348,15 @@ def _print_comparison(comparison) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from edukit.report import METRIC_NAMES, intervals_note, table_rows
+    from edukit.report import (
+        METRIC_NAMES,
+        classification_rows,
+        domain_lines,
+        intervals_note,
+        show_correlation,
+        table_rows,
+        warning_lines,
+    )
 
     header, rows = table_rows(comparison)
     name = METRIC_NAMES.get(comparison.metric, comparison.metric)
@@ -297,7 +367,21 @@ def _print_comparison(comparison) -> None:
         t.add_row(*r)
     console = Console(width=200)
     console.print(t)
-    for m, c in comparison.correlation.items():
+    for w in warning_lines(comparison):
+        console.print(f"warning: {w}", markup=False)
+    cheader, crows = classification_rows(comparison)
+    if crows:
+        ct = Table(title="accuracy and macro-F1 (multi-class labels)")
+        for h in cheader:
+            ct.add_column(h)
+        for r in crows:
+            ct.add_row(*r)
+        console.print(ct)
+    console.print(f"verdict: {comparison.verdict_rule}", markup=False)
+    for line in domain_lines(comparison):
+        console.print(f"domain {line}", markup=False)
+    correlation = comparison.correlation.items() if show_correlation(comparison) else []
+    for m, c in correlation:
         if c.get("reason"):
             console.print(f"{m}: {c['reason']}")
         else:
@@ -306,15 +390,13 @@ def _print_comparison(comparison) -> None:
                 f"{c['pearson']:.2f}, Spearman {c['spearman']:.2f}, y = {c['slope']:.2f}x "
                 f"{c['intercept']:+.2f} (few points: descriptive only)"
             )
-    if comparison.categories is None:
-        console.print("categories: the observed values were used (no --categories)")
 
 
 def _print_raters(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from edukit.report import METRIC_NAMES, fmt, intervals_note
+    from edukit.report import METRIC_NAMES, domain_lines, fmt, intervals_note
 
     name = METRIC_NAMES.get(result.metric, result.metric)
     t = Table(title=f"{name} over {', '.join(result.raters)}, {intervals_note(result)}")
@@ -324,5 +406,5 @@ def _print_raters(result) -> None:
         t.add_row(label, str(e.n), fmt(e.value, e.ci, 3) + (f" ({e.reason})" if e.reason else ""))
     console = Console(width=200)
     console.print(t)
-    if result.categories is None:
-        console.print("categories: the observed values were used (no --categories)")
+    for line in domain_lines(result):
+        console.print(f"domain {line}", markup=False)

@@ -55,7 +55,8 @@ def test_printed_table_without_output_files(cli, files):
     r = cli("agree", h, m, "--humans", "H1,H2", "--models", "gpt", "--n-boot", "50")
     assert r.code == 0, r.err
     assert "confusion" in r.out and f"{cohen_kappa_score(H1, H2):.2f}" in r.out
-    assert "observed values were used" in r.out
+    assert "domain confusion: numeric, ordered by value [0, 1] from observed values" in r.out
+    assert "margin of 0.1" in r.out  # the verdict's rule is printed with the table
 
 
 def test_report_and_markdown(cli, files, tmp_path):
@@ -80,7 +81,9 @@ def test_report_and_markdown(cli, files, tmp_path):
     )
     assert r.code == 0, r.err
     text = html.read_text()
-    assert "--categories 0,1" in text and "Categories (declared, in order): 0, 1" in text
+    assert (
+        "--categories 0,1" in text and "Categories declared (--categories), in order: 0, 1" in text
+    )
     assert "| confusion | 12 |" in md.read_text()
 
 
@@ -344,12 +347,47 @@ def test_gold_moves_resample_whole_dialogues(cli, repo_root, tmp_path):
         "--n-boot",
         "300",
     )
-    assert cli(*args, "--json", tmp_path / "items.json").code == 0
-    r = cli(*args, "--group-col", "dialogue_id", "--json", tmp_path / "dialogues.json")
+    assert cli(*args, "--group-col", "none", "--json", tmp_path / "items.json").code == 0
+    r = cli(*args, "--json", tmp_path / "dialogues.json")  # clustered by default: dialogue_id
     assert r.code == 0, r.err
     by_item = json.loads((tmp_path / "items.json").read_text())
     by_dialogue = json.loads((tmp_path / "dialogues.json").read_text())
-    assert by_dialogue["groups"] == "dialogue_id"
+    assert by_dialogue["groups"] == "dialogue_id" and by_item["groups"] is None
+    assert "whole dialogue_id groups" in by_dialogue["resampling"]
     a = by_item["labels"]["move"]["human_model"]["M"]["gold"]
     b = by_dialogue["labels"]["move"]["human_model"]["M"]["gold"]
     assert a["value"] == b["value"] and a["ci"] != b["ci"]
+
+
+def test_sight_comments_resample_whole_videos_by_default(cli, repo_root, tmp_path):
+    sight = repo_root / "datasets" / "sight" / "sample_dataset.csv"
+    prompts = repo_root / "datasets" / "sight" / "prompts" / "bin_zeroshot"
+    args = ("agree", sight, "--prompts", prompts, "--humans", "H1,H2", "--models", "openaichat",
+            "--labels", "confusion", "--n-boot", "100")  # fmt: skip
+    assert cli(*args, "--json", tmp_path / "v.json").code == 0
+    assert cli(*args, "--group-col", "none", "--json", tmp_path / "i.json").code == 0
+    by_video = json.loads((tmp_path / "v.json").read_text())
+    by_item = json.loads((tmp_path / "i.json").read_text())
+    assert by_video["groups"] == "video_id" and "whole video_id groups" in by_video["resampling"]
+    assert by_item["groups"] is None and "independently" in by_item["resampling"]
+    a, b = (d["labels"]["confusion"]["human_human"] for d in (by_video, by_item))
+    assert a["value"] == b["value"] and a["ci"] != b["ci"]
+
+
+@pytest.mark.parametrize("margin", ["-0.1", "nan"])
+def test_a_bad_margin_is_one_line_exit_2(cli, files, margin):
+    h, m = files
+    r = cli("agree", h, m, "--humans", "H1,H2", "--models", "gpt", "--margin", margin)
+    assert r.code == 2 and "margin must be a number >= 0" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_margin_changes_the_verdict_and_is_stated(cli, files, tmp_path):
+    h, m = files
+    out = tmp_path / "m.json"
+    r = cli("agree", h, m, "--humans", "H1,H2", "--models", "gpt", "--n-boot", "200",
+            "--margin", "2", "--json", out)  # fmt: skip
+    assert r.code == 0, r.err
+    data = json.loads(out.read_text())
+    assert data["margin"] == 2 and "margin of 2" in data["verdict_rule"]
+    assert data["labels"]["confusion"]["verdict"]["gpt"] == "yes"  # kappa differences are > -2

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import cohen_kappa_score
+from sklearn.metrics import cohen_kappa_score, confusion_matrix
+from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
 
 from edukit.agreement.coefficients import (
     METRICS,
@@ -224,14 +225,19 @@ def test_cohen_pairwise_complete_and_declared_categories():
     result = cohen_kappa(a, b)  # items 0, 1, 3, 5
     assert result.n_items == 4
     assert result.value == pytest.approx(0.5)
-    # weights are over the declared domain: an unused category 2 stretches the 1-3 distance
+    # weights come from the category values (Cohen 1968), so an unused declared category changes
+    # nothing; scikit-learn weights ranks, so it agrees once the labels are the integer grid
     x, y = [0, 1, 3, 3, 0, 1, 3], [1, 1, 3, 0, 0, 3, 1]
     declared = cohen_kappa(x, y, weights="linear", categories=[0, 1, 2, 3])
     assert declared.value == pytest.approx(
         cohen_kappa_score(x, y, labels=[0, 1, 2, 3], weights="linear")
     )
-    assert declared.value != pytest.approx(cohen_kappa(x, y, weights="linear").value)
-    with pytest.raises(AgreementError, match="not one of the declared categories"):
+    assert declared.value == pytest.approx(cohen_kappa(x, y, weights="linear").value)
+    table = confusion_matrix(x, y, labels=[0, 1, 3])
+    assert cohen_kappa(x, y, weights="quadratic").value == pytest.approx(
+        sm_kappa(table, weights=np.array([0, 1, 3]), wt="quadratic").kappa
+    )
+    with pytest.raises(AgreementError, match="gave 'no', which is not among the declared"):
         cohen_kappa(a, b, categories=["yes"])
 
 

@@ -1,22 +1,45 @@
-"""compare / raters_agreement: values against scikit-learn, majority, paired difference, JSON."""
+"""compare / raters_agreement: values against scikit-learn, irrCAC and krippendorff; verdict, JSON.
+
+Expected values come from the reference libraries (scikit-learn, irrCAC, krippendorff), never from
+edukit's own functions.
+"""
 
 from __future__ import annotations
 
 import json
 
+import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score
 
-from edukit.agreement import coefficients as co
 from edukit.agreement.compare import compare, raters_agreement
 from edukit.errors import AgreementError
+
+# irrCAC pins old scipy/pandas in its metadata: the README test command installs it --no-deps.
+CAC = pytest.importorskip("irrCAC.raw", reason="pip install --no-deps irrCAC").CAC
 
 H1 = [1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0]
 H2 = [1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 1, 0]
 M = [1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1]
+
+
+def irr(columns: list[list], method: str = "gwet", **kw) -> float:
+    """irrCAC's coefficient (Gwet's R package ported) over raters given as columns."""
+    df = pd.DataFrame({f"r{i}": pd.Series(c, dtype=float) for i, c in enumerate(columns)})
+    # irrCAC 0.4.4 with this pandas counts NaN as a category when it infers them: name them
+    kw.setdefault("categories", sorted(set(df.stack().dropna())))
+    return getattr(CAC(df, **kw), method)()["est"]["coefficient_value"]
+
+
+def specific(a: list, b: list) -> tuple[float, float]:
+    """Positive / negative specific agreement by hand from the 2x2 table (Cicchetti 1990)."""
+    both = sum(x == y == 1 for x, y in zip(a, b, strict=True))
+    neither = sum(x == y == 0 for x, y in zip(a, b, strict=True))
+    off = len(a) - both - neither
+    return 2 * both / (2 * both + off), 2 * neither / (2 * neither + off)
 
 
 def long(columns: dict[str, list], label="x", drop=()) -> pd.DataFrame:
@@ -48,10 +71,10 @@ def test_binary_label_values_equal_scikit_learn():
     assert lo <= hh <= hi
     assert lab.positives == {"H1": 5, "H2": 5, "M": 6}
     assert lab.prevalence["M"] == pytest.approx(0.5)
-    assert lab.ac1["human_human"].value == pytest.approx(co.gwet_ac1(np.c_[H1, H2]).value)
-    pos, neg = co.specific_agreement(H1, M)
-    assert lab.specific["human_model"]["M"]["H1"]["positive"].value == pytest.approx(pos.value)
-    assert lab.specific["human_model"]["M"]["H1"]["negative"].value == pytest.approx(neg.value)
+    assert lab.ac1["human_human"].value == pytest.approx(irr([H1, H2]), abs=1e-5)
+    pos, neg = specific(H1, M)
+    assert lab.specific["human_model"]["M"]["H1"]["positive"].value == pytest.approx(pos)
+    assert lab.specific["human_model"]["M"]["H1"]["negative"].value == pytest.approx(neg)
 
 
 def test_pairs_use_exactly_the_items_both_raters_annotated():
@@ -68,33 +91,43 @@ def test_pairs_use_exactly_the_items_both_raters_annotated():
     assert lab.human_human.ci is None  # n_boot=0: no interval
 
 
-def test_as_good_as_humans_flag_follows_the_paired_interval():
+def test_verdict_is_three_way_with_a_margin():
     rng = np.random.default_rng(0)
     h1 = rng.integers(0, 2, 150)
     h2 = np.where(rng.random(150) < 0.85, h1, 1 - h1)
     copy = h1.copy()  # a model that copies H1 agrees with the humans better than they do
     noise = rng.integers(0, 2, 150)  # a coin-flipping model does not
     df = long({"H1": list(h1), "H2": list(h2), "M1": list(copy), "M2": list(noise)})
-    c = compare(df, ["H1", "H2"], ["M1", "M2"], n_boot=300, seed=1)
+    c = compare(df, ["H1", "H2"], ["M1", "M2"], n_boot=300, seed=1, groups=None)
     lab = c.labels["x"]
-    assert lab.difference["M1"].ci[1] >= 0 and lab.as_good_as_humans["M1"] is True
-    assert lab.difference["M2"].ci[1] < 0 and lab.as_good_as_humans["M2"] is False
+    assert lab.difference["M1"].ci[0] >= -0.1 and lab.verdict["M1"] == "yes"
+    assert lab.difference["M2"].ci[1] < -0.1 and lab.verdict["M2"] == "no"
     out = c.to_json()
-    assert out["labels"]["x"]["as_good_as_humans"] == {"M1": True, "M2": False}
+    assert out["labels"]["x"]["verdict"] == {"M1": "yes", "M2": "no"}
+    assert out["margin"] == 0.1 and "margin of 0.1" in out["verdict_rule"]
     assert out["labels"]["x"]["difference"]["M2"]["ci"] == list(lab.difference["M2"].ci)
-    assert "upper end of the paired 95% bootstrap interval" in out["as_good_as_humans_rule"]
+    # the difference can be read off: both terms on the same items are reported beside it
+    same = lab.same_items["M2"]
+    assert same["human_human"].n == same["human_model"].n == lab.difference["M2"].n == 150
+    assert same["human_model"].value - same["human_human"].value == pytest.approx(
+        lab.difference["M2"].value
+    )
+    assert same["human_human"].value == pytest.approx(cohen_kappa_score(h1, h2))
 
 
-def test_as_good_flag_passes_on_a_wide_interval_even_below_zero():
-    """The documented caveat: 12 items, the model is worse (-0.32) but the interval reaches 0."""
+def test_a_wide_interval_is_inconclusive_not_yes():
+    """12 items: the model is worse (-0.32) and the interval is wide: neither yes nor no."""
     c = compare(long({"H1": H1, "H2": H2, "M": M}), ["H1", "H2"], ["M"], n_boot=1000, seed=0)
     lab = c.labels["x"]
     diff = lab.difference["M"]
     assert diff.value == pytest.approx(
         (cohen_kappa_score(H1, M) + cohen_kappa_score(H2, M)) / 2 - cohen_kappa_score(H1, H2)
     )
-    assert diff.value < -0.3 and diff.ci[0] < -0.5 and diff.ci[1] >= 0
-    assert lab.as_good_as_humans["M"] is True
+    assert diff.value < -0.3 and diff.ci[0] < -0.5 and diff.ci[1] >= -0.1
+    assert lab.verdict["M"] == "inconclusive"
+    # a margin as wide as the interval's lower end turns it into yes
+    wide = compare(long({"H1": H1, "H2": H2, "M": M}), ["H1", "H2"], ["M"], n_boot=1000, margin=2)
+    assert wide.labels["x"].verdict["M"] == "yes"
 
 
 def test_undefined_label_gives_null_with_reason_in_json():
@@ -128,7 +161,13 @@ def test_json_has_the_documented_shape():
     assert set(lab["human_human"]) >= {"value", "ci", "n"}
     assert set(lab["human_model"]["M"]["H1"]) >= {"value", "ci", "n"}
     assert set(lab["human_model_mean"]) == {"value", "by_model"}
-    assert lab["as_good_as_humans"]["M"] in (True, False)
+    assert lab["verdict"]["M"] in ("yes", "no", "inconclusive")
+    assert lab["domain"] == {
+        "kind": "numeric",
+        "ordered": True,
+        "categories": [0, 1],
+        "source": "observed",
+    }
     assert out["correlation"]["M"]["n_labels"] == 1
     assert "needs 3" in out["correlation"]["M"]["reason"]
 
@@ -156,9 +195,12 @@ def test_correlation_across_labels_matches_scipy():
 def test_cluster_bootstrap_uses_the_group_column():
     df = long({"H1": H1, "H2": H2, "M": M})
     df["video_id"] = df["item_id"].map(lambda i: f"v{int(i[1:]) // 4}")
-    flat = compare(df, ["H1", "H2"], ["M"], n_boot=200, seed=0)
+    flat = compare(df, ["H1", "H2"], ["M"], n_boot=200, seed=0, groups=None)
     grouped = compare(df, ["H1", "H2"], ["M"], n_boot=200, seed=0, groups="video_id")
-    assert grouped.groups == "video_id"
+    auto = compare(df, ["H1", "H2"], ["M"], n_boot=200, seed=0)  # video_id found by default
+    assert grouped.groups == auto.groups == "video_id" and flat.groups is None
+    assert auto.labels["x"].human_human.ci == grouped.labels["x"].human_human.ci
+    assert "whole video_id groups" in auto.to_json()["resampling"]
     assert grouped.labels["x"].human_human.value == flat.labels["x"].human_human.value
     assert grouped.labels["x"].human_human.ci != flat.labels["x"].human_human.ci
     with pytest.raises(AgreementError, match="no column 'dialogue_id'"):
@@ -168,15 +210,15 @@ def test_cluster_bootstrap_uses_the_group_column():
 def test_raters_mode_one_coefficient_per_label():
     df = long({"A": H1, "B": H2, "C": M})
     r = raters_agreement(df, ["A", "B", "C"], metric="fleiss", n_boot=100)
-    expected = co.fleiss_kappa(np.c_[H1, H2, M]).value
-    assert r.labels["x"].value == pytest.approx(expected) and r.labels["x"].n == 12
+    expected = irr([H1, H2, M], "fleiss")
+    assert r.labels["x"].value == pytest.approx(expected, abs=1e-5) and r.labels["x"].n == 12
     lo, hi = r.labels["x"].ci
     assert lo < expected < hi
     out = r.to_json()
     assert set(out["labels"]["x"]) >= {"value", "ci", "n"} and out["raters"] == ["A", "B", "C"]
     alpha = raters_agreement(df, ["A", "B", "C"], metric="alpha", level="interval", n_boot=0)
     assert alpha.labels["x"].value == pytest.approx(
-        co.krippendorff_alpha(np.c_[H1, H2, M], level="interval").value
+        krippendorff.alpha(reliability_data=[H1, H2, M], level_of_measurement="interval")
     )
     with pytest.raises(AgreementError, match="exactly two raters, got 3"):
         raters_agreement(df, ["A", "B", "C"], metric="cohen")
@@ -241,6 +283,6 @@ def test_a_single_human_or_gold_standard_is_compared_with_the_model():
     out = json.loads(json.dumps(res.to_json()))["labels"]["x"]
     assert out["human_human"]["value"] is None
     assert out["human_human"]["reason"] == "one human rater: human-human agreement needs two"
-    assert out["difference"]["M"]["value"] is None and out["as_good_as_humans"]["M"] is None
+    assert out["difference"]["M"]["value"] is None and out["verdict"]["M"] is None
     with pytest.raises(AgreementError, match="at least one human"):
         compare(long({"gold": H1, "M": M}), [], ["M"])

@@ -82,8 +82,11 @@ def test_compare_json_matches_golden(cli, annotations, tmp_path):
     assert {"value", "ci", "n"} <= set(lab["human_model"]["M"]["H1"])
     assert "value" in lab["human_model_mean"]
     assert lab["human_model"]["M"]["H1"]["n"] == 11 and lab["human_human"]["n"] == 12
-    assert lab["as_good_as_humans"]["M"] is (lab["difference"]["M"]["ci"][1] >= 0)
-    assert "upper end of the paired 95% bootstrap interval" in data["as_good_as_humans_rule"]
+    lo, hi = lab["difference"]["M"]["ci"]
+    want = "yes" if lo >= -0.1 else "no" if hi < -0.1 else "inconclusive"
+    assert lab["verdict"]["M"] == want and data["margin"] == 0.1
+    assert "margin of 0.1" in data["verdict_rule"]
+    assert lab["domain"]["kind"] == "numeric" and data["labels"]["move"]["domain"]["kind"] == "text"
     rare = data["labels"]["rare"]["human_human"]
     assert rare["value"] is None and rare["ci"] is None and "single category" in rare["reason"]
     assert data["labels"]["rare"]["prevalence"] == {"H1": 0.0, "H2": 0.0, "M": 0.0}

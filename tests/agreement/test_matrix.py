@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from edukit.agreement.matrix import encode, labels_of, rating_matrix, select_versions
+from edukit.agreement.domain import decide
+from edukit.agreement.matrix import labels_of, rating_matrix, select_versions
 from edukit.errors import AgreementError
 
 
@@ -69,21 +70,25 @@ def test_unknown_rater_is_an_error():
         rating_matrix(df, "x", ["H1", "H9"])
 
 
-def test_encode_uses_declared_order_and_rejects_values_outside_it():
+def test_domain_codes_use_declared_order_and_reject_values_outside_it():
     m = pd.DataFrame(
         {"A": ["low", "high", None], "B": ["mid", "low", "low"]}, index=["1", "2", "3"]
     )
-    codes, cats = encode(m, ["low", "mid", "high"])
-    assert cats == ["low", "mid", "high"]
+    dom = decide(m, "x", ["low", "mid", "high"])
+    codes = dom.codes(m)
+    assert dom.categories == ("low", "mid", "high") and dom.ordered
     assert codes[0].tolist() == [0, 1] and codes[1].tolist() == [2, 0]
     assert math.isnan(codes[2, 0])
-    _, observed = encode(m)
-    assert observed == ["high", "low", "mid"]  # sorted observed values when none declared
-    with pytest.raises(AgreementError, match="item '2': value 'high' is not one of"):
-        encode(m, ["low", "mid"])
-    # "1" from the command line names the same category as the integer 1
-    ints = pd.DataFrame({"A": [0, 1], "B": [1, 1]})
-    assert encode(ints, ["0", "1"])[0].tolist() == [[0, 1], [1, 1]]
+    observed = decide(m, "x")
+    assert observed.kind == "text" and not observed.ordered  # no order without a declaration
+    assert observed.positions() is None
+    with pytest.raises(AgreementError, match="rater 'A' gave 'high', which is not among"):
+        decide(m, "x", ["low", "mid"])
+    # "1" from the command line names the same category as the integer 1 and "1.0"
+    ints = pd.DataFrame({"A": [0, 1.0], "B": ["1", " 1 "]})
+    dom = decide(ints, "x", ["0", "1"])
+    assert dom.kind == "numeric" and dom.codes(ints).tolist() == [[0, 1], [1, 1]]
+    assert decide(pd.DataFrame({"A": ["10", "9", "-2", "2.5"]}), "x").categories == (-2, 2.5, 9, 10)
 
 
 def test_labels_of_keeps_labels_every_rater_rated():

@@ -77,7 +77,14 @@ def test_html_is_self_contained_with_every_table_and_plot(report):
     p = _Collect()
     p.feed(html)
     # header + one row per label / pair / binary label / (class, human) of `move` / input
-    assert p.tables == {"table3": 5, "pairs": 9, "counts": 4, "per-class": 9, "inputs": 2}
+    assert p.tables == {
+        "table3": 5,
+        "pairs": 9,
+        "counts": 4,
+        "classification": 3,
+        "per-class": 9,
+        "inputs": 2,
+    }
     assert not p.links  # nothing fetched from the network
     # scatter, counts and one confusion matrix per human for the multi-class label
     assert len(p.images) == 4
@@ -86,9 +93,10 @@ def test_html_is_self_contained_with_every_table_and_plot(report):
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert "edukit agree ann.csv" in html
     assert sha256(data) in html
-    assert "the observed values were used" in html
-    # the as-good rule is stated, and the difference column shows its interval
-    assert "upper end of the paired 95% bootstrap interval" in html
+    assert "chance terms use the declared domain, else the categories of the raters" in html
+    assert "move: text, unordered [" in html
+    # the verdict rule is stated, and the difference column shows its interval
+    assert "yes when the lower end is &gt;= -0.1" in html
     diff = comparison_diff(path)
     assert re.fullmatch(r"-?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\]", diff), diff
 
@@ -110,8 +118,10 @@ def test_markdown_tables(comparison, tmp_path):
     assert "| move | 8 |" in text
     assert "### Per-class precision, recall and F1" in text
     assert "Pearson r =" in text and "rests on 4 points" in text
-    assert "the observed values were used" in text
-    assert "upper end of the paired 95% bootstrap interval" in text
+    assert "chance terms use the declared domain, else the categories of the raters" in text
+    assert "yes when the lower end is >= -0.1" in text
+    assert "### Accuracy and macro-F1 (multi-class labels)" in text
+    assert "### Confusion matrices" in text
     out = write_markdown(comparison, tmp_path / "t.md")
     assert out.read_text().startswith("## Agreement: Cohen's kappa")
 
@@ -122,7 +132,14 @@ def test_report_renders_in_headless_chromium(report, render_in_chromium):
     path, _ = report
     result = render_in_chromium(path)
     assert result["imgs"] == [True, True, True, True]
-    assert result["rows"] == {"table3": 5, "pairs": 9, "counts": 4, "per-class": 9, "inputs": 2}
+    assert result["rows"] == {
+        "table3": 5,
+        "pairs": 9,
+        "counts": 4,
+        "classification": 3,
+        "per-class": 9,
+        "inputs": 2,
+    }
 
 
 @pytest.mark.browser
