@@ -21,6 +21,7 @@ from edukit.commands import (
     info,
     load,
     quickstart,
+    redact,
     rubric,
     runs,
 )
@@ -56,7 +57,7 @@ def _root(
     """Loaders, rubric-driven LLM annotation, agreement reports and fine-tuning exports."""
 
 
-for _module in (quickstart, info, load, datasets, rubric, annotate, runs, agree, export):
+for _module in (quickstart, info, load, datasets, redact, rubric, annotate, runs, agree, export):
     _module.register(app)
 
 # `edukit --help` groups the commands in the order a study uses them.
@@ -65,6 +66,7 @@ _PANELS = {
     "info": "Start here, load corpora",
     "load": "Start here, load corpora",
     "datasets": "Start here, load corpora",
+    "redact": "Annotate",
     "rubric": "Annotate",
     "annotate": "Annotate",
     "runs": "Annotate",
