@@ -5,6 +5,7 @@
 `redact_file(input, out, profile)`.
 """
 
+from edukit.redact.annotate import Redaction
 from edukit.redact.corpus import declared_names, redact_file, redact_items_table, text_fields
 from edukit.redact.patterns import ALL_TYPES, MODEL_TYPES, RULE_TYPES
 from edukit.redact.profile import PRESETS, RedactionProfile, make_profile, read_names
@@ -17,6 +18,7 @@ __all__ = [
     "RULE_TYPES",
     "Placeholders",
     "Redacted",
+    "Redaction",
     "RedactionProfile",
     "Redactor",
     "declared_names",

@@ -50,6 +50,7 @@ class Redacted:
 
     item: dict[str, Any]
     counts: Counter
+    changed: list[str] = field(default_factory=list)  # the fields whose text changed
 
 
 class Redactor:
@@ -184,7 +185,7 @@ class Redactor:
             yield from self._chunk(chunk, fields, declared, scopes)
 
     def _chunk(self, chunk, fields, declared, scopes) -> Iterator[Redacted]:
-        jobs: list[tuple[int, str]] = []
+        jobs: list[tuple[int, list[str]]] = []  # (item, fields holding the same text)
         texts: list[str] = []
         for i, item in enumerate(chunk):
             if "text" in fields and not isinstance(item.get("text"), str):
@@ -193,20 +194,28 @@ class Redactor:
                     f"item {item.get('item_id', i)!s}: text is not a string "
                     f"({type(value).__name__})"
                 )
+            same: dict[str, list[str]] = {}  # SIGHT's text and comment are one string: do it once
             for f in fields:
                 if isinstance(item.get(f), str) and item[f]:
-                    jobs.append((i, f))
-                    texts.append(item[f])
+                    same.setdefault(item[f], []).append(f)
+            for text, names in same.items():
+                jobs.append((i, names))
+                texts.append(text)
         docs = self.nlp.pipe(texts, batch_size=BATCH, disable=self._disable)
         counts = [Counter() for _ in chunk]
+        changed: list[list[str]] = [[] for _ in chunk]
         item_scopes = [self._scope(item, scopes) for item in chunk]
         keys = [self._declared(item, declared) for item in chunk]
-        for (i, f), doc in zip(jobs, docs, strict=True):
+        for (i, names), doc in zip(jobs, docs, strict=True):
             spans = self.spans(doc, keys[i])
-            chunk[i][f] = self.replace(doc, spans, item_scopes[i])
-            counts[i].update(s.label_ for s in spans)
-        for item, c in zip(chunk, counts, strict=True):
-            yield Redacted(item, c)
+            redacted = self.replace(doc, spans, item_scopes[i])
+            for f in names:
+                chunk[i][f] = redacted
+                counts[i].update(s.label_ for s in spans)
+                if spans:
+                    changed[i].append(f)
+        for item, c, f in zip(chunk, counts, changed, strict=True):
+            yield Redacted(item, c, f)
 
     def _scope(self, item: Mapping[str, Any], scopes: dict[str, Placeholders]) -> Placeholders:
         if self.profile.scope != "dialogue":
