@@ -167,3 +167,26 @@ def test_bad_redaction_input_sends_nothing(cli, fake_server, setup, monkeypatch,
     assert r.code == 2
     assert len(r.err.strip().splitlines()) == 1 and message in r.err, r.err
     assert fake_server.chat_requests == []
+
+
+def test_agreement_report_says_which_annotations_were_redacted(cli, fake_server, tmp_path):
+    sample = bundled("datasets", "sight", "sample_dataset.csv")
+    rubric = bundled("rubrics", "sight.yaml")
+    db = tmp_path / "runs.sqlite"
+    base = ["annotate", sample, "--rubric", rubric, "--model", "gpt-4o-mini", "--quiet"]
+    base += ["--base-url", fake_server.base_url, "--run-db", db, "--limit", "12"]
+    assert cli(*base, "--rater", "raw", "--out", tmp_path / "raw.csv").code == 0
+    r = cli(*base, "--rater", "redacted", "--redact", "--out", tmp_path / "red.csv")
+    assert r.code == 0, r.err
+    html, md = tmp_path / "report.html", tmp_path / "report.md"
+    r = cli("agree", sample, tmp_path / "raw.csv", tmp_path / "red.csv", "--humans", "H1,H2",
+            "--models", "raw,redacted", "--n-boot", "0",
+            "--report", html, "--markdown", md)  # fmt: skip
+    assert r.code == 0, r.err
+    page = html.read_text()
+    prov = page[page.index("<h2>Provenance</h2>") :]
+    assert '<table id="redaction">' in prov
+    assert re.search(r"<td>redacted</td><td>redacted text, profile rules:[0-9a-f]{16}</td>", prov)
+    assert "<td>raw</td><td>text as written (not redacted)</td>" in prov
+    assert "<td>H1</td><td>text as written (not redacted)</td>" in prov
+    assert re.search(r"rater `redacted`: redacted text, profile rules:[0-9a-f]{16}", md.read_text())
