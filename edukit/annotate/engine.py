@@ -155,7 +155,7 @@ def annotate(
         prices = load_prices_quietly()
     red_info = None
     if redaction is not None:
-        rubric, items = redaction.rubric(rubric), redaction.wrap(items)
+        rubric, items = redaction.rubric(rubric), redaction.wrap(items, limit)
         red_info = {"name": redaction.profile.name, "hash": redaction.profile.hash}
     red_hash = red_info["hash"] if red_info else None
     if dry_run:

@@ -38,14 +38,15 @@ class Redaction:
         self.examples: list[tuple[str, str]] = []  # (item_id, redacted text) of the first few
         self.fields: list[str] = []  # the rubric's text and context fields, once known
 
-    def wrap(self, items: Any) -> _Redacted:
-        """`items` (a DataFrame or iterable of dicts) redacted lazily, keeping `len` if known."""
-        return _Redacted(self, items)
+    def wrap(self, items: Any, limit: int | None = None) -> _Redacted:
+        """`items` (a DataFrame or iterable of dicts) redacted lazily, keeping `len` if known;
+        only the first `limit` are read, so the counts are those of the items sent."""
+        return _Redacted(self, items, limit)
 
-    def _stream(self, items: Any) -> Iterator[dict[str, Any]]:
-        from edukit.annotate.identity import iter_items
+    def _stream(self, items: Any, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        from edukit.annotate.identity import limited
 
-        rows = iter_items(items)
+        rows = limited(items, limit)
         first = next(rows, None)
         if first is None:
             return
@@ -101,15 +102,17 @@ class Redaction:
 
 
 class _Redacted:
-    def __init__(self, redaction: Redaction, items: Any) -> None:
+    def __init__(self, redaction: Redaction, items: Any, limit: int | None) -> None:
         self._redaction = redaction
         self._items = items
+        self._limit = limit
 
     def __len__(self) -> int:
-        return len(self._items)
+        n = len(self._items)
+        return n if self._limit is None else min(n, self._limit)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return self._redaction._stream(self._items)
+        return self._redaction._stream(self._items, self._limit)
 
 
 _CLASSES: dict[type, type] = {}
