@@ -209,9 +209,9 @@ class Redactor:
         for (i, names), doc in zip(jobs, docs, strict=True):
             spans = self.spans(doc, keys[i])
             redacted = self.replace(doc, spans, item_scopes[i])
+            counts[i].update(s.label_ for s in spans)  # once per distinct text
             for f in names:
                 chunk[i][f] = redacted
-                counts[i].update(s.label_ for s in spans)
                 if spans:
                     changed[i].append(f)
         for item, c, f in zip(chunk, counts, changed, strict=True):
