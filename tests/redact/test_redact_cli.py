@@ -111,3 +111,21 @@ def test_redact_full_sight_file(cli, shared_data, tmp_path):
     assert len(red) == len(raw) == 15746  # 15,784 rows, repeated comment ids once
     assert red["item_id"].tolist() == raw["item_id"].tolist()
     assert not red["text"].str.contains(r"https?://", regex=True).any()
+
+
+def test_redact_with_a_saved_pipeline_folder(cli, tmp_path):
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(
+        [{"label": "GPE", "pattern": "Ohio"}, {"label": "DATE", "pattern": "Friday"}]
+    )
+    nlp.to_disk(tmp_path / "pipe")
+    src = tmp_path / "in.csv"
+    src.write_text("cid,body\nx1,See you in Ohio on Friday at a@b.com\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    r = cli("redact", src, "--out", out, "--id-col", "cid", "--text-col", "body",
+            "--spacy-model", tmp_path / "pipe")  # fmt: skip
+    assert r.code == 0, r.err
+    assert "profile ner (" in r.out and "GPE 1" in r.out and "DATE 1" in r.out
+    assert pd.read_csv(out)["text"].tolist() == ["See you in [GPE_1] on [DATE_1] at [EMAIL_1]"]
