@@ -87,6 +87,9 @@ def annotate_command(
     spacy_model: str | None = typer.Option(
         None, "--spacy-model", help="--redact: an installed spaCy pipeline for PERSON/GPE/ORG/..."
     ),
+    redact_per_dialogue: bool = typer.Option(
+        False, "--redact-per-dialogue", help="--redact: one placeholder numbering per dialogue."
+    ),
 ) -> None:
     """Annotate items with a rubric through an LLM (or the offline baseline).
 
@@ -108,13 +111,16 @@ def annotate_command(
     from edukit.annotate.engine import annotate
     from edukit.rubric import load_rubric
 
-    if not redact and (names or redact_profile or spacy_model):
-        raise AnnotationError("--names, --redact-profile and --spacy-model need --redact")
+    if not redact and (names or redact_profile or spacy_model or redact_per_dialogue):
+        raise AnnotationError(
+            "--names, --redact-profile, --spacy-model and --redact-per-dialogue need --redact"
+        )
     rub = load_rubric(rubric)
     model = model or rub.defaults.get("model")  # None: annotate() says --model is required
     redaction = None
     if redact:
-        redaction = _redaction(input, names, redact_profile, spacy_model, id_col)
+        scope = "dialogue" if redact_per_dialogue else "item"
+        redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope)
     items = load_items(input, id_col=id_col, text_col=text_col)
     options = {
         "input": os.fspath(input.resolve()),
@@ -171,11 +177,11 @@ def annotate_command(
     typer.echo(next_step_message(result, max_cost, run_db))
 
 
-def _redaction(input: Path, names, profile, spacy_model, id_col):
+def _redaction(input: Path, names, profile, spacy_model, id_col, scope: str = "item"):
     """The redaction for --redact: the profile, and the names a MathDial input declares."""
     from edukit.redact import Redaction, declared_names, make_profile
 
-    prof = make_profile(profile, names_file=names, spacy_model=spacy_model)
+    prof = make_profile(profile, names_file=names, spacy_model=spacy_model, scope=scope)
     declared = declared_names(input) if id_col is None and prof.corpus_names else None
     return Redaction(prof, declared)
 

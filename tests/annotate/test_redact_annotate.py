@@ -148,6 +148,13 @@ def test_dry_run_shows_counts_and_three_examples(cli, fake_server, setup):
     assert len(examples) == 3 and all("[NAME_1]" in e for e in examples)
     assert examples[0].startswith("  test-0:0: ")
     assert fake_server.chat_requests == [] and not db.exists()
+    # placeholders per dialogue: another profile (hash), the same counts
+    r2 = cli("annotate", SAMPLE, "--rubric", rubric, "--model", "gpt-4o-mini", "--dry-run",
+             "--base-url", fake_server.base_url, "--run-db", db,
+             "--redact", "--names", names, "--redact-per-dialogue")  # fmt: skip
+    assert r2.code == 0, r2.err
+    second = r2.out.strip().splitlines()[1]
+    assert second.split(")")[1] == lines[1].split(")")[1] and second != lines[1]
 
 
 @pytest.mark.parametrize(
