@@ -238,3 +238,16 @@ def test_redacted_run_against_the_real_llama_server(cli, llama_server, setup):
     assert not any(_has("Mariana", m) or _has("Cody", m) for m, _ in rows)
     assert all(json.loads(c)["NAME"] >= 1 for _, c in rows)  # each turn's history names her
     assert cli(*base, "--redact", "--names", names).out.count("0 requests sent") == 1
+
+
+def test_text_that_is_not_a_string_stops_before_sending(fake_server, binary_rubric, tmp_path):
+    from edukit.annotate.engine import annotate
+    from edukit.errors import RedactError
+    from edukit.redact import Redaction, make_profile
+
+    items = [{"item_id": "1", "text": "fine, mail a@b.com"}, {"item_id": "2", "text": 5}]
+    with pytest.raises(RedactError, match="item 2: text is not a string \\(int\\)"):
+        annotate(items, binary_rubric, "gpt-4o-mini", base_url=fake_server.base_url,
+                 run_db=tmp_path / "r.sqlite", quiet=True,
+                 redaction=Redaction(make_profile()))  # fmt: skip
+    assert fake_server.chat_requests == []
