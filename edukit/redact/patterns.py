@@ -20,8 +20,9 @@ ALL_TYPES = RULE_TYPES + MODEL_TYPES
 FILE_EXTENSIONS = frozenset({"py", "md", "sh", "pl", "rs", "cc", "cpp", "js", "ts", "rb", "java"})
 
 _DIGITS = r"^\+?\d{1,6}$"
-# digits, separators (also the non-breaking hyphen and en dash), or a non-breaking space token
-_PHONE_PART = {"TEXT": {"REGEX": r"^(\+?\d{1,6}|[-.()/\u2010\u2011\u2013]|\s+)$"}}
+# digits, separators (also the non-breaking hyphen and en dash), or a no-break space token
+# (never a line break: numbers on two lines are two numbers)
+_PHONE_PART = {"TEXT": {"REGEX": r"^(\+?\d{1,6}|[-.()/\u2010\u2011\u2013]|[\u00a0\u202f]+)$"}}
 _EMAIL = r"^[\w.+%-]+@[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}$"
 _EMAIL_HEAD = r"^[\w.+%-]+@[\w-]+(\.[\w-]+)*$"
 _IPV4 = r"^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$"
@@ -135,7 +136,7 @@ def _valid_phone(span: Any) -> bool:
     )
 
 
-_OPERATORS = frozenset({"=", "+", "*", "x", "×", "÷", "−", "<", ">", "%", "^"})
+_OPERATORS = frozenset({"=", "+", "*", "x", "×", "÷", "−", "<", ">", "%", "^", "$", "€", "£"})
 
 
 def _glued_after(span: Any, last: Any, after: Any) -> bool:

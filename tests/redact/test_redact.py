@@ -51,6 +51,9 @@ def test_each_entity_type_is_replaced(rules, text, expected, kind):
         "At 19:40 he uses version 3.11 and 2005-2007 data",
         "round(sqrt(100/math.pi), 2) and solve.py",
         "e.g. 0.5 is 1/2",
+        "4 x 3000 = $12000\n 12000",  # MathDial solutions end with the answer on its own line
+        "$26880 - $16128 = $10752.\n 10752",
+        "costs $555 1234 5678 in total",
     ],
 )
 def test_arithmetic_and_code_are_not_redacted(rules, text):
