@@ -185,8 +185,11 @@ class Redactor:
             yield from self._chunk(chunk, fields, declared, scopes)
 
     def _chunk(self, chunk, fields, declared, scopes) -> Iterator[Redacted]:
-        jobs: list[tuple[int, list[str]]] = []  # (item, fields holding the same text)
-        texts: list[str] = []
+        keys = [self._declared(item, declared) for item in chunk]
+        # Each distinct (text, declared names) is tokenized and matched once per chunk: SIGHT's
+        # text and comment are one string, MathDial repeats question and solution every turn.
+        unique: dict[tuple[str, frozenset[str]], int] = {}
+        jobs: list[tuple[int, list[str], int]] = []  # (item, its fields with that text, text)
         for i, item in enumerate(chunk):
             if "text" in fields and not isinstance(item.get("text"), str):
                 value = item.get("text")
@@ -194,20 +197,19 @@ class Redactor:
                     f"item {item.get('item_id', i)!s}: text is not a string "
                     f"({type(value).__name__})"
                 )
-            same: dict[str, list[str]] = {}  # SIGHT's text and comment are one string: do it once
+            same: dict[str, list[str]] = {}
             for f in fields:
                 if isinstance(item.get(f), str) and item[f]:
                     same.setdefault(item[f], []).append(f)
             for text, names in same.items():
-                jobs.append((i, names))
-                texts.append(text)
-        docs = self.nlp.pipe(texts, batch_size=BATCH, disable=self._disable)
+                jobs.append((i, names, unique.setdefault((text, keys[i]), len(unique))))
+        docs = self.nlp.pipe([t for t, _ in unique], batch_size=BATCH, disable=self._disable)
+        found = [(doc, self.spans(doc, k)) for doc, (_, k) in zip(docs, unique, strict=True)]
         counts = [Counter() for _ in chunk]
         changed: list[list[str]] = [[] for _ in chunk]
         item_scopes = [self._scope(item, scopes) for item in chunk]
-        keys = [self._declared(item, declared) for item in chunk]
-        for (i, names), doc in zip(jobs, docs, strict=True):
-            spans = self.spans(doc, keys[i])
+        for i, names, n in jobs:
+            doc, spans = found[n]
             redacted = self.replace(doc, spans, item_scopes[i])
             counts[i].update(s.label_ for s in spans)  # once per distinct text
             for f in names:
