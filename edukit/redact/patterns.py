@@ -100,10 +100,10 @@ def _valid_phone(span: Any) -> bool:
     before = doc[span.start - 1] if span.start > 0 else None
     after = doc[span.end] if span.end < len(doc) else None
     if before is not None and (
-        before.text in _OPERATORS or (not before.whitespace_ and _part(before.text))
+        _operator(before) or (not before.whitespace_ and _part(before.text))
     ):
         return False
-    if after is not None and (after.text in _OPERATORS or _glued_after(span, tokens[-1], after)):
+    if after is not None and (_operator(after) or _glued_after(span, tokens[-1], after)):
         return False
     if not text[-1].isdigit() or not (text[0].isdigit() or text[0] in "+("):
         return False
@@ -136,7 +136,17 @@ def _valid_phone(span: Any) -> bool:
     )
 
 
-_OPERATORS = frozenset({"=", "+", "*", "x", "×", "÷", "−", "<", ">", "%", "^", "$", "€", "£"})
+_OPERATORS = frozenset({"=", "+", "*", "×", "÷", "−", "<", ">", "%", "^", "$", "€", "£"})
+
+
+def _operator(token: Any) -> bool:
+    """An arithmetic sign; the letter x only after a number ("2 x 12", not "text x 555-...")."""
+    if token.text in _OPERATORS:
+        return True
+    if token.lower_ != "x":
+        return False
+    i = token.i
+    return i > 0 and token.doc[i - 1].text.replace(",", "").replace(".", "").isdigit()
 
 
 def _glued_after(span: Any, last: Any, after: Any) -> bool:
