@@ -42,3 +42,7 @@ class AgreementError(EdukitError):
 
 class ExportError(EdukitError):
     """A fine-tuning export cannot be written or does not validate."""
+
+
+class RedactError(EdukitError):
+    """Redaction cannot run as asked (unknown entity type, bad names file, missing pipeline)."""

@@ -349,7 +349,12 @@ def confusion_pngs(comparison: Comparison) -> list[tuple[str, str]]:
     return out
 
 
-def _context(comparison: Comparison, command: str | None, inputs: Iterable[str | os.PathLike]):
+def _context(
+    comparison: Comparison,
+    command: str | None,
+    inputs: Iterable[str | os.PathLike],
+    redaction: list[tuple[str, str]] | None = None,
+):
     import edukit
 
     header, rows = table_rows(comparison)
@@ -373,19 +378,25 @@ def _context(comparison: Comparison, command: str | None, inputs: Iterable[str |
         "correlation": comparison.correlation,
         "command": command,
         "inputs": input_hashes(inputs),
+        "redaction": redaction or [],
     }
 
 
 def html(
-    comparison: Comparison, command: str | None = None, inputs: Iterable[str | os.PathLike] = ()
+    comparison: Comparison,
+    command: str | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
+    redaction: list[tuple[str, str]] | None = None,
 ) -> str:
-    """The self-contained HTML report (plots embedded as base64 PNG)."""
+    """The self-contained HTML report (plots embedded as base64 PNG).
+
+    `redaction`: (rater, what text its annotations came from), shown under Provenance."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
         loader=PackageLoader("edukit", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
-    ctx = _context(comparison, command, inputs)
+    ctx = _context(comparison, command, inputs, redaction)
     ctx["scatter"] = scatter_png(comparison) if ctx["show_correlation"] else None
     ctx["counts_png"] = counts_png(comparison)
     ctx["confusions"] = confusion_pngs(comparison)
@@ -412,10 +423,13 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def markdown(
-    comparison: Comparison, command: str | None = None, inputs: Iterable[str | os.PathLike] = ()
+    comparison: Comparison,
+    command: str | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
+    redaction: list[tuple[str, str]] | None = None,
 ) -> str:
     """The report's tables as Markdown (for a paper draft or a notebook)."""
-    ctx = _context(comparison, command, inputs)
+    ctx = _context(comparison, command, inputs, redaction)
     parts = [
         f"## Agreement: {ctx['metric']}",
         f"Values with {ctx['intervals']}. Each comparison uses the items its raters rated "
@@ -454,6 +468,7 @@ def markdown(
     if command:
         parts += ["### Provenance", f"`{command}`"]
     parts += [f"- `{p}` sha256 `{h}`" for p, h in ctx["inputs"]]
+    parts += [f"- rater `{r}`: {what}" for r, what in ctx["redaction"]]
     return "\n\n".join(parts) + "\n"
 
 

@@ -33,7 +33,7 @@ from edukit.annotate.identity import (
     run_identity,
 )
 from edukit.annotate.progress import Reporter, RunProgress, Stats
-from edukit.annotate.recorder import Recorder
+from edukit.annotate.recorder import REDACTION_KEY, Recorder
 from edukit.annotate.scheduler import Scheduler, run_sync
 from edukit.annotate.store import FINISHED, RunStore, dumps
 from edukit.errors import AnnotationError
@@ -124,6 +124,7 @@ def annotate(
     max_retries: int = MAX_RETRIES,
     command: Mapping[str, Any] | None = None,
     http_client: Any = None,
+    redaction: Any = None,
 ) -> RunResult:
     """Annotate `items` (a DataFrame or an iterable of dicts) with `rubric` through `model`.
 
@@ -135,7 +136,9 @@ def annotate(
     USD (earlier calls' usage included): when spent, in-flight requests finish and the run stops
     with `stopped="max_cost"`. `progress` receives a stats dict after each request; without it a
     rich progress bar goes to stderr unless `quiet`. `command` (options, without secrets) is
-    recorded with the run.
+    recorded with the run. `redaction` (an `edukit.redact.Redaction`) redacts the items and the
+    rubric's few-shot examples before any prompt is built; its profile is part of the run id and
+    of every request key, and each request's counts per entity type are recorded.
     """
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
@@ -150,8 +153,13 @@ def annotate(
         prices = load_prices()  # a broken price file is an error when prices matter
     elif prices is None:
         prices = load_prices_quietly()
+    red_info = None
+    if redaction is not None:
+        rubric, items = redaction.rubric(rubric), redaction.wrap(items, limit)
+        red_info = {"name": redaction.profile.name, "hash": redaction.profile.hash}
+    red_hash = red_info["hash"] if red_info else None
     if dry_run:
-        return _dry_run(items, rubric, model, limit, samples, batch, prices, run_db)
+        return _dry_run(items, rubric, model, limit, samples, batch, prices, run_db, red_hash)
     if max_cost is not None and price(prices, model, 0, 0, batch) is None:
         raise AnnotationError(
             f"--max-cost needs a price for model {model!r}: add it to the price table "
@@ -163,13 +171,16 @@ def annotate(
     from edukit.annotate.client import resolve_api_key
 
     api_key = resolve_api_key(api_key_env, base_url)
-    run_id = run_identity(rubric, model, base_url, rater, samples, input_id)
+    run_id = run_identity(rubric, model, base_url, rater, samples, input_id, red_hash)
+    options = dict(command or {})
+    if redaction is not None:
+        options["redact"] = redaction.profile.to_json()
     store = RunStore(run_db)
     try:
         resumed = store.open_run(
             run_id,
             {
-                "options": dict(command or {}),
+                "options": options,
                 "rubric": rubric.name,
                 "rubric_version": rubric.version,
                 "rubric_hash": rubric.hash,
@@ -186,7 +197,9 @@ def annotate(
         stats.output_tokens = summary["output_tokens"]
         budget = Budget(stats, prices, model, max_cost)
         reporter = Reporter(stats, progress, quiet)
-        recorder = Recorder(store, run_id, rubric, model, rater, samples, stats, reporter.report)
+        recorder = Recorder(
+            store, run_id, rubric, model, rater, samples, stats, reporter.report, red_info
+        )
         stats.total = recorder.total(items, limit)
         exchange = Exchange(rubric, max_reasks, stats, budget)
         scheduler = Scheduler(recorder, exchange, budget, reporter)
@@ -221,7 +234,9 @@ def annotate(
         store.close()
 
 
-def _dry_run(items, rubric, model, limit, samples, batch, prices, run_db) -> RunResult:
+def _dry_run(
+    items, rubric, model, limit, samples, batch, prices, run_db, redaction=None
+) -> RunResult:
     """Count and price the requests still to send; nothing is sent and no run is created."""
     from edukit.annotate.cost import estimate_tokens
 
@@ -231,12 +246,14 @@ def _dry_run(items, rubric, model, limit, samples, batch, prices, run_db) -> Run
     out_cache: dict[str, int] = {}
     try:
         for item in limited(items, limit):
+            item.pop(REDACTION_KEY, None)
             for req in rubric.requests(item):
                 schema_key = dumps(req.schema)
                 if schema_key not in out_cache:
                     out_cache[schema_key] = output_tokens_estimate(req.schema)
                 for s in range(samples):
-                    if store and store.status(request_key(model, req, s)) in FINISHED:
+                    key = request_key(model, req, s, redaction)
+                    if store and store.status(key) in FINISHED:
                         cached += 1
                         continue
                     n += 1

@@ -10,11 +10,14 @@ from edukit.annotate.store import dumps
 from edukit.prompt import PromptRequest
 
 
-def request_key(model: str, request: PromptRequest, sample: int) -> str:
+def request_key(
+    model: str, request: PromptRequest, sample: int, redaction: str | None = None
+) -> str:
     """sha256 over canonical JSON of (model, messages, schema, params, sample index).
 
     `model` is the model actually asked; a rubric's `defaults.model` in the params is only the
-    default for it (never sent), so it is left out of the key.
+    default for it (never sent), so it is left out of the key. `redaction` (a redaction
+    profile's hash) is part of the key when given, so redacted and raw text never share answers.
     """
     payload = {
         "model": model,
@@ -23,11 +26,19 @@ def request_key(model: str, request: PromptRequest, sample: int) -> str:
         "params": {k: v for k, v in request.params.items() if k != "model"},
         "sample": sample,
     }
+    if redaction is not None:
+        payload["redaction"] = redaction
     return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()
 
 
 def run_identity(
-    rubric: Any, model: str, base_url: str | None, rater: str, samples: int, input_id: str
+    rubric: Any,
+    model: str,
+    base_url: str | None,
+    rater: str,
+    samples: int,
+    input_id: str,
+    redaction: str | None = None,
 ) -> str:
     """A run is its inputs: the same rubric, model, endpoint, rater, samples and input resume it."""
     payload = {
@@ -38,6 +49,8 @@ def run_identity(
         "samples": samples,
         "input": input_id,
     }
+    if redaction is not None:  # a redacted run is another run (issue 17)
+        payload["redaction"] = redaction
     return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()[:16]
 
 

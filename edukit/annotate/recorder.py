@@ -15,6 +15,9 @@ from edukit.annotate.identity import limited, request_key, request_row
 from edukit.annotate.store import FINISHED, RunStore
 from edukit.prompt import PromptRequest
 
+# The key under which a redacted item carries its counts per entity type (edukit.redact).
+REDACTION_KEY = "_edukit_redaction"
+
 
 class Group:
     """The K samples of one request of one item, until all are answered."""
@@ -41,6 +44,7 @@ class Recorder:
         samples: int,
         stats,
         report: Callable[[], None] = lambda: None,
+        redaction: dict[str, str] | None = None,
     ) -> None:
         self.store = store
         self.run_id = run_id
@@ -50,6 +54,7 @@ class Recorder:
         self.samples = samples
         self.stats = stats
         self.report = report
+        self.redaction = redaction  # {"name", "hash"} of the redaction profile, or None
 
     def total(self, items: Any, limit: int | None) -> int | None:
         """Requests the items will make (None for an iterable without a length)."""
@@ -70,15 +75,25 @@ class Recorder:
         for seq, item in enumerate(limited(items, limit)):
             if stop():
                 return
+            counts = item.pop(REDACTION_KEY, None) if self.redaction else None
             for req in self.rubric.requests(item):
                 group = Group(req, seq, self.samples)
                 for s in range(self.samples):
-                    key = request_key(self.model, req, s)
+                    key = request_key(self.model, req, s, self._redaction_hash)
                     self.store.add_request(self.run_id, request_row(req, key, s, seq))
+                    if self.redaction:
+                        red = self.redaction
+                        self.store.add_redaction(
+                            self.run_id, key, red["name"], red["hash"], counts or {}
+                        )
                     if self.store.status(key) in FINISHED:
                         self.settle_cached(group, s, key)
                     else:
                         yield group, s, key
+
+    @property
+    def _redaction_hash(self) -> str | None:
+        return self.redaction["hash"] if self.redaction else None
 
     def settle_cached(self, group: Group, s: int, key: str) -> None:
         """Use the stored answer of a request instead of sending it."""

@@ -77,6 +77,14 @@ CREATE TABLE IF NOT EXISTS annotations (
     seq INTEGER NOT NULL,
     PRIMARY KEY (run_id, item_id, label)
 );
+CREATE TABLE IF NOT EXISTS request_redactions (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
 CREATE TABLE IF NOT EXISTS batches (
     id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
@@ -106,6 +114,7 @@ ANNOTATION_COLUMNS = [
     "reasoning",
     "confidence",
     "run_id",
+    "redaction",  # "<profile>:<hash>" when the text sent was redacted (issue 17), else ""
 ]
 
 
@@ -245,6 +254,31 @@ class RunStore:
             "annotations": n_ann,
         }
 
+    # redaction (issue 17) -------------------------------------------------------------------
+    def add_redaction(self, run_id: str, key: str, profile: str, hash: str, counts: dict) -> None:
+        """Record how a request's item text was redacted: profile, its hash, counts per type."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+        self.db.execute(
+            "INSERT OR IGNORE INTO request_redactions (run_id, key, profile, hash, counts)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (run_id, key, profile, hash, dumps(counts)),
+        )
+
+    def redactions(self, run_id: str) -> dict[str, Any] | None:
+        """A run's redaction record: profiles used, requests covered, entity counts per type."""
+        rows = self.db.execute(
+            "SELECT profile, hash, counts FROM request_redactions WHERE run_id = ?", (run_id,)
+        ).fetchall()
+        if not rows:
+            return None
+        totals: dict[str, int] = {}
+        for _, _, counts in rows:
+            for kind, n in json.loads(counts).items():
+                totals[kind] = totals.get(kind, 0) + n
+        profiles = sorted({f"{p}:{h}" for p, h, _ in rows})
+        return {"profiles": profiles, "requests": len(rows), "counts": totals}
+
     # requests and responses -----------------------------------------------------------------
     def add_request(self, run_id: str, row: dict[str, Any]) -> None:
         """Record a request; rows are committed in groups (a lost one is rebuilt on re-run)."""
@@ -376,6 +410,8 @@ class RunStore:
         df["rubric_hash"] = run["rubric_hash"]
         df["model"] = run["model"]
         df["run_id"] = run["id"]
+        red = run["options"].get("redact") or {}
+        df["redaction"] = f"{red['name']}:{red['hash']}" if red else ""
         return df[ANNOTATION_COLUMNS].reset_index(drop=True)
 
     # batches --------------------------------------------------------------------------------

@@ -143,7 +143,8 @@ def _run(
             _print_comparison(result)
         return
     inputs = [*annotations, *([prompts] if prompts else []), *([rubric] if rubric else [])]
-    _write_outputs(result, json_out, report, markdown_out, command, inputs)
+    redaction = redaction_by_rater(ann)
+    _write_outputs(result, json_out, report, markdown_out, command, inputs, redaction)
 
 
 def _compute(ann, humans, models, raters, metric, groups, opts: dict):
@@ -174,7 +175,22 @@ def _compute(ann, humans, models, raters, metric, groups, opts: dict):
     )
 
 
-def _write_outputs(result, json_out, report, markdown_out, command, inputs) -> None:
+def redaction_by_rater(ann) -> list[tuple[str, str]] | None:
+    """Per rater, whether its annotations came from redacted text (issue 17), from the
+    `redaction` column of run-store exports; None when no input has that column."""
+    if "redaction" not in ann.columns:
+        return None
+    rows = []
+    for rater, values in ann.groupby("rater", sort=True)["redaction"]:
+        profiles = sorted({str(v) for v in values if isinstance(v, str) and v})
+        if profiles:
+            rows.append((str(rater), "redacted text, profile " + ", ".join(profiles)))
+        else:
+            rows.append((str(rater), "text as written (not redacted)"))
+    return rows
+
+
+def _write_outputs(result, json_out, report, markdown_out, command, inputs, redaction=None) -> None:
     """Write every requested output; one that cannot be written does not stop the others."""
     import json
 
@@ -186,12 +202,12 @@ def _write_outputs(result, json_out, report, markdown_out, command, inputs) -> N
 
         if isinstance(result, RatersAgreement):
             return rep.raters_markdown(result)
-        return rep.markdown(result, command=command, inputs=inputs)
+        return rep.markdown(result, command=command, inputs=inputs, redaction=redaction)
 
     def html_text() -> str:
         from edukit.report import html
 
-        return html(result, command=command, inputs=inputs)
+        return html(result, command=command, inputs=inputs, redaction=redaction)
 
     jobs = [
         (json_out, lambda: json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n"),

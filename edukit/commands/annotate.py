@@ -73,6 +73,26 @@ def annotate_command(
     text_col: str | None = typer.Option(
         None, "--text-col", help="Generic tables: the text column."
     ),
+    redact: bool = typer.Option(
+        False,
+        "--redact",
+        help="Replace e-mails, URLs, phones, handles, IPs and declared names with placeholders "
+        "before anything is sent (also in few-shot examples).",
+    ),
+    names: Path | None = typer.Option(
+        None, "--names", help="--redact: a UTF-8 file of declared names to replace, one per line."
+    ),
+    redact_profile: str | None = typer.Option(
+        None,
+        "--redact-profile",
+        help="--redact: rules (default), contact (no names) or ner (needs --spacy-model).",
+    ),
+    spacy_model: str | None = typer.Option(
+        None, "--spacy-model", help="--redact: an installed spaCy pipeline for PERSON/GPE/ORG/..."
+    ),
+    redact_per_dialogue: bool = typer.Option(
+        False, "--redact-per-dialogue", help="--redact: one placeholder numbering per dialogue."
+    ),
 ) -> None:
     """Annotate items with a rubric through an LLM (or the offline baseline).
 
@@ -94,8 +114,16 @@ def annotate_command(
     from edukit.annotate.engine import annotate
     from edukit.rubric import load_rubric
 
+    if not redact and (names or redact_profile or spacy_model or redact_per_dialogue):
+        raise AnnotationError(
+            "--names, --redact-profile, --spacy-model and --redact-per-dialogue need --redact"
+        )
     rub = load_rubric(rubric)
     model = model or rub.defaults.get("model")  # None: annotate() says --model is required
+    redaction = None
+    if redact:
+        scope = "dialogue" if redact_per_dialogue else "item"
+        redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope)
     items = load_items(input, id_col=id_col, text_col=text_col)
     from edukit.resources import resolve_input, resolve_rubric
 
@@ -116,6 +144,7 @@ def annotate_command(
         "batch": batch,
         "id_col": id_col,
         "text_col": text_col,
+        "names": os.fspath(names.resolve()) if names else None,
     }
     result = annotate(
         items,
@@ -136,10 +165,15 @@ def annotate_command(
         quiet=quiet,
         input_id=f"{input_path}|{id_col}|{text_col}",
         command=options,
+        redaction=redaction,
     )
     if dry_run:
         typer.echo(dry_run_message(result.estimate, model))
+        if redaction is not None:
+            typer.echo(redaction_message(redaction))
         return
+    if redaction is not None:
+        typer.echo(redaction_message(redaction, examples=False))
     typer.echo(summary_message(result))
     if out is not None and result.stopped != "batch_pending":
         from edukit.corpora.tables import write_table
@@ -147,6 +181,32 @@ def annotate_command(
         write_table(result.annotations, out)
         typer.echo(f"Wrote {len(result.annotations)} annotation rows to {out}")
     typer.echo(next_step_message(result, max_cost, run_db))
+
+
+def _redaction(input: Path, names, profile, spacy_model, id_col, scope: str = "item"):
+    """The redaction for --redact: the profile, and the names a MathDial input declares."""
+    from edukit.redact import Redaction, declared_names, make_profile
+
+    prof = make_profile(profile, names_file=names, spacy_model=spacy_model, scope=scope)
+    declared = declared_names(input) if id_col is None and prof.corpus_names else None
+    return Redaction(prof, declared)
+
+
+def redaction_message(redaction, examples: bool = True) -> str:
+    """What --redact replaced: the profile, counts per entity type and (dry run) three examples."""
+    p = redaction.profile
+    counts = ", ".join(f"{k} {redaction.totals[k]}" for k in p.entities)
+    lines = [
+        f"Redaction profile {p.name} ({p.hash}): {redaction.items_redacted} of "
+        f"{redaction.items} items changed; replaced {counts}"
+    ]
+    if examples:
+        if not redaction.examples:
+            lines.append("No item needed redaction.")
+        for item_id, text in redaction.examples:
+            short = " ".join(text.split())
+            lines.append(f"  {item_id}: {short[:200] + ('...' if len(short) > 200 else '')}")
+    return "\n".join(lines)
 
 
 def _money(usd: float | None) -> str:

@@ -69,6 +69,7 @@ def show_run(
 
     with _open(run_db) as store:
         info = run_details(store, run, refresh=refresh)
+        redactions = store.redactions(info["run"]["id"])
     r = info["run"]
     typer.echo(f"run {r['id']} created {_when(r['created'])}, updated {_when(r['updated'])}")
     typer.echo(f"rubric {r['rubric']} {r['rubric_version']} ({r['rubric_hash'][:12]})")
@@ -83,11 +84,26 @@ def show_run(
         f"tokens {s['input_tokens']:,} in / {s['output_tokens']:,} out; cost "
         + ("unknown" if cost is None else f"${cost:,.4f}")
     )
+    typer.echo(redaction_line(r["options"].get("redact"), redactions))
     for b in info["batches"]:
         done = " (ingested)" if b["ingested"] else ""
         typer.echo(f"batch {b['id']}: {b['status']}{done}, {b['n_requests']} requests")
     if info.get("note"):
         typer.echo(info["note"])
+
+
+def redaction_line(profile: dict | None, record: dict | None) -> str:
+    """Whether the run's text was redacted before it was sent, how, and what was replaced."""
+    if not profile:
+        return "redaction: none (the text was sent as it is)"
+    counts = (record or {}).get("counts", {})
+    replaced = ", ".join(f"{k} {counts.get(k, 0)}" for k in profile["entities"])
+    model = f", spaCy pipeline {profile['spacy_model']}" if profile.get("spacy_model") else ""
+    return (
+        f"redaction: profile {profile['name']} ({profile['hash']}), scope {profile['scope']}, "
+        f"{profile['names']} listed names{model}; {(record or {}).get('requests', 0)} requests "
+        f"recorded; replaced {replaced}"
+    )
 
 
 @runs_app.command("export")

@@ -67,7 +67,14 @@ def test_open_run_reports_resume_and_tables(tmp_path):
         tables = {
             r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
-        assert tables == {"runs", "requests", "responses", "annotations", "batches"}
+        assert tables == {
+            "runs",
+            "requests",
+            "responses",
+            "annotations",
+            "batches",
+            "request_redactions",
+        }
         assert store.summary("abc123")["requests"] == 0
 
 
