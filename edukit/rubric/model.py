@@ -251,6 +251,9 @@ def canonical_json(rubric: Rubric) -> str:
     """The rubric's content as canonical JSON (what `hash` digests)."""
     content = rubric.spec.model_dump(mode="json")
     content.pop("examples_file", None)
+    if content["defaults"].get("logprobs") is None:
+        # added later: rubrics that do not set it keep the hash their run stores know
+        content["defaults"].pop("logprobs", None)
     content["examples"] = [e.model_dump(mode="json") for e in rubric.examples]
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
