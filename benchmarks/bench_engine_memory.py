@@ -79,27 +79,15 @@ def child_full(n: int, tmp: Path) -> dict:
 
 
 def child_plan(n: int, tmp: Path) -> dict:
-    from edukit.annotate.engine import _Engine
+    from edukit.annotate.progress import Stats
+    from edukit.annotate.recorder import Recorder
     from edukit.annotate.store import RunStore
 
     store = RunStore(tmp / "runs.sqlite")
     store.open_run("bench", {"model": "m", "rater": "m"})
-    engine = _Engine(
-        store=store,
-        run_id="bench",
-        rubric=_rubric(tmp),
-        model="m",
-        rater="m",
-        samples=1,
-        max_reasks=2,
-        max_cost=None,
-        prices=None,
-        batch_pricing=False,
-        progress=None,
-        quiet=True,
-    )
+    recorder = Recorder(store, "bench", _rubric(tmp), "m", "m", 1, Stats())
     start = time.perf_counter()
-    count = sum(1 for _ in engine.plan(_items(n), None))
+    count = sum(1 for _ in recorder.plan(_items(n), None))
     assert count == n
     return {"seconds": time.perf_counter() - start, "requests": count}
 

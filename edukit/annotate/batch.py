@@ -15,7 +15,9 @@ import os
 import tempfile
 from typing import Any
 
+from edukit.annotate.aggregate import aggregate
 from edukit.annotate.client import Connection, request_body
+from edukit.annotate.identity import request_from_row, request_row
 from edukit.annotate.store import RunStore
 
 MAX_PER_BATCH = 50_000  # the Batch API's limit on requests per input file
@@ -37,7 +39,7 @@ def batch_line(key: str, model: str, request_row: dict[str, Any]) -> dict[str, A
 
 
 async def submit(
-    engine,
+    recorder,
     openai_client,
     jobs,
     *,
@@ -69,7 +71,7 @@ async def submit(
             )
         finally:
             os.unlink(path)
-        engine.store.add_batch(engine.run_id, created.id, uploaded.id, n, created.status)
+        recorder.store.add_batch(recorder.run_id, created.id, uploaded.id, n, created.status)
         ids.append(created.id)
         fh, path, n, size = None, None, 0, 0
 
@@ -78,8 +80,10 @@ async def submit(
         if key in seen:
             continue
         seen.add(key)
-        row = engine._request_row(group.request, key, s, group.seq)
-        line = (json.dumps(batch_line(key, engine.model, row), ensure_ascii=False) + "\n").encode()
+        row = request_row(group.request, key, s, group.seq)
+        line = (
+            json.dumps(batch_line(key, recorder.model, row), ensure_ascii=False) + "\n"
+        ).encode()
         if len(line) > max_bytes:
             raise AnnotationError(
                 f"one request of item {group.request.item_id} is {len(line):,} bytes, more than a "
@@ -123,8 +127,6 @@ async def refresh_batches(store: RunStore, run_id: str, rubric: Any, openai_clie
 
 def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
     """Store the valid answers of a batch output file; others are left for the interactive path."""
-    from edukit.annotate.engine import request_from_row
-
     requests = {r["key"]: r for r in store.requests(run_id)}
     stored = 0
     for line in lines:
@@ -163,8 +165,6 @@ def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
 
 def finalize(store: RunStore, run_id: str, rubric: Any) -> int:
     """Write annotation rows for every request whose samples have all finished."""
-    from edukit.annotate.engine import aggregate, request_from_row
-
     run = store.run(run_id)
     written = 0
     groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
@@ -192,30 +192,31 @@ def finalize(store: RunStore, run_id: str, rubric: Any) -> int:
 
 
 async def run_batch(
-    engine, items: Any, limit: int | None, conn: Connection
+    recorder, scheduler, items: Any, limit: int | None, conn: Connection
 ) -> tuple[str | None, list[dict[str, Any]]]:
     """Submit, or poll and ingest, the run's batches; fall back to interactive when all ended."""
-    client = conn.client(engine.model)
+    store, run_id = recorder.store, recorder.run_id
+    client = conn.client(recorder.model)
     try:
-        batches = engine.store.batches(engine.run_id)
+        batches = store.batches(run_id)
         if not batches:
-            if await submit(engine, client.openai, engine.plan(items, limit)):
-                return "batch_pending", engine.store.batches(engine.run_id)
+            if await submit(recorder, client.openai, recorder.plan(items, limit)):
+                return "batch_pending", store.batches(run_id)
             return None, []  # nothing left to send
-        batches = await refresh_batches(engine.store, engine.run_id, engine.rubric, client.openai)
+        batches = await refresh_batches(store, run_id, recorder.rubric, client.openai)
         if any(b["status"] not in TERMINAL for b in batches):
             return "batch_pending", batches
     finally:
         await client.close()
-    stopped = await engine.run_interactive(items, limit, conn)
-    return stopped, engine.store.batches(engine.run_id)
+    stopped = await scheduler.run(recorder.plan(items, limit, scheduler.stopped), conn)
+    return stopped, store.batches(run_id)
 
 
 def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str, Any]:
     """A run's row, summary, cost and batches; unfinished batches are polled when `refresh`."""
     from edukit.annotate.client import resolve_api_key
     from edukit.annotate.cost import load_prices
-    from edukit.annotate.engine import run_sync
+    from edukit.annotate.scheduler import run_sync
     from edukit.rubric import load_rubric
 
     row = store.run(run)
@@ -242,11 +243,11 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
                 note = (
                     "All batches ended; re-run the annotate command to send any rows that failed."
                 )
-    from edukit.annotate.engine import _run_cost
+    from edukit.annotate.budget import run_cost
 
     summary = store.summary(run_id)
     try:
-        cost = _run_cost(load_prices(), row["model"], summary)
+        cost = run_cost(load_prices(), row["model"], summary)
     except Exception:  # a broken price file must not hide the run
         cost = None
     return {

@@ -1,0 +1,80 @@
+"""What a run costs: prices of token counts, the run's cost, and the --max-cost budget."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def load_prices_quietly():
+    """The price table, or None when the user's price file is broken (the run still reports)."""
+    from edukit.annotate.cost import load_prices
+
+    try:
+        return load_prices()
+    except Exception:  # a broken user price file must not lose a finished run's summary
+        return None
+
+
+def price(prices, model: str, tin: int, tout: int, batch: bool = False) -> float | None:
+    """USD for these tokens of `model`, None without a price table or a price for the model."""
+    if prices is None:
+        return None
+    from edukit.annotate.cost import estimate_cost
+
+    return estimate_cost(model, tin, tout, batch=batch, prices=prices)
+
+
+def run_cost(prices, model: str, summary: Mapping[str, Any]) -> float | None:
+    """Interactive tokens at the list price, Batch API tokens with the batch discount."""
+    live = price(
+        prices,
+        model,
+        summary["input_tokens"] - summary["batch_input_tokens"],
+        summary["output_tokens"] - summary["batch_output_tokens"],
+    )
+    batched = price(
+        prices, model, summary["batch_input_tokens"], summary["batch_output_tokens"], True
+    )
+    return None if live is None or batched is None else live + batched
+
+
+def output_tokens_estimate(schema: Mapping[str, Any]) -> int:
+    """Rough answer size for a schema: enum values, booleans, ~60 tokens of reasoning."""
+    from edukit.annotate.cost import estimate_tokens
+
+    total = 8
+    for name, prop in schema.get("properties", {}).items():
+        total += estimate_tokens(name) + 3
+        if "enum" in prop:
+            total += max(estimate_tokens(str(v)) for v in prop["enum"])
+        elif prop.get("type") == "string":
+            total += 60
+        else:
+            total += 1
+    return total
+
+
+class Budget:
+    """The run's spending against `max_cost`; `exhausted` once it is spent."""
+
+    def __init__(self, stats, prices, model: str, max_cost: float | None, batch_pricing=False):
+        self.stats = stats
+        self.prices = prices
+        self.model = model
+        self.max_cost = max_cost
+        self.batch_pricing = batch_pricing
+        self.exhausted = False
+        self._update()
+
+    def add_usage(self, tin: int, tout: int) -> None:
+        """Count the tokens of one answered attempt."""
+        self.stats.input_tokens += tin
+        self.stats.output_tokens += tout
+        self._update()
+
+    def _update(self) -> None:
+        s = self.stats
+        s.cost = price(self.prices, self.model, s.input_tokens, s.output_tokens, self.batch_pricing)
+        if self.max_cost is not None and s.cost is not None and s.cost >= self.max_cost:
+            self.exhausted = True

@@ -1,0 +1,99 @@
+"""What identifies a run and a request, and how items and stored requests are read back."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from edukit.annotate.store import dumps
+from edukit.prompt import PromptRequest
+
+
+def request_key(model: str, request: PromptRequest, sample: int) -> str:
+    """sha256 over canonical JSON of (model, messages, schema, params, sample index).
+
+    `model` is the model actually asked; a rubric's `defaults.model` in the params is only the
+    default for it (never sent), so it is left out of the key.
+    """
+    payload = {
+        "model": model,
+        "messages": request.messages,
+        "schema": request.schema,
+        "params": {k: v for k, v in request.params.items() if k != "model"},
+        "sample": sample,
+    }
+    return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()
+
+
+def run_identity(
+    rubric: Any, model: str, base_url: str | None, rater: str, samples: int, input_id: str
+) -> str:
+    """A run is its inputs: the same rubric, model, endpoint, rater, samples and input resume it."""
+    payload = {
+        "rubric_hash": rubric.hash,
+        "model": model,
+        "base_url": base_url or "",
+        "rater": rater,
+        "samples": samples,
+        "input": input_id,
+    }
+    return hashlib.sha256(dumps(payload).encode("utf-8")).hexdigest()[:16]
+
+
+def iter_items(items: Any) -> Iterator[dict[str, Any]]:
+    """Rows of a DataFrame or any iterable of mappings, one dict at a time."""
+    if hasattr(items, "itertuples") and hasattr(items, "columns"):
+        cols = [str(c) for c in items.columns]
+        for values in items.itertuples(index=False, name=None):
+            yield dict(zip(cols, values, strict=True))
+        return
+    for item in items:
+        yield dict(item) if not isinstance(item, dict) else item
+
+
+def limited(items: Any, limit: int | None) -> Iterator[dict[str, Any]]:
+    """The first `limit` items (all of them when `limit` is None)."""
+    for n, item in enumerate(iter_items(items)):
+        if limit is not None and n >= limit:
+            return
+        yield item
+
+
+def default_input_id(items: Any) -> str:
+    """The input's identity when the caller gives none: a DataFrame's item ids, else nothing."""
+    if hasattr(items, "columns") and "item_id" in getattr(items, "columns", ()):
+        ids = "\n".join(map(str, items["item_id"]))
+        return "ids:" + hashlib.sha256(ids.encode()).hexdigest()[:16]
+    return ""
+
+
+def request_row(req: PromptRequest, key: str, sample: int, seq: int) -> dict[str, Any]:
+    """The run-store row of one request (sample `sample` of the `seq`-th item)."""
+    return {
+        "key": key,
+        "item_id": req.item_id,
+        "decision": req.key,
+        "labels": req.labels,
+        "version": req.version,
+        "messages": req.messages,
+        "schema_name": req.schema_name,
+        "schema": req.schema,
+        "params": req.params,
+        "sample": sample,
+        "seq": seq,
+    }
+
+
+def request_from_row(row: Mapping[str, Any]) -> PromptRequest:
+    """Rebuild a PromptRequest from its run-store row."""
+    return PromptRequest(
+        item_id=row["item_id"],
+        key=row["decision"],
+        labels=tuple(row["labels"]),
+        version=row["version"],
+        messages=row["messages"],
+        schema_name=row["schema_name"],
+        schema=row["schema"],
+        params=row["params"],
+    )
