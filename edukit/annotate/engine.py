@@ -75,6 +75,9 @@ class RunResult:
     estimate: dict[str, Any] | None = None  # for dry runs: requests, tokens, cost, batch cost
     batches: list[dict[str, Any]] = field(default_factory=list)
     resumed: bool = False
+    notes: list[str] = field(default_factory=list)  # what was learned about the server, once
+    cost_estimated: bool = False  # some usage was estimated (the server reported none)
+    skipped_empty: int = 0  # items whose text is empty: not sent
     _frame: Any = None
 
     @property
@@ -124,6 +127,8 @@ def annotate(
     max_retries: int = MAX_RETRIES,
     command: Mapping[str, Any] | None = None,
     http_client: Any = None,
+    temperature: float | None = None,
+    logprobs: bool | None = None,
 ) -> RunResult:
     """Annotate `items` (a DataFrame or an iterable of dicts) with `rubric` through `model`.
 
@@ -135,8 +140,13 @@ def annotate(
     USD (earlier calls' usage included): when spent, in-flight requests finish and the run stops
     with `stopped="max_cost"`. `progress` receives a stats dict after each request; without it a
     rich progress bar goes to stderr unless `quiet`. `command` (options, without secrets) is
-    recorded with the run.
+    recorded with the run. `temperature` and `logprobs` override the rubric's defaults (a
+    different run); with logprobs the chosen label's probability is stored as its confidence.
+    Items whose text is empty are not sent (`skipped_empty`).
     """
+    from edukit.annotate.params import with_params
+
+    rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
     model = model or rubric.defaults.get("model")
@@ -159,6 +169,8 @@ def annotate(
         )
     if input_id is None:
         input_id = default_input_id(items)
+    if overrides:
+        input_id = f"{input_id}|params:{dumps(overrides)}"
     check_base_url(base_url)
     from edukit.annotate.client import resolve_api_key
 
@@ -190,6 +202,10 @@ def annotate(
         stats.total = recorder.total(items, limit)
         exchange = Exchange(rubric, max_reasks, stats, budget)
         scheduler = Scheduler(recorder, exchange, budget, reporter)
+        from edukit.annotate.ladder import Ladder, estimated_responses
+
+        endpoint = base_url or "https://api.openai.com/v1"
+        scheduler.ladder = ladder = Ladder.open(store.db, run_id, endpoint, model)
         conn = Connection(
             base_url, api_key, timeout, max_retries, concurrency, rpm, tpm, http_client
         )
@@ -204,6 +220,7 @@ def annotate(
             jobs = recorder.plan(items, limit, scheduler.stopped)
             stopped = run_sync(scheduler.run(jobs, conn))
         summary = store.summary(run_id)
+        estimated = estimated_responses(store.db, run_id, exchange.estimated)
         return RunResult(
             run_id=run_id,
             run_db=os.fspath(run_db),
@@ -216,6 +233,9 @@ def annotate(
             stopped=stopped,
             batches=batches or store.batches(run_id),
             resumed=resumed,
+            notes=[*ladder.notes, *exchange.notes],
+            cost_estimated=estimated > 0,
+            skipped_empty=recorder.skipped_empty,
         )
     finally:
         store.close()

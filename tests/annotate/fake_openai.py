@@ -311,13 +311,49 @@ class FakeOpenAI:
             fmt["json_schema"]["schema"] if kind == "json_schema" else None
         ) or _schema_from_messages(messages)
         text_in = first_user_text(messages)
-        answer_for = text_in
+        n = 1 if "no_n" in q else int(body.get("n") or 1)
+        answers_for = [text_in] * n
         if self.vary_seed is not None:
             prompt = json.dumps(messages, sort_keys=True)  # one count per distinct prompt
             with self.lock:
                 ask = self.asks.get(prompt, 0)
-                self.asks[prompt] = ask + 1
-            answer_for = salted(text_in, self.vary_seed, ask)
+                self.asks[prompt] = ask + n  # each of n choices is one more ask
+            answers_for = [salted(text_in, self.vary_seed, ask + i) for i in range(n)]
+        choices = [self._choice(schema, kind, a, fault, body) for a in answers_for]
+        content = choices[0][0]
+        prompt_tokens = len(json.dumps(messages)) // 4
+        completion_tokens = len(content) // 4 + 1
+        return 200, {
+            "id": f"chatcmpl-{_h(text_in, str(time.time_ns())):x}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "fake"),
+            "choices": [
+                {
+                    "index": i,
+                    "message": {
+                        "role": "assistant",
+                        "content": content,
+                        "refusal": None,
+                        **({"reasoning_content": reasoning} if reasoning else {}),
+                    },
+                    "logprobs": choice_logprobs,
+                    "finish_reason": "stop",
+                }
+                for i, (content, reasoning, choice_logprobs) in enumerate(choices)
+            ],
+            "usage": None
+            if "usage_null" in q
+            else {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens * n,
+                "total_tokens": prompt_tokens + completion_tokens * n,
+            },
+        }
+
+    def _choice(self, schema, kind: str, answer_for: str, fault, body) -> tuple:
+        """(content, reasoning_content, logprobs) of one choice."""
+        q = self.quirks
         reasoning_content = None
         if schema is None:
             content = "I cannot tell."
@@ -341,36 +377,7 @@ class FakeOpenAI:
         choice_logprobs = None
         if body.get("logprobs"):
             choice_logprobs = {"content": _logprobs(content, "logprob_space" in q), "refusal": None}
-        n = 1 if "no_n" in q else int(body.get("n") or 1)
-        prompt_tokens = len(json.dumps(messages)) // 4
-        completion_tokens = len(content) // 4 + 1
-        return 200, {
-            "id": f"chatcmpl-{_h(text_in, str(time.time_ns())):x}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body.get("model", "fake"),
-            "choices": [
-                {
-                    "index": i,
-                    "message": {
-                        "role": "assistant",
-                        "content": content,
-                        "refusal": None,
-                        **({"reasoning_content": reasoning_content} if reasoning_content else {}),
-                    },
-                    "logprobs": choice_logprobs,
-                    "finish_reason": "stop",
-                }
-                for i in range(n)
-            ],
-            "usage": None
-            if "usage_null" in q
-            else {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens * n,
-                "total_tokens": prompt_tokens + completion_tokens * n,
-            },
-        }
+        return content, reasoning_content, choice_logprobs
 
     def run_batch(self, batch: dict[str, Any]) -> None:
         """Answer every line of a batch's input file; failed rows go to the error file."""
