@@ -250,7 +250,12 @@ def _dry_run(items, rubric, model, limit, samples, batch, prices, run_db) -> Run
     n = cached = tin = tout = 0
     out_cache: dict[str, int] = {}
     try:
+        from edukit.annotate.recorder import is_empty
+
+        text_field = getattr(rubric, "text_field", None)
         for item in limited(items, limit):
+            if text_field is not None and is_empty(item.get(text_field)):
+                continue  # not sent (see Recorder.plan)
             for req in rubric.requests(item):
                 schema_key = dumps(req.schema)
                 if schema_key not in out_cache:

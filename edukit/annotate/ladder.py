@@ -107,9 +107,15 @@ class Ladder:
                 )
 
 
+def _has_table(db: sqlite3.Connection) -> bool:
+    row = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='learned'")
+    return row.fetchone() is not None
+
+
 def learned_facts(db: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
     """What a run learned about its endpoint (for `runs show`)."""
-    db.execute(_SCHEMA)
+    if not _has_table(db):
+        return []
     cur = db.execute(
         "SELECT endpoint, model, fact, value, reason FROM learned WHERE run_id = ?", (run_id,)
     )
@@ -120,6 +126,8 @@ def learned_facts(db: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
 
 def estimated_responses(db: sqlite3.Connection, run_id: str, new: int = 0) -> int:
     """Responses of the run whose usage was estimated, `new` ones added (run store, `learned`)."""
+    if not new and not _has_table(db):
+        return 0
     db.execute(_SCHEMA)
     row = db.execute(
         "SELECT value FROM learned WHERE run_id = ? AND endpoint = '' AND model = '' "

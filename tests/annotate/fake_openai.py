@@ -10,7 +10,8 @@ Scripted faults, consumed one per chat request (`server.faults`, or `server.faul
 requests whose item message contains a substring): "429" (with Retry-After), "500",
 "hang" (longer than the client timeout, then drop), "reset" (TCP RST), "malformed" (an answer
 that is not JSON), "bad_enum" (a label outside the enum), "echo_auth" (a 400 whose message
-repeats the Authorization header). Every request is recorded (`chat_requests`, `chat_times`).
+repeats the Authorization header), "bad_param" (OpenAI's 400 refusing `temperature`). Every request
+is recorded (`chat_requests`, `chat_times`).
 `vary_seed=N` makes repeated requests for the same item get different (seeded) answers, for
 self-consistency tests; by default every request for an item gets the same answer.
 
@@ -58,6 +59,10 @@ QUIRKS = {
     "logprob_space",
     "no_n",
 }
+TEMPERATURE_MESSAGE = (
+    "Unsupported value: 'temperature' does not support 0 with this model. "
+    "Only the default (1) value is supported."
+)
 MAX_TOKENS_MESSAGE = (
     "Unsupported parameter: 'max_tokens' is not supported with this model. "
     "Use 'max_completion_tokens' instead."
@@ -537,6 +542,10 @@ def _handler(server: FakeOpenAI):
                 )
             if fault == "500":
                 return self._send(500, _error("internal error", "server_error"))
+            if fault == "bad_param":  # OpenAI's refusal of a parameter unrelated to the format
+                err = _error(TEMPERATURE_MESSAGE)
+                err["error"].update(param="temperature", code="unsupported_value")
+                return self._send(400, err)
             if fault == "echo_auth":  # a careless server that echoes the credentials
                 auth = self.headers.get("Authorization", "")
                 return self._send(400, _error(f"request with {auth} was refused", "bad"))
@@ -552,6 +561,8 @@ def _handler(server: FakeOpenAI):
                 self.close_connection = True
                 return
             status, payload = server.completion(body, fault)
+            if status >= 500:  # the openai client retries at once (tests stay fast)
+                return self._send(status, payload, {"retry-after-ms": "1"})
             if status == 200 and payload["usage"] is not None:
                 usage = payload["usage"]
                 with server.lock:
