@@ -90,7 +90,8 @@ def test_logprob_confidence_aligns_with_llama_server_tokens(cli, realserver, tmp
     for i in range(len(tokens)):
         for j in range(i + 1, len(tokens) + 1):
             if "".join(t for t, _ in tokens[i:j]).strip(' \n\t"') == value:
-                want = math.exp(sum(lp for _, lp in tokens[i:j] if _.strip(' \n\t"')))
+                spelled = [lp for tok, lp in tokens[i:j] if tok.strip(' \n\t"')]
+                want = math.exp(sum(spelled))
     assert want is not None
     got = label_confidence(text, rubric.decode(req, json.loads(text)), tokens)
     assert got[rubric.target] == pytest.approx(want)
