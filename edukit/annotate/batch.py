@@ -35,6 +35,11 @@ def batch_line(key: str, model: str, request_row: dict[str, Any]) -> dict[str, A
         request_row["schema"],
         request_row["params"],
     )
+    from edukit.annotate.ladder import token_param_for
+
+    param = token_param_for(model)  # o-series and gpt-5 refuse max_tokens
+    if param != "max_tokens" and "max_tokens" in body:
+        body[param] = body.pop("max_tokens")
     return {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": {"model": model, **body}}
 
 

@@ -65,3 +65,10 @@ def test_one_request_larger_than_a_file_is_a_clear_error(
     assert "more than a Batch API input file may hold" in res.err
     assert "Traceback" not in res.err
     assert fake_server.files == {}
+
+
+def test_batch_lines_use_the_model_familys_token_parameter():
+    row = {"messages": [], "schema_name": "a", "schema": {}, "params": {"max_tokens": 9}}
+    assert batch_api.batch_line("k", "gpt-4o-mini", row)["body"]["max_tokens"] == 9
+    body = batch_api.batch_line("k", "o3-mini", row)["body"]
+    assert body["max_completion_tokens"] == 9 and "max_tokens" not in body
