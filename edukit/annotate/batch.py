@@ -17,6 +17,7 @@ from typing import Any
 
 from edukit.annotate.aggregate import aggregate
 from edukit.annotate.client import Connection, request_body
+from edukit.annotate.extract import extract_answer, obtained_mode
 from edukit.annotate.identity import request_from_row, request_row
 from edukit.annotate.store import RunStore
 
@@ -146,7 +147,8 @@ def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
         text = body["choices"][0]["message"].get("content") or ""
         request = request_from_row(req_row)
         try:
-            obj = json.loads(text)
+            found = extract_answer(text, request.schema)  # after any <think> block
+            obj = found.obj
             rubric.decode(request, obj)
         except ValueError:
             continue  # invalid: the interactive path re-asks it
@@ -157,7 +159,7 @@ def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
                 "status": "ok",
                 "raw": text,
                 "parsed": obj,
-                "mode": "json_schema",
+                "mode": obtained_mode("json_schema", found.how),
                 "input_tokens": usage.get("prompt_tokens") or 0,
                 "output_tokens": usage.get("completion_tokens") or 0,
                 "attempts": 1,
