@@ -68,14 +68,33 @@ class Exchange:
         """(object, decisions, mode obtained) of one answer; ValueError when it is unusable."""
         found = extract_answer(text, req.schema)
         decisions = self.rubric.decode(req, found.obj)
-        obtained = obtained_mode(mode, found.how)
-        if obtained != mode:
-            self.note(
-                f"the server ignored response_format {mode} and answered in prose; answers are "
-                "read from the text (the last JSON object that fits the schema) and recorded "
-                "with mode text"
-            )
+        obtained = obtained_mode(mode, found.how)  # prose: the format was ignored
         return found.obj, decisions, obtained
+
+    def _check_format_obeyed(self, client, completion) -> None:
+        """A server that answers a JSON mode with prose ignores `response_format`
+        (`transformers serve`): from now on the run asks in plain text with the schema spelled
+        out in the prompt, so the model knows what to answer (learned once, in the run store)."""
+        from edukit.annotate.extract import strip_think
+        from edukit.annotate.ladder import RUNGS
+
+        ladder = getattr(client, "ladder", None)
+        if ladder is None or completion.mode == "text" or completion.finish_reason == "length":
+            return
+        try:
+            answer = strip_think(completion.text).lstrip()
+        except ValueError:
+            return  # cut off inside a think block: nothing to say about the format
+        if answer.startswith(("{", "[")):
+            return  # JSON, even if broken (a re-ask fixes that): the format was obeyed
+        if ladder.rung < RUNGS.index("text"):
+            ladder.learn(
+                "rung",
+                "text",
+                f"the server ignored response_format {completion.mode} (it answered prose); "
+                "asking in plain text with the schema in the prompt for this run, answers "
+                "recorded with mode text",
+            )
 
     def _fail_fast(self, client, exc) -> None:
         """Stop the run when every request fails the same way (the server's reason shown)."""
@@ -165,6 +184,7 @@ class Exchange:
             self.budget.add_usage(completion.input_tokens, completion.output_tokens)
             if attempt == 0 and completion.choices and len(completion.choices) > 1:
                 extra = self._extra_samples(req, key, completion)
+            self._check_format_obeyed(client, completion)
             try:
                 obj, decisions, mode = self.read(req, completion.text, completion.mode)
             except ValueError as exc:  # InvalidOutput, or JSON that does not parse

@@ -28,6 +28,8 @@ Quirks of real servers (`quirks={...}`), each seen in public bug reports:
 - "logprob_space": logprob tokens carry a leading space the message text does not (llama-server),
   and words are split into several tokens with different logprobs.
 - "no_n": `n` is ignored (one choice whatever `n` asks).
+- "ignore_format_plain": `response_format` is ignored and the model answers in words ("I cannot
+  tell.") unless the prompt itself spells out the schema.
 
 Run standalone for benchmarks: `python tests/annotate/fake_openai.py --port 8765 --latency-ms 200`.
 """
@@ -58,6 +60,7 @@ QUIRKS = {
     "max_tokens_rejected",
     "logprob_space",
     "no_n",
+    "ignore_format_plain",
 }
 TEMPERATURE_MESSAGE = (
     "Unsupported value: 'temperature' does not support 0 with this model. "
@@ -312,6 +315,8 @@ class FakeOpenAI:
             return 400, _error("response_format 'json_schema' is not supported by this server")
         if kind == "json_object" and not self.json_object:
             return 400, _error("response_format 'json_object' is not supported by this server")
+        if "ignore_format_plain" in q:
+            kind = "text"  # response_format unread: only a schema in the prompt is seen
         schema = (
             fmt["json_schema"]["schema"] if kind == "json_schema" else None
         ) or _schema_from_messages(messages)

@@ -139,6 +139,23 @@ def test_ignored_format_reads_the_last_valid_json_and_records_mode_text(
     assert res.err.count("ignored response_format json_schema") == 1
 
 
+def test_ignored_format_without_json_steps_down_to_text_with_the_schema(
+    cli, quirky, moves, tmp_path, kit
+):
+    """A model that volunteers no JSON: the first answer shows the format is ignored, the run
+    asks in plain text with the schema in the prompt from then on (re-asks included)."""
+    server = quirky("ignore_format_plain")
+    items = items_file(tmp_path, kit)
+    db, out = tmp_path / "r.sqlite", tmp_path / "out.csv"
+    res = run(cli, items, moves, server, db, "--out", out, "--concurrency", "1")
+    assert res.code == 0, res.err
+    assert "6 ok, 0 invalid" in res.out
+    assert got(out) == expected(kit, moves, items)
+    assert kinds(server) == ["json_schema"] + [None] * 6  # one answer in words, then text
+    assert res.err.count("ignored response_format json_schema") == 1
+    assert {m for _, m, _ in responses(db)} == {"text"}
+
+
 # case 3: reasoning models (think blocks, reasoning_content)
 @pytest.mark.parametrize("quirk", ["think", "reasoning_content"])
 def test_reasoning_drafts_are_never_the_answer(cli, quirky, moves, tmp_path, kit, quirk):
