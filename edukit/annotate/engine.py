@@ -75,6 +75,9 @@ class RunResult:
     estimate: dict[str, Any] | None = None  # for dry runs: requests, tokens, cost, batch cost
     batches: list[dict[str, Any]] = field(default_factory=list)
     resumed: bool = False
+    notes: list[str] = field(default_factory=list)  # what was learned about the server, once
+    cost_estimated: bool = False  # some usage was estimated (the server reported none)
+    skipped_empty: int = 0  # items whose text is empty: not sent
     _frame: Any = None
 
     @property
@@ -125,6 +128,8 @@ def annotate(
     command: Mapping[str, Any] | None = None,
     http_client: Any = None,
     redaction: Any = None,
+    temperature: float | None = None,
+    logprobs: bool | None = None,
 ) -> RunResult:
     """Annotate `items` (a DataFrame or an iterable of dicts) with `rubric` through `model`.
 
@@ -139,7 +144,13 @@ def annotate(
     recorded with the run. `redaction` (an `edukit.redact.Redaction`) redacts the items and the
     rubric's few-shot examples before any prompt is built; its profile is part of the run id and
     of every request key, and each request's counts per entity type are recorded.
+    recorded with the run. `temperature` and `logprobs` override the rubric's defaults (a
+    different run); with logprobs the chosen label's probability is stored as its confidence.
+    Items whose text is empty are not sent (`skipped_empty`).
     """
+    from edukit.annotate.params import with_params
+
+    rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
     model = model or rubric.defaults.get("model")
@@ -167,6 +178,8 @@ def annotate(
         )
     if input_id is None:
         input_id = default_input_id(items)
+    if overrides:
+        input_id = f"{input_id}|params:{dumps(overrides)}"
     check_base_url(base_url)
     from edukit.annotate.client import resolve_api_key
 
@@ -203,6 +216,10 @@ def annotate(
         stats.total = recorder.total(items, limit)
         exchange = Exchange(rubric, max_reasks, stats, budget)
         scheduler = Scheduler(recorder, exchange, budget, reporter)
+        from edukit.annotate.ladder import Ladder, estimated_responses
+
+        endpoint = base_url or "https://api.openai.com/v1"
+        scheduler.ladder = ladder = Ladder.open(store.db, run_id, endpoint, model)
         conn = Connection(
             base_url, api_key, timeout, max_retries, concurrency, rpm, tpm, http_client
         )
@@ -217,6 +234,7 @@ def annotate(
             jobs = recorder.plan(items, limit, scheduler.stopped)
             stopped = run_sync(scheduler.run(jobs, conn))
         summary = store.summary(run_id)
+        estimated = estimated_responses(store.db, run_id, exchange.estimated)
         return RunResult(
             run_id=run_id,
             run_db=os.fspath(run_db),
@@ -229,6 +247,9 @@ def annotate(
             stopped=stopped,
             batches=batches or store.batches(run_id),
             resumed=resumed,
+            notes=[*ladder.notes, *exchange.notes],
+            cost_estimated=estimated > 0,
+            skipped_empty=recorder.skipped_empty,
         )
     finally:
         store.close()
@@ -245,8 +266,13 @@ def _dry_run(
     n = cached = tin = tout = 0
     out_cache: dict[str, int] = {}
     try:
+        from edukit.annotate.recorder import is_empty
+
+        text_field = getattr(rubric, "text_field", None)
         for item in limited(items, limit):
             item.pop(REDACTION_KEY, None)
+            if text_field is not None and is_empty(item.get(text_field)):
+                continue  # not sent (see Recorder.plan)
             for req in rubric.requests(item):
                 schema_key = dumps(req.schema)
                 if schema_key not in out_cache:

@@ -19,6 +19,15 @@ from edukit.prompt import PromptRequest
 REDACTION_KEY = "_edukit_redaction"
 
 
+def is_empty(value: Any) -> bool:
+    """No text to annotate: missing, NaN, or only whitespace."""
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:  # NaN from a table's empty cell
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
 class Group:
     """The K samples of one request of one item, until all are answered."""
 
@@ -55,6 +64,7 @@ class Recorder:
         self.stats = stats
         self.report = report
         self.redaction = redaction  # {"name", "hash"} of the redaction profile, or None
+        self.skipped_empty = 0  # items with no text: nothing to annotate, never sent
 
     def total(self, items: Any, limit: int | None) -> int | None:
         """Requests the items will make (None for an iterable without a length)."""
@@ -72,10 +82,14 @@ class Recorder:
         self, items: Any, limit: int | None, stop: Callable[[], bool] = lambda: False
     ) -> Iterator[tuple[Group, int, str]]:
         """Every (group, sample, key) still to send; cached answers are settled on the way."""
+        text_field = getattr(self.rubric, "text_field", None)
         for seq, item in enumerate(limited(items, limit)):
             if stop():
                 return
             counts = item.pop(REDACTION_KEY, None) if self.redaction else None
+            if text_field is not None and is_empty(item.get(text_field)):
+                self.skipped_empty += 1
+                continue
             for req in self.rubric.requests(item):
                 group = Group(req, seq, self.samples)
                 for s in range(self.samples):

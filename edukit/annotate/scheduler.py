@@ -37,6 +37,8 @@ class Scheduler:
         self.reporter = reporter
         self._inflight: dict[str, asyncio.Event] = {}
         self.left_over = False  # work skipped because the budget was spent
+        self.ladder = None  # what the run learned about the endpoint (edukit.annotate.ladder)
+        self._filled: set[str] = set()  # sample keys answered by another sample's request (n)
 
     def stopped(self) -> bool:
         """True once nothing more may be sent (the budget is spent)."""
@@ -50,7 +52,7 @@ class Scheduler:
         from edukit.annotate.ratelimit import RateLimiter
 
         concurrency = conn.concurrency
-        client = conn.client(self.recorder.model)
+        client = conn.client(self.recorder.model, self.ladder)
         limiter = RateLimiter(conn.rpm, conn.tpm)
         queue: asyncio.Queue = asyncio.Queue(maxsize=2 * concurrency)
         self.reporter.start()
@@ -96,15 +98,37 @@ class Scheduler:
             await self._inflight[key].wait()
         if self.recorder.store.status(key) in FINISHED:
             self.recorder.settle_cached(group, s, key)
+            if key in self._filled:  # answered by the n-sample request: sent, not cached
+                self._filled.discard(key)
+                self.recorder.stats.cached -= 1
             return
         self._inflight[key] = done = asyncio.Event()
+        siblings = self._siblings(client, group, s)
         try:
-            await self._send(client, limiter, group, s, key)
+            await self._send(client, limiter, group, s, key, siblings)
         finally:
             del self._inflight[key]
             done.set()
+            for _, other in siblings:
+                self._inflight.pop(other).set()
 
-    async def _send(self, client, limiter, group, s: int, key: str) -> None:
+    def _siblings(self, client, group, s: int) -> list[tuple[int, str]]:
+        """The other samples of this request one request with `n` can answer (sample 0 only)."""
+        from edukit.annotate.identity import request_key
+
+        samples = self.recorder.samples
+        if samples < 2 or s != 0 or not client.ladder.n_ok:
+            return []
+        out = []
+        for other in range(1, samples):
+            okey = request_key(self.recorder.model, group.request, other)
+            if okey in self._inflight or self.recorder.store.status(okey) in FINISHED:
+                continue
+            self._inflight[okey] = asyncio.Event()
+            out.append((other, okey))
+        return out
+
+    async def _send(self, client, limiter, group, s: int, key: str, siblings=()) -> None:
         """Wait for the rate limits, ask, and commit the outcome before returning."""
         from edukit.annotate.budget import output_tokens_estimate
         from edukit.annotate.cost import estimate_tokens
@@ -115,5 +139,12 @@ class Scheduler:
             await limiter.acquire(tokens)
         elif limiter.rpm:
             await limiter.acquire(0)
-        outcome = await self.exchange.ask(client, req, key)
-        self.recorder.finish(group, s, key, outcome.entry, outcome.response)
+        outcome = await self.exchange.ask(client, req, key, n=1 + len(siblings))
+        with self.recorder.store.deferred():
+            # the extra samples' answers are stored first; their own jobs settle them
+            for index, _decisions, response, _conf in outcome.extra:
+                if index <= len(siblings):
+                    other = siblings[index - 1][1]
+                    self.recorder.store.record_response(other, response)
+                    self._filled.add(other)
+            self.recorder.finish(group, s, key, outcome.entry, outcome.response)

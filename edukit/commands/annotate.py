@@ -53,7 +53,20 @@ def annotate_command(
     tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
     limit: int | None = typer.Option(None, "--limit", min=0, help="Annotate the first N items."),
     samples: int | None = typer.Option(
-        None, "--samples", min=1, help="Self-consistency: K answers per request (majority)."
+        None,
+        "--samples",
+        min=1,
+        help="Self-consistency: K answers per request (majority; one request with n=K where "
+        "the server supports it). Needs a temperature above 0.",
+    ),
+    temperature: float | None = typer.Option(
+        None, "--temperature", min=0, help="Sampling temperature (overrides the rubric's)."
+    ),
+    logprobs: bool = typer.Option(
+        False,
+        "--logprobs",
+        help="Ask for token logprobs; the chosen label's probability becomes its confidence "
+        "(also `defaults.logprobs: true` in a rubric).",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Build the prompts; print requests, tokens and cost; send nothing."
@@ -128,6 +141,7 @@ def annotate_command(
     from edukit.resources import resolve_input, resolve_rubric
 
     input_path = resolve_input(input).resolve()  # a bundled sample: its file, not ./sample:x
+    _warn_identical_samples(rub, samples, temperature)
     options = {
         "input": os.fspath(input_path),
         "rubric": os.fspath(resolve_rubric(rubric).resolve()),
@@ -136,6 +150,8 @@ def annotate_command(
         "api_key_env": api_key_env,  # the variable's name, never its value
         "rater": rater,
         "samples": samples,
+        "temperature": temperature,
+        "logprobs": logprobs or None,
         "concurrency": concurrency,
         "rpm": rpm,
         "tpm": tpm,
@@ -161,6 +177,8 @@ def annotate_command(
         samples=samples,
         max_cost=max_cost,
         dry_run=dry_run,
+        temperature=temperature,
+        logprobs=True if logprobs else None,
         batch=batch,
         quiet=quiet,
         input_id=f"{input_path}|{id_col}|{text_col}",
@@ -174,6 +192,8 @@ def annotate_command(
         return
     if redaction is not None:
         typer.echo(redaction_message(redaction, examples=False))
+    for note in result.notes:
+        typer.echo(f"Note: {note}", err=True)
     typer.echo(summary_message(result))
     if out is not None and result.stopped != "batch_pending":
         from edukit.corpora.tables import write_table
@@ -234,12 +254,34 @@ def dry_run_message(est: dict, model: str) -> str:
 def summary_message(result: RunResult) -> str:
     """The final summary of a run: counts by status, requests sent and cached, tokens, cost."""
     c = result.counts
+    estimated = getattr(result, "cost_estimated", False)
+    skipped = getattr(result, "skipped_empty", 0)
+    cost = _money(result.cost)
+    if estimated:
+        cost = f"~{cost} (estimated: the server reported no token usage)"
     return (
         f"Run {result.run_id}: {c['ok']} ok, {c['invalid']} invalid, {c['api_error']} API "
         f"errors, {c['pending']} pending; {result.sent} requests sent, {result.cached} answered "
-        f"from the run store; tokens {result.input_tokens:,} in / {result.output_tokens:,} out; "
-        f"cost {_money(result.cost)}"
+        f"from the run store; tokens {'~' if estimated else ''}{result.input_tokens:,} in / "
+        f"{result.output_tokens:,} out; cost {cost}"
+        + (
+            f"; {skipped} empty item{'s' if skipped != 1 else ''} skipped (no text, not sent)"
+            if skipped
+            else ""
+        )
     )
+
+
+def _warn_identical_samples(rubric, samples: int | None, temperature: float | None) -> None:
+    """K samples at temperature 0 are K copies of one answer: say so before paying for them."""
+    k = samples or rubric.samples
+    temp = temperature if temperature is not None else rubric.defaults.get("temperature")
+    if k > 1 and temp == 0:
+        typer.echo(
+            f"Warning: --samples {k} at temperature 0 gives {k} identical answers (a vote share "
+            "of 1.0 that means nothing); set --temperature above 0, e.g. --temperature 0.7",
+            err=True,
+        )
 
 
 def next_step_message(result: RunResult, max_cost: float | None, run_db: Path) -> str:

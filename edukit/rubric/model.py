@@ -268,6 +268,9 @@ def canonical_json(rubric: Rubric) -> str:
     for label in content["labels"]:
         if label.get("categories") is None:
             label.pop("categories", None)  # added with `scales`: older rubrics keep their hash
+    if content["defaults"].get("logprobs") is None:
+        # added later: rubrics that do not set it keep the hash their run stores know
+        content["defaults"].pop("logprobs", None)
     content["examples"] = [e.model_dump(mode="json") for e in rubric.examples]
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

@@ -92,6 +92,11 @@ class Defaults(_Strict):
     temperature: float | None = Field(None, ge=0, description="Sampling temperature.")
     seed: int | None = Field(None, description="Sampling seed, where the provider supports it.")
     max_tokens: int | None = Field(None, ge=1, description="Longest answer, in tokens.")
+    logprobs: bool | None = Field(
+        None,
+        description="Ask for token logprobs and store the chosen label's probability as its "
+        "confidence (where the server supports logprobs).",
+    )
 
 
 class RubricSpec(_Strict):
