@@ -66,7 +66,10 @@ def test_no_redacted_request_carries_a_declared_name(cli, fake_server, setup):
     declared = {n for names in declared_names(SAMPLE).values() for n in names}
     assert len(declared) == 12  # the sample's twelve students
     sent = fake_server.chat_requests
-    assert len(sent) >= len(items) - 1  # one empty teacher turn is not sent
+    nonempty = items[items["text"].fillna("").str.strip() != ""]
+    # empty teacher turns are not sent; greetings that differ only in the student's name become
+    # one identical prompt once redacted, which is sent once
+    assert len(nonempty) - 2 <= len(sent) <= len(nonempty)
     placeholders = 0
     for body in sent:
         text = _contents(body)
