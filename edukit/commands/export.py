@@ -98,11 +98,16 @@ def finetune(
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise ExportError(f"cannot read: {reason}", path=system_template) from None
+        from edukit.export.examples import check_template
+
+        _at(system_template, check_template, template)
     read = [read_mathdial(p) for p in inputs]
     for p, md in zip(inputs, read, strict=True):
         for w in md.warnings:
             typer.echo(f"Warning: {p}: {w}", err=True)
-    manifest = export_finetune(
+    manifest = _at(
+        system_template,
+        export_finetune,
         pd.concat([md.dialogues for md in read], ignore_index=True),
         pd.concat([md.utterances for md in read], ignore_index=True),
         out_dir=out,
@@ -139,8 +144,18 @@ def validate(
         raise ExportError(
             f"{_count(len(problems), 'problem')} on {_count(lines, 'line')}{more}", path=file
         )
-    n = sum(1 for line in file.read_text(encoding="utf-8").splitlines() if line.strip())
+    n = sum(1 for line in file.read_bytes().decode("utf-8-sig").splitlines() if line.strip())
     typer.echo(f"{file}: {_count(n, 'example')}, valid {format}")
+
+
+def _at(template_path, fn, *args, **kwargs):
+    """`fn(...)`, a system-template error (`template: ...` with no file) named at its file."""
+    try:
+        return fn(*args, **kwargs)
+    except ExportError as exc:
+        if exc.path is None and exc.message.startswith("template: ") and template_path:
+            raise ExportError(exc.message, path=template_path, where=exc.where) from None
+        raise
 
 
 _SHOWN = 50  # a wrong --format flags every line: show the first ones, count the rest
