@@ -30,6 +30,9 @@ def validate(
         texts = _texts(items, rubric)
         for warning in check_data(rubric, items.columns, texts, data_name=str(data)):
             typer.echo(f"Warning: {warning}", err=True)
+        from edukit.rubric.data import render_all
+
+        render_all(rubric, items)  # what validates renders: every item, through annotate's path
     typer.echo(
         f"{file}: ok: {rubric.name} {rubric.version} ({rubric.task}, {len(rubric.labels)} labels, "
         f"{len(rubric.examples)} examples) hash {rubric.hash}"
