@@ -93,6 +93,12 @@ def _run(
     metric = metric or ("fleiss" if raters else "cohen")
     check_options(metric, level, weights, n_boot)
     outputs = [p for p in (json_out, report, markdown_out) if p]
+    from edukit.paths import guard_outputs
+
+    guard_outputs(
+        {"--json": json_out, "--report": report, "--markdown": markdown_out},
+        [*annotations, prompts],
+    )
     for path in outputs:
         if not path.parent.is_dir():
             raise AgreementError(f"cannot write here: no folder {path.parent}", path=path)

@@ -81,6 +81,10 @@ def annotate_command(
 
     if out is not None:
         table_format(out)  # a bad extension must fail before anything is sent or paid for
+    from edukit.paths import check_run_store, guard_outputs
+
+    guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train])
+    check_run_store(run_db, must_exist=False)
     if model is not None and model.startswith(LOCAL_PREFIX):
         _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col)
         return

@@ -91,6 +91,7 @@ def finetune(
     }
     # A typo in an option fails before the (possibly large) inputs are read.
     check_options(**options, moves_from=moves_from is not None)
+    _guard(out, [*inputs, moves_from, system_template])
     template = None
     if system_template is not None:
         try:
@@ -146,6 +147,16 @@ def validate(
         )
     n = sum(1 for line in file.read_bytes().decode("utf-8-sig").splitlines() if line.strip())
     typer.echo(f"{file}: {_count(n, 'example')}, valid {format}")
+
+
+def _guard(out: Path, inputs: list[Path | None]) -> None:
+    """No file the export writes may be an input; the folder must be creatable."""
+    from edukit.paths import guard_outputs
+
+    if out.exists() and not out.is_dir():
+        raise ExportError("--out must be a folder, and this is a file", path=out)
+    names = ("train.jsonl", "val.jsonl", "test.jsonl", "manifest.json", "dataset_info.json")
+    guard_outputs({f"--out ({name})": out / name for name in names}, inputs)
 
 
 def _at(template_path, fn, *args, **kwargs):

@@ -39,7 +39,7 @@ def mathdial(
     """MathDial CSV/JSONL (GitHub or Hugging Face layout) as dialogues or utterances."""
     from edukit.corpora.mathdial import read_mathdial
 
-    _check_out(out)
+    _check_out(out, path)
     md = read_mathdial(path)
     df = md.dialogues if level is MathDialLevel.dialogues else md.utterances
     if out is None:
@@ -71,7 +71,7 @@ def sight(
     """SIGHT annotations (sample_dataset.csv or sight_dataset.csv) as items or long annotations."""
     from edukit.corpora.sight import read_sight
 
-    _check_out(out)
+    _check_out(out, path, prompts)
     s = read_sight(path, prompts=prompts)
     df = s.items if level is SightLevel.items else s.annotations
     if out is None:
@@ -96,7 +96,7 @@ def table(
     """Any CSV/JSONL/Parquet file as items: item_id, text, then the other columns."""
     from edukit.corpora.tables import read_items
 
-    _check_out(out)
+    _check_out(out, path)
     df = read_items(path, id_col, text_col)
     if out is None:
         typer.echo(f"{path}: {len(df):,} items")
@@ -109,12 +109,14 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def _check_out(out: Path | None) -> None:
-    # a bad --out extension fails before the (possibly long) read, not after it
+def _check_out(out: Path | None, *inputs: Path | None) -> None:
+    # a bad --out (extension, an input's name, no folder) fails before the long read
     if out is not None:
         from edukit.corpora.tables import table_format
+        from edukit.paths import guard_outputs
 
         table_format(out)
+        guard_outputs({"--out": out}, inputs)
 
 
 def _describe(df, what: str) -> None:

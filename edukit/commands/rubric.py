@@ -95,8 +95,10 @@ def import_sight_cmd(
     out: Path = typer.Option(..., "--out", help="Rubric YAML file to write."),
 ) -> None:
     """Convert a SIGHT prompt folder into a binary rubric that keeps each label's version."""
+    from edukit.paths import guard_outputs
     from edukit.rubric import dump_rubric, import_sight, load_rubric
 
+    guard_outputs({"--out": out}, [prompts_dir])
     doc = import_sight(prompts_dir)
     dump_rubric(doc, out)
     rubric = load_rubric(out)
