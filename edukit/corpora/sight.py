@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edukit.annotations import ANNOTATION_COLUMNS, filter_versions
-from edukit.corpora.tables import csv_parser_error, is_missing, normalise_id, source_row
+from edukit.corpora.tables import is_missing, normalise_id, source_row
 from edukit.errors import InputError
 
 if TYPE_CHECKING:
@@ -58,11 +58,14 @@ class Sight:
 
 
 def sniff_separator(header: str) -> str:
-    """The field separator of a SIGHT CSV, from its header line (column names hold no spaces)."""
-    for sep in (",", "\t", " "):
-        if sep in header.strip():
-            return sep
-    return ","
+    """The field separator of a SIGHT CSV, from its header line (column names hold no spaces):
+    comma, semicolon or tab as sniffed, else space (the `sight_dataset.csv` layout)."""
+    from edukit.corpora.csvfiles import dialect, sniff
+
+    sep = sniff(header)
+    if dialect().sep is None and sep == "," and "," not in header and " " in header.strip():
+        return " "
+    return sep
 
 
 def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None) -> Sight:
@@ -76,18 +79,14 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", path=path)
-    try:
-        with p.open(encoding="utf-8") as fh:
-            header = fh.readline()
-        if not header.strip():
-            raise InputError("empty file (no header)", path=path, where=1)
-        raw = pd.read_csv(
-            p, sep=sniff_separator(header), dtype=str, keep_default_na=False, quotechar='"'
-        )
-    except pd.errors.ParserError as exc:
-        raise csv_parser_error(exc, path, "malformed SIGHT row") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from exc
+    from edukit.corpora.csvfiles import header_line, read_csv
+
+    header = header_line(p)
+    if not header.strip():
+        raise InputError("empty file (no header)", path=path, where=1)
+    raw = read_csv(
+        p, sep=sniff_separator(header), dtype=str, na_empty=False, what="malformed SIGHT row"
+    )
     for col in ("comment", "comment_id"):
         if col not in raw.columns:
             raise InputError(
