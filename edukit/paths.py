@@ -75,6 +75,26 @@ def check_writable(out: str | os.PathLike, option: str = "output") -> None:
         raise InputError(f"{option}: cannot write in the folder {parent} (no permission)", path=out)
 
 
+def check_url(url: str | None, option: str = "--base-url") -> None:
+    """A malformed endpoint URL (`http://[::1`, `localhost:8080`) as one line, before any work."""
+    if url is None:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise AnnotationError(f"{option} {url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise AnnotationError(
+            f"{option} must start with http:// or https:// (got {url!r}), for example "
+            "http://localhost:8000/v1"
+        )
+    if not parts.hostname:
+        raise AnnotationError(f"{option} {url!r} names no host (e.g. http://localhost:8000/v1)")
+
+
 def check_run_store(path: str | os.PathLike, *, must_exist: bool) -> None:
     """Refuse a file that is not an edukit run store (an empty file, another application's
     SQLite database, anything else), reading it read-only. A missing file is an error only when

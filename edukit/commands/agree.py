@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, SEP, use_dialect
+
 
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
@@ -55,8 +57,11 @@ def register(app: typer.Typer) -> None:
         json_out: Path | None = typer.Option(None, "--json", help="Write the JSON here."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
         markdown_out: Path | None = typer.Option(None, "--markdown", help="Write Markdown here."),
+        sep: str | None = SEP,
+        encoding: str | None = ENCODING,
     ) -> None:
         """Agreement per label: humans with each other, each model with the humans, with CIs."""
+        use_dialect(sep, encoding)
         _run(**dict(locals()))
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, SEP, use_dialect
 from edukit.errors import ExportError
 
 _FORMAT_HELP = "openai-chat, trl-messages, trl-prompt-completion, sharegpt or alpaca."
@@ -65,8 +66,11 @@ def finetune(
         "tag_only,duplicates,merge", help="Clean-up steps to apply (comma list, or 'none')."
     ),
     max_tokens: int = typer.Option(65536, help="Leave out examples over this many tokens."),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """Write OUT/train.jsonl, val.jsonl (test.jsonl when asked) and manifest.json."""
+    use_dialect(sep, encoding)
     import pandas as pd
 
     from edukit.corpora.mathdial import read_mathdial

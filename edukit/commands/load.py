@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+
 load_app = typer.Typer(
     help="Load a corpus into a tidy table (CSV, JSONL or Parquet by the --out extension).",
     no_args_is_help=True,
@@ -35,10 +37,14 @@ def mathdial(
         MathDialLevel.utterances, "--level", help="One row per dialogue or per turn."
     ),
     out: Path | None = _OUT,
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """MathDial CSV/JSONL (GitHub or Hugging Face layout) as dialogues or utterances."""
     from edukit.corpora.mathdial import read_mathdial
 
+    use_dialect(sep, encoding)
     _check_out(out, path)
     md = read_mathdial(path)
     df = md.dialogues if level is MathDialLevel.dialogues else md.utterances
@@ -51,7 +57,7 @@ def mathdial(
         )
         _describe(df, level.value)
     else:
-        _write(df, out, level.value)
+        _write(df, out, level.value, raw_csv)
     _warn(md.warnings)
 
 
@@ -67,10 +73,14 @@ def sight(
         help="The comments, or the long annotation table (item_id, rater, label, value, version).",
     ),
     out: Path | None = _OUT,
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """SIGHT annotations (sample_dataset.csv or sight_dataset.csv) as items or long annotations."""
     from edukit.corpora.sight import read_sight
 
+    use_dialect(sep, encoding)
     _check_out(out, path, prompts)
     s = read_sight(path, prompts=prompts)
     df = s.items if level is SightLevel.items else s.annotations
@@ -82,7 +92,7 @@ def sight(
         )
         _describe(df, level.value)
     else:
-        _write(df, out, level.value)
+        _write(df, out, level.value, raw_csv)
     _warn(s.warnings)
 
 
@@ -92,17 +102,21 @@ def table(
     id_col: str = typer.Option(..., "--id-col", help="The column of item ids."),
     text_col: str = typer.Option(..., "--text-col", help="The column of texts to annotate."),
     out: Path | None = _OUT,
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Any CSV/JSONL/Parquet file as items: item_id, text, then the other columns."""
     from edukit.corpora.tables import read_items
 
+    use_dialect(sep, encoding)
     _check_out(out, path)
     df = read_items(path, id_col, text_col)
     if out is None:
         typer.echo(f"{path}: {len(df):,} items")
         _describe(df, "items")
     else:
-        _write(df, out, "items")
+        _write(df, out, "items", raw_csv)
 
 
 def _n(count: int, noun: str) -> str:
@@ -124,10 +138,10 @@ def _describe(df, what: str) -> None:
     typer.echo("(use --out FILE to write them)")
 
 
-def _write(df, out: Path, what: str) -> None:
+def _write(df, out: Path, what: str, raw_csv: bool = False) -> None:
     from edukit.corpora.tables import write_table
 
-    write_table(df, out)
+    write_table(df, out, raw_csv=raw_csv)
     typer.echo(f"Wrote {len(df):,} {what} to {out}")
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, SEP, use_dialect
+
 rubric_app = typer.Typer(
     help="Check, render, hash and import annotation rubrics (YAML).", no_args_is_help=True
 )
@@ -20,8 +22,11 @@ def validate(
     data: Path | None = typer.Option(
         None, "--data", help="Items to annotate: check template fields and few-shot leakage."
     ),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """Check a rubric file (and that DATA has the fields its templates read)."""
+    use_dialect(sep, encoding)
     from edukit.rubric import check_data, load_rubric, read_items_for
 
     rubric = load_rubric(file)
@@ -45,8 +50,11 @@ def render(
     data: Path = typer.Option(..., "--data", help="Items table (CSV, JSONL, Parquet or corpus)."),
     item: str | None = typer.Option(None, "--item", help="Item id (default: the first item)."),
     label: str | None = typer.Option(None, "--label", help="Only this label's request (binary)."),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """Print the exact messages and JSON Schema that would be sent for one item (JSON)."""
+    use_dialect(sep, encoding)
     from edukit.errors import RubricError
     from edukit.rubric import check_data, load_rubric, read_items_for
     from edukit.rubric.model import text_id

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from edukit.commands.options import RAW_CSV
+
 if TYPE_CHECKING:
     from edukit.annotate.store import RunStore
 
@@ -94,6 +96,7 @@ def export_run(
     run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
     out: Path = typer.Option(..., "--out", help="Output table (.csv, .jsonl, .parquet)."),
     run_db: Path = RUN_DB,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Write a run's long annotation table with its provenance columns."""
     from edukit.corpora.tables import table_format, write_table
@@ -103,7 +106,7 @@ def export_run(
     guard_outputs({"--out": out}, [run_db])
     with _open(run_db) as store:
         df = store.annotations(store.run(run)["id"])
-    write_table(df, out)
+    write_table(df, out, raw_csv=raw_csv)
     typer.echo(f"Wrote {len(df)} annotation rows to {out}")
 
 

@@ -148,7 +148,17 @@ def load_items(
 
 
 def summarize(path: str | os.PathLike, *, prompts: str | os.PathLike | None = None) -> dict:
-    """The counts `edukit info` prints, as plain JSON-ready data (`kind` says which ones)."""
+    """The counts `edukit info` prints, as plain JSON-ready data (`kind` says which ones);
+    for a CSV, `separator` names its field separator (comma, semicolon, tab or space)."""
+    out = _summarize(path, prompts)
+    if Path(path).suffix.lower() == ".csv":
+        from edukit.corpora.csvfiles import header_line, separator_name
+
+        out["separator"] = separator_name(_separator(header_line(path)))
+    return out
+
+
+def _summarize(path: str | os.PathLike, prompts: str | os.PathLike | None) -> dict:
     kind = detect(path)
     if kind == "mathdial":
         from edukit.corpora.mathdial import read_mathdial
