@@ -68,7 +68,10 @@ def read_annotations(
 
             return gold_annotations(read_mathdial(path).utterances)
         str_cols = {c: str for c in (*ANNOTATION_COLUMNS,)}
-        df = normalise_annotations(read_table(path, dtype=str_cols), path=path)
+        table = read_table(path, dtype=str_cols)
+        if table.empty:
+            raise InputError("no annotations: the file has a header but no rows", path=path)
+        df = normalise_annotations(table, path=path)
     if prompts is not None:
         df = filter_versions(df, prompts)
     return df
@@ -126,6 +129,15 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
         if empty.any():
             i = int(empty.nonzero()[0][0])
             raise InputError(f"empty {col}", path=path, where=source_row(path, i))
+    nan = _map_unique(df["value"], _is_nan_text).astype(bool)
+    if nan.any():
+        i = int(nan.nonzero()[0][0])
+        raise InputError(
+            f"value {str(df['value'].iloc[i]).strip()!r} is a missing value, not a category: "
+            "leave the rows a rater did not annotate out",
+            path=path,
+            where=source_row(path, i),
+        )
     labels = _map_unique(df["label"], _strip)
     out = pd.DataFrame(
         {
@@ -144,6 +156,11 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
     for col in extras:
         out[col] = df[col].to_numpy()
     return out
+
+
+def _is_nan_text(value: Any) -> bool:
+    # pandas and R write a missing number as NaN/nan; as a category it is never meant.
+    return isinstance(value, str) and value.strip().lower() == "nan"
 
 
 def _version(value: Any) -> str:

@@ -348,6 +348,8 @@ def _general_turn(
 def _parse(path: Path, rows: dict[str, list[Any]], lines: list[int]) -> MathDial:
     stem = path.stem
     n = len(lines)
+    if n == 0:
+        raise InputError("no dialogues: the file has a header but no rows", path=path)
     d_ids = [f"{stem}-{i}" for i in range(n)]
     names = [_student_name(_text(v)) for v in rows["student_profile"]]
     turns = _split_turns(path, rows["conversation"], d_ids, names, lines)

@@ -94,6 +94,8 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
                 path=path,
                 where=1,
             )
+    if raw.empty:
+        raise InputError("no comments: the file has a header but no rows", path=path)
 
     warnings: list[str] = []
     annotator_cols: list[tuple[str, str, str, str]] = []  # column, rater, label, version

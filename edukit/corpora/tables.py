@@ -202,6 +202,8 @@ def read_items(path: str | os.PathLike, id_col: str, text_col: str) -> pd.DataFr
     becomes "".
     """
     df = read_table(path, dtype={id_col: str})
+    if df.empty and len(df.columns):
+        raise InputError("no items: the file has a header but no rows", path=path)
     for col in (id_col, text_col):
         if col not in df.columns:
             raise InputError(
