@@ -174,7 +174,7 @@ def unescape(df: pd.DataFrame) -> pd.DataFrame:
     """Undo the writer's formula escape (`'=x` -> `=x`) in text columns and column names."""
     out = df
     for col in df.columns:
-        if df[col].dtype != object:
+        if not _texty(df[col]):
             continue
         values = df[col]
         hit = values.map(lambda v: isinstance(v, str) and bool(_ESCAPED.match(v)))
@@ -196,6 +196,13 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _texty(series: Any) -> bool:
+    # object columns, and pandas' string dtypes (the default for text from pandas 3 on)
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    return is_object_dtype(series.dtype) or is_string_dtype(series.dtype)
+
+
 def _has_cr(value: Any) -> bool:
     return isinstance(value, str) and "\r" in value
 
@@ -207,12 +214,12 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, raw: bool = False) -
     if not raw:
         out = df.copy()
         for col in out.columns:
-            if out[col].dtype == object:
+            if _texty(out[col]):
                 out[col] = out[col].map(neutralise)
         out.columns = [neutralise(c) for c in out.columns]
     quoting = csv.QUOTE_MINIMAL
     for col in out.columns:
-        if out[col].dtype == object and out[col].map(_has_cr).any():
+        if _texty(out[col]) and out[col].map(_has_cr).any():
             quoting = csv.QUOTE_NONNUMERIC  # the writer leaves a bare \r unquoted otherwise
             break
     out.to_csv(Path(path), index=False, quoting=quoting)

@@ -69,10 +69,11 @@ def read_source(path: str | Path) -> Source:
     if len(text) > MAX_CHARS:
         raise RubricError(f"the rubric file is over {MAX_CHARS:,} characters", path=path)
     text = text.removeprefix("\ufeff")
-    with contextlib.suppress(yaml.MarkedYAMLError):  # the composer reports it, with its line
+    with contextlib.suppress(yaml.YAMLError):  # the composer reports it, with its line
         _check_nesting(text, path)
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise RubricError("the rubric file is empty", path=path, where=1)
@@ -85,8 +86,17 @@ def read_source(path: str | Path) -> Source:
         raise RubricError(
             f"invalid YAML: {exc.problem or exc.context}", path=path, where=where
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
+        before = text[: exc.position]
+        where = f"{before.count(chr(10)) + 1}:{len(before.rsplit(chr(10), 1)[-1]) + 1}"
+        raise RubricError(
+            f"invalid YAML: character {chr(exc.character)!r} is not allowed", path=path, where=where
+        ) from None
+    except yaml.YAMLError as exc:
+        raise RubricError(f"invalid YAML: {str(exc).splitlines()[0]}", path=path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(source.data, dict):
         raise RubricError("a rubric must be a mapping of keys", path=path, where=source.where(()))
     return source
