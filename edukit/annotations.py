@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 ANNOTATION_COLUMNS = ("item_id", "rater", "label", "value", "version")
 REQUIRED_COLUMNS = ("item_id", "rater", "label", "value")
+NUMERIC_COLUMNS = ("sample", "confidence")
 
 _BINARY = {
     "0": 0,
@@ -67,8 +68,12 @@ def read_annotations(
             from edukit.corpora.mathdial import gold_annotations, read_mathdial
 
             return gold_annotations(read_mathdial(path).utterances)
-        str_cols = {c: str for c in (*ANNOTATION_COLUMNS,)}
-        table = read_table(path, dtype=str_cols)
+        # Every column as text (a model's reasoning "0" or a rubric_version "1.0" must come back
+        # as written); the numeric provenance columns are converted back below.
+        table = read_table(path, dtype=str if table_format(path) == ".csv" else None)
+        for col in NUMERIC_COLUMNS:
+            if col in table.columns and table_format(path) == ".csv":
+                table[col] = _numeric(table[col])
         if table.empty:
             raise InputError("no annotations: the file has a header but no rows", path=path)
         df = normalise_annotations(table, path=path)
@@ -156,6 +161,15 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
     for col in extras:
         out[col] = df[col].to_numpy()
     return out
+
+
+def _numeric(values: pd.Series) -> pd.Series:
+    import pandas as pd
+
+    try:
+        return pd.to_numeric(values)
+    except (ValueError, TypeError):
+        return values  # kept as text: whoever reads the column names the bad cell
 
 
 def _is_nan_text(value: Any) -> bool:

@@ -177,7 +177,6 @@ def test_every_string_column_round_trips_through_csv(rows, raw):
         path = Path(tmp) / "ann.csv"
         write_table(df, path, raw_csv=raw)
         back = read_annotations(path)
-    assert list(back["item_id"]) == [str(v) for v in df["item_id"]] or raw
     if raw:
         return  # --raw-csv: verbatim cells, which formula-like text does not survive
     # Ids that look like integral floats are normalised ("1.0" -> "1") by design.
