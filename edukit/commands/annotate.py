@@ -52,7 +52,11 @@ def annotate_command(
     tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
     limit: int | None = typer.Option(None, "--limit", min=0, help="Annotate the first N items."),
     samples: int | None = typer.Option(
-        None, "--samples", min=1, help="Self-consistency: K answers per request (majority)."
+        None,
+        "--samples",
+        min=1,
+        max=100,
+        help="Self-consistency: K answers per request (majority).",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Build the prompts; print requests, tokens and cost; send nothing."
