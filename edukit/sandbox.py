@@ -191,6 +191,15 @@ def _bounded_filter(name: str, fn: Callable) -> Callable:
                 old, new = str(values[1]), str(values[2])
                 hits = subject.count(old) if old else len(subject) + 1
                 _check_size(len(subject) + hits * len(new), "the replaced text")
+            elif name == "indent" and isinstance(subject, str):
+                width = values[1] if len(values) > 1 else kwargs.get("width", 4)
+                pad = len(width) if isinstance(width, str) else int(width)
+                _check_size(len(subject) + (subject.count("\n") + 1) * pad, "the indented text")
+            elif name == "wordwrap" and isinstance(subject, str):
+                width = values[1] if len(values) > 1 else kwargs.get("width", 79)
+                wrap = kwargs.get("wrapstring") or (values[4] if len(values) > 4 else "\n")
+                wraps = len(subject) // max(int(width), 1) + 1
+                _check_size(len(subject) + wraps * len(str(wrap)), "the wrapped text")
             elif name == "join":
                 subject = list(subject) if not isinstance(subject, str) else subject
                 _spend(len(subject))
