@@ -28,11 +28,11 @@ def loads(
     except RecursionError:
         raise error(f"JSON nested deeper than {MAX_DEPTH} levels", path=path, where=where) from None
     except json.JSONDecodeError as exc:
-        raise error(
-            f"invalid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})",
-            path=path,
-            where=where,
-        ) from None
+        if where is None:  # a whole JSON file: its line is the place
+            where, detail = exc.lineno, f"column {exc.colno}"
+        else:
+            detail = f"line {exc.lineno} column {exc.colno}"
+        raise error(f"invalid JSON: {exc.msg} ({detail})", path=path, where=where) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise error(f"invalid JSON: {exc}", path=path, where=where) from None
     check_depth(obj, path=path, where=where, error=error)

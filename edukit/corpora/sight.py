@@ -12,7 +12,6 @@ comment ids are written as floats (`7134.0`); `sight_dataset.csv` repeats 38 com
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 from edukit.annotations import ANNOTATION_COLUMNS, filter_versions
 from edukit.corpora.tables import is_missing, normalise_id, source_row
 from edukit.errors import InputError
+from edukit.jsonsafe import loads
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -227,17 +227,19 @@ def read_sight_videos(folder: str | os.PathLike) -> pd.DataFrame:
     records: dict[str, dict] = {}
     for f in sorted(meta_dir.glob("*.json")) if meta_dir.is_dir() else []:
         try:
-            meta = json.loads(f.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", path=f, where=exc.lineno) from exc
+            meta = loads(f.read_bytes().decode("utf-8-sig"), path=f)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason})", path=f) from None
         if not isinstance(meta, dict):
             raise InputError("expected a JSON object", path=f, where=1)
         video_id = str(meta.get("video_id") or f.stem)
         records[video_id] = {**meta, "video_id": video_id}
     for f in sorted(text_dir.glob("*.txt")) if text_dir.is_dir() else []:
-        records.setdefault(f.stem, {"video_id": f.stem})["transcript"] = f.read_text(
-            encoding="utf-8"
-        ).strip()
+        try:
+            transcript = f.read_bytes().decode("utf-8-sig").strip()
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason})", path=f) from None
+        records.setdefault(f.stem, {"video_id": f.stem})["transcript"] = transcript
     videos = pd.DataFrame.from_records(list(records.values()))
     if videos.empty:
         videos = pd.DataFrame({"video_id": pd.Series(dtype=object)})
