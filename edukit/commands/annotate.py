@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+from edukit.commands.options import ENCODING, RAW_CSV, SEP, check_finite, use_dialect
 
 if TYPE_CHECKING:
     from edukit.annotate.engine import RunResult
@@ -94,6 +94,7 @@ def annotate_command(
 
     use_dialect(sep, encoding)
     check_url(base_url)
+    check_finite(max_cost=max_cost, rpm=rpm, tpm=tpm)
 
     guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train])
     check_run_store(run_db, must_exist=False)

@@ -18,6 +18,18 @@ RAW_CSV = typer.Option(
 )
 
 
+def check_finite(**options: float | None) -> None:
+    """`--max-cost inf` or `--rpm nan` would never stop or never send: one line instead."""
+    import math
+
+    from edukit.errors import EdukitError
+
+    for name, value in options.items():
+        if value is not None and not math.isfinite(value):
+            flag = "--" + name.replace("_", "-")
+            raise EdukitError(f"{flag} must be a finite number, not {value}")
+
+
 def use_dialect(sep: str | None, encoding: str | None) -> None:
     """Apply --sep and --encoding to every CSV/JSONL reader for this command."""
     from edukit.corpora.csvfiles import set_dialect

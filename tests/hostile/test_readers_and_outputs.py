@@ -97,6 +97,9 @@ def test_malformed_base_url(bounded, tmp_path):
     r = bounded("annotate", items, "--rubric", bundled("rubrics", "sight.yaml"), "--model", "m",
                 "--base-url", "http://[::1", "--run-db", tmp_path / "r.sqlite")  # fmt: skip
     r.assert_one_error("--base-url 'http://[::1' is not a valid URL")
+    r = bounded("annotate", items, "--rubric", bundled("rubrics", "sight.yaml"), "--model", "m",
+                "--max-cost", "inf", "--run-db", tmp_path / "r.sqlite")  # fmt: skip
+    r.assert_one_error("--max-cost must be a finite number")
     assert not (tmp_path / "r.sqlite").exists()
 
 
