@@ -176,17 +176,43 @@ def unescape(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         if not _texty(df[col]):
             continue
-        values = df[col]
-        hit = values.map(lambda v: isinstance(v, str) and bool(_ESCAPED.match(v)))
-        if hit.any():
+        cells = df[col].to_numpy(dtype=object)
+        hits = [i for i in _starting(df[col], "'") if _ESCAPED.match(cells[i])]
+        if hits:
             if out is df:
                 out = df.copy()
-            out[col] = values.where(~hit, values.map(lambda v: v[1:] if isinstance(v, str) else v))
+            fixed = cells.copy()
+            fixed[hits] = [cells[i][1:] for i in hits]
+            out[col] = fixed
     names = [c[1:] if isinstance(c, str) and _ESCAPED.match(c) else c for c in out.columns]
     if names != list(out.columns):
         out = out.copy() if out is df else out
         out.columns = names
     return out
+
+
+_FIRST = frozenset("=+-@\t\r'")
+
+
+def _starting(series: pd.Series, chars: str | frozenset) -> list[int]:
+    """Positions of the text cells whose first character is in `chars` (vectorised: pandas'
+    string kernels; Python only for columns they do not take)."""
+    import numpy as np
+
+    try:
+        first = series.str[:1]
+        mask = first.isin(list(chars)).to_numpy(dtype=bool, na_value=False)
+    except (AttributeError, TypeError, ValueError):
+        cells = series.to_numpy(dtype=object)
+        return [i for i, v in enumerate(cells) if type(v) is str and v[:1] in chars]
+    return np.flatnonzero(mask).tolist()
+
+
+def _contains_cr(series: pd.Series, cells: Any) -> bool:
+    try:
+        return bool(series.str.contains("\r", regex=False).fillna(False).any())
+    except (AttributeError, TypeError, ValueError):
+        return any(type(v) is str and "\r" in v for v in cells)
 
 
 def neutralise(value: Any) -> Any:
@@ -203,23 +229,29 @@ def _texty(series: Any) -> bool:
     return is_object_dtype(series.dtype) or is_string_dtype(series.dtype)
 
 
-def _has_cr(value: Any) -> bool:
-    return isinstance(value, str) and "\r" in value
-
-
 def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, raw: bool = False) -> None:
     """Write `df` as CSV: formula-like text escaped unless `raw`; any characters round-trip
     (a text holding a bare carriage return is quoted, which pandas alone does not do)."""
     out = df
-    if not raw:
-        out = df.copy()
-        for col in out.columns:
-            if _texty(out[col]):
-                out[col] = out[col].map(neutralise)
-        out.columns = [neutralise(c) for c in out.columns]
     quoting = csv.QUOTE_MINIMAL
-    for col in out.columns:
-        if _texty(out[col]) and out[col].map(_has_cr).any():
+    for col in df.columns:
+        if not _texty(df[col]):
+            continue
+        cells = df[col].to_numpy(dtype=object)
+        if not raw:
+            # a cheap first-character filter, then the exact rule on the few candidates
+            hits = [i for i in _starting(df[col], _FIRST) if neutralise(cells[i]) is not cells[i]]
+            if hits:
+                if out is df:
+                    out = df.copy()
+                fixed = cells.copy()
+                fixed[hits] = ["'" + cells[i] for i in hits]
+                out[col] = fixed
+        if quoting == csv.QUOTE_MINIMAL and _contains_cr(df[col], cells):
             quoting = csv.QUOTE_NONNUMERIC  # the writer leaves a bare \r unquoted otherwise
-            break
+    if not raw:
+        names = [neutralise(c) for c in out.columns]
+        if names != list(out.columns):
+            out = out.copy() if out is df else out
+            out.columns = names
     out.to_csv(Path(path), index=False, quoting=quoting)
