@@ -13,8 +13,9 @@ MAX_TOKENS = 1_000_000  # no model answers more; a larger value is a typo
 
 
 class _Strict(BaseModel):
-    # A typo in a rubric key must be an error, not a silently ignored setting.
-    model_config = ConfigDict(extra="forbid")
+    # A typo in a rubric key must be an error, not a silently ignored setting; no number in a
+    # rubric may be infinite or NaN (`.inf` validates as a float, then breaks every request).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Unit(_Strict):
