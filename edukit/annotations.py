@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 ANNOTATION_COLUMNS = ("item_id", "rater", "label", "value", "version")
 REQUIRED_COLUMNS = ("item_id", "rater", "label", "value")
+NUMERIC_COLUMNS = ("sample", "confidence")
 
 _BINARY = {
     "0": 0,
@@ -74,8 +75,15 @@ def read_annotations(
             from edukit.corpora.mathdial import gold_annotations, read_mathdial
 
             return gold_annotations(read_mathdial(path).utterances)
-        str_cols = {c: str for c in (*ANNOTATION_COLUMNS,)}
-        df = normalise_annotations(read_table(path, dtype=str_cols), path=path)
+        # Every column as text (a model's reasoning "0" or a rubric_version "1.0" must come back
+        # as written); the numeric provenance columns are converted back below.
+        table = read_table(path, dtype=str if table_format(path) == ".csv" else None)
+        for col in NUMERIC_COLUMNS:
+            if col in table.columns and table_format(path) == ".csv":
+                table[col] = _numeric(table[col])
+        if table.empty:
+            raise InputError("no annotations: the file has a header but no rows", path=path)
+        df = normalise_annotations(table, path=path)
     if prompts is not None:
         df = filter_versions(df, prompts)
     return df
@@ -133,6 +141,15 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
         if empty.any():
             i = int(empty.nonzero()[0][0])
             raise InputError(f"empty {col}", path=path, where=source_row(path, i))
+    nan = _map_unique(df["value"], _is_nan_text).astype(bool)
+    if nan.any():
+        i = int(nan.nonzero()[0][0])
+        raise InputError(
+            f"value {str(df['value'].iloc[i]).strip()!r} is a missing value, not a category: "
+            "leave the rows a rater did not annotate out",
+            path=path,
+            where=source_row(path, i),
+        )
     labels = _map_unique(df["label"], _strip)
     out = pd.DataFrame(
         {
@@ -151,6 +168,20 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
     for col in extras:
         out[col] = df[col].to_numpy()
     return out
+
+
+def _numeric(values: pd.Series) -> pd.Series:
+    import pandas as pd
+
+    try:
+        return pd.to_numeric(values)
+    except (ValueError, TypeError):
+        return values  # kept as text: whoever reads the column names the bad cell
+
+
+def _is_nan_text(value: Any) -> bool:
+    # pandas and R write a missing number as NaN/nan; as a category it is never meant.
+    return isinstance(value, str) and value.strip().lower() == "nan"
 
 
 def _version(value: Any) -> str:

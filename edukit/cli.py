@@ -98,6 +98,9 @@ for _entry in (*app.registered_commands, *app.registered_groups):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors become one line `Error: ...` on stderr and exit code 2."""
+    from edukit.corpora.csvfiles import set_dialect
+
+    set_dialect()  # --sep/--encoding hold for one command only
     try:
         rv = app(
             args=list(argv) if argv is not None else None, prog_name="edukit", standalone_mode=False

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, SEP, use_dialect
+
 
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
@@ -78,8 +80,11 @@ def register(app: typer.Typer) -> None:
             help="Rename a rater: OLD=NEW in every file, or N:OLD=NEW in the Nth file only "
             "(repeatable).",
         ),
+        sep: str | None = SEP,
+        encoding: str | None = ENCODING,
     ) -> None:
         """Agreement per label: humans with each other, each model with the humans, with CIs."""
+        use_dialect(sep, encoding)
         _run(**dict(locals()))
 
 
@@ -122,6 +127,12 @@ def _run(
     metric = metric or ("fleiss" if raters else "cohen")
     check_options(metric, level, weights, n_boot, margin)
     outputs = [p for p in (json_out, report, markdown_out) if p]
+    from edukit.paths import guard_outputs
+
+    guard_outputs(
+        {"--json": json_out, "--report": report, "--markdown": markdown_out},
+        [*annotations, prompts],
+    )
     for path in outputs:
         if not path.parent.is_dir():
             raise AgreementError(f"cannot write here: no folder {path.parent}", path=path)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from edukit.commands.options import ENCODING, RAW_CSV, SEP, check_finite, use_dialect
+
 if TYPE_CHECKING:
     from edukit.annotate.engine import RunResult
 
@@ -56,11 +58,16 @@ def annotate_command(
         None,
         "--samples",
         min=1,
+        max=100,
         help="Self-consistency: K answers per request (majority; one request with n=K where "
         "the server supports it). Needs a temperature above 0.",
     ),
     temperature: float | None = typer.Option(
-        None, "--temperature", min=0, help="Sampling temperature (overrides the rubric's)."
+        None,
+        "--temperature",
+        min=0,
+        max=2,
+        help="Sampling temperature, 0-2 (overrides the rubric's).",
     ),
     logprobs: bool = typer.Option(
         False,
@@ -106,6 +113,9 @@ def annotate_command(
     redact_per_dialogue: bool = typer.Option(
         False, "--redact-per-dialogue", help="--redact: one placeholder numbering per dialogue."
     ),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Annotate items with a rubric through an LLM (or the offline baseline).
 
@@ -117,8 +127,18 @@ def annotate_command(
 
     if out is not None:
         table_format(out)  # a bad extension must fail before anything is sent or paid for
+    from edukit.paths import check_run_store, check_url, guard_outputs
+
+    use_dialect(sep, encoding)
+    check_url(base_url)
+    check_finite(max_cost=max_cost, rpm=rpm, tpm=tpm)
+
+    guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train])
+    check_run_store(run_db, must_exist=False)
     if model is not None and model.startswith(LOCAL_PREFIX):
-        _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col)
+        _local(
+            input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col, raw_csv
+        )
         return
     if rubric is None:
         raise AnnotationError("--rubric is required for an LLM model")
@@ -198,7 +218,7 @@ def annotate_command(
     if out is not None and result.stopped != "batch_pending":
         from edukit.corpora.tables import write_table
 
-        write_table(result.annotations, out)
+        write_table(result.annotations, out, raw_csv=raw_csv)
         typer.echo(f"Wrote {len(result.annotations)} annotation rows to {out}")
     typer.echo(next_step_message(result, max_cost, run_db))
 
@@ -305,7 +325,9 @@ def next_step_message(result: RunResult, max_cost: float | None, run_db: Path) -
     return "Done."
 
 
-def _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col) -> None:
+def _local(
+    input, rubric, model, out, rater, limit, train, train_rater, id_col, text_col, raw_csv=False
+) -> None:
     """The offline baseline: train on --train's --train-rater labels, annotate the other items."""
     from edukit.annotate.baseline import train_and_annotate
     from edukit.annotations import read_annotations
@@ -340,7 +362,7 @@ def _local(input, rubric, model, out, rater, limit, train, train_rater, id_col, 
     if out is not None:
         from edukit.corpora.tables import write_table
 
-        write_table(table, out)
+        write_table(table, out, raw_csv=raw_csv)
         typer.echo(f"Wrote {len(table)} annotation rows ({model}) to {out}")
     else:
         typer.echo(f"Annotated {len(table)} rows with {model}; use --out FILE to save them.")

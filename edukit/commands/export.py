@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, SEP, use_dialect
 from edukit.errors import ExportError
 
 _FORMAT_HELP = "openai-chat, trl-messages, trl-prompt-completion, sharegpt or alpaca."
@@ -65,8 +66,11 @@ def finetune(
         "tag_only,duplicates,merge", help="Clean-up steps to apply (comma list, or 'none')."
     ),
     max_tokens: int = typer.Option(65536, help="Leave out examples over this many tokens."),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """Write OUT/train.jsonl, val.jsonl (test.jsonl when asked) and manifest.json."""
+    use_dialect(sep, encoding)
     import pandas as pd
 
     from edukit.corpora.mathdial import read_mathdial
@@ -91,6 +95,7 @@ def finetune(
     }
     # A typo in an option fails before the (possibly large) inputs are read.
     check_options(**options, moves_from=moves_from is not None)
+    _guard(out, [*inputs, moves_from, system_template])
     template = None
     if system_template is not None:
         try:
@@ -98,11 +103,16 @@ def finetune(
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise ExportError(f"cannot read: {reason}", path=system_template) from None
+        from edukit.export.examples import check_template
+
+        _at(system_template, check_template, template)
     read = [read_mathdial(p) for p in inputs]
     for p, md in zip(inputs, read, strict=True):
         for w in md.warnings:
             typer.echo(f"Warning: {p}: {w}", err=True)
-    manifest = export_finetune(
+    manifest = _at(
+        system_template,
+        export_finetune,
         pd.concat([md.dialogues for md in read], ignore_index=True),
         pd.concat([md.utterances for md in read], ignore_index=True),
         out_dir=out,
@@ -164,9 +174,29 @@ def validate(
         )
     from edukit.resources import resolve_input
 
-    text = resolve_input(file).read_text(encoding="utf-8")
-    n = sum(1 for line in text.splitlines() if line.strip())
+    raw = resolve_input(file).read_bytes().decode("utf-8-sig")
+    n = sum(1 for line in raw.splitlines() if line.strip())
     typer.echo(f"{file}: {_count(n, 'example')}, valid {format}")
+
+
+def _guard(out: Path, inputs: list[Path | None]) -> None:
+    """No file the export writes may be an input; the folder must be creatable."""
+    from edukit.paths import guard_outputs
+
+    if out.exists() and not out.is_dir():
+        raise ExportError("--out must be a folder, and this is a file", path=out)
+    names = ("train.jsonl", "val.jsonl", "test.jsonl", "manifest.json", "dataset_info.json")
+    guard_outputs({f"--out ({name})": out / name for name in names}, inputs)
+
+
+def _at(template_path, fn, *args, **kwargs):
+    """`fn(...)`, a system-template error (`template: ...` with no file) named at its file."""
+    try:
+        return fn(*args, **kwargs)
+    except ExportError as exc:
+        if exc.path is None and exc.message.startswith("template: ") and template_path:
+            raise ExportError(exc.message, path=template_path, where=exc.where) from None
+        raise
 
 
 _SHOWN = 50  # a wrong --format flags every line: show the first ones, count the rest

@@ -9,6 +9,8 @@ from typing import Any
 
 import typer
 
+from edukit.commands.options import ENCODING, SEP, use_dialect
+
 _KIND_NAMES = {
     "mathdial": "MathDial dialogues",
     "mrbench": "MRBench tutor responses",
@@ -27,9 +29,13 @@ def info(
         None, "--prompts", help="SIGHT prompt folder: count only the model versions it names."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """Detect what PATH holds and print its counts."""
     from edukit.corpora.detect import summarize
+
+    use_dialect(sep, encoding)
 
     summary = summarize(path, prompts=prompts)
     if as_json:
@@ -44,6 +50,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     """The text `edukit info` prints for a `edukit.corpora.detect.summarize` result."""
     kind = summary["kind"]
     lines = [f"{summary['path']}: {_KIND_NAMES[kind]}"]
+    if summary.get("separator"):
+        lines[0] += f" ({summary['separator']}-separated)"
     if kind == "mathdial":
         lines.append(
             f"{summary['dialogues']:,} dialogues ({summary['qids']:,} distinct qids), "

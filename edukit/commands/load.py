@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+
 load_app = typer.Typer(
     help="Load a corpus into a tidy table (CSV, JSONL or Parquet by the --out extension).",
     no_args_is_help=True,
@@ -41,11 +43,15 @@ def mathdial(
         MathDialLevel.utterances, "--level", help="One row per dialogue or per turn."
     ),
     out: Path | None = _OUT,
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """MathDial CSV/JSONL (GitHub or Hugging Face layout) as dialogues or utterances."""
     from edukit.corpora.mathdial import read_mathdial
 
-    _check_out(out)
+    use_dialect(sep, encoding)
+    _check_out(out, path)
     md = read_mathdial(path)
     df = md.dialogues if level is MathDialLevel.dialogues else md.utterances
     if out is None:
@@ -57,7 +63,7 @@ def mathdial(
         )
         _describe(df, level.value)
     else:
-        _write(df, out, level.value)
+        _write(df, out, level.value, raw_csv)
     _warn(md.warnings)
 
 
@@ -105,11 +111,15 @@ def sight(
         help="The comments, or the long annotation table (item_id, rater, label, value, version).",
     ),
     out: Path | None = _OUT,
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """SIGHT annotations (sample_dataset.csv or sight_dataset.csv) as items or long annotations."""
     from edukit.corpora.sight import read_sight
 
-    _check_out(out)
+    use_dialect(sep, encoding)
+    _check_out(out, path, prompts)
     s = read_sight(path, prompts=prompts)
     df = s.items if level is SightLevel.items else s.annotations
     if out is None:
@@ -120,7 +130,7 @@ def sight(
         )
         _describe(df, level.value)
     else:
-        _write(df, out, level.value)
+        _write(df, out, level.value, raw_csv)
     _warn(s.warnings)
 
 
@@ -130,29 +140,35 @@ def table(
     id_col: str = typer.Option(..., "--id-col", help="The column of item ids."),
     text_col: str = typer.Option(..., "--text-col", help="The column of texts to annotate."),
     out: Path | None = _OUT,
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Any CSV/JSONL/Parquet file as items: item_id, text, then the other columns."""
     from edukit.corpora.tables import read_items
 
-    _check_out(out)
+    use_dialect(sep, encoding)
+    _check_out(out, path)
     df = read_items(path, id_col, text_col)
     if out is None:
         typer.echo(f"{path}: {len(df):,} items")
         _describe(df, "items")
     else:
-        _write(df, out, "items")
+        _write(df, out, "items", raw_csv)
 
 
 def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def _check_out(out: Path | None) -> None:
-    # a bad --out extension fails before the (possibly long) read, not after it
+def _check_out(out: Path | None, *inputs: Path | None) -> None:
+    # a bad --out (extension, an input's name, no folder) fails before the long read
     if out is not None:
         from edukit.corpora.tables import table_format
+        from edukit.paths import guard_outputs
 
         table_format(out)
+        guard_outputs({"--out": out}, inputs)
 
 
 def _describe(df, what: str) -> None:
@@ -160,10 +176,10 @@ def _describe(df, what: str) -> None:
     typer.echo("(use --out FILE to write them)")
 
 
-def _write(df, out: Path, what: str) -> None:
+def _write(df, out: Path, what: str, raw_csv: bool = False) -> None:
     from edukit.corpora.tables import write_table
 
-    write_table(df, out)
+    write_table(df, out, raw_csv=raw_csv)
     typer.echo(f"Wrote {len(df):,} {what} to {out}")
 
 

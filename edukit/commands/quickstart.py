@@ -25,7 +25,10 @@ def quickstart(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Run the whole pipeline on the bundled samples (offline unless --model is given)."""
+    from edukit.paths import check_url
     from edukit.quickstart import run_quickstart
+
+    check_url(base_url)
 
     result = run_quickstart(dir, model=model, base_url=base_url, progress=not quiet)
     s = result.summary

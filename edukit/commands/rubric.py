@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, SEP, use_dialect
+
 rubric_app = typer.Typer(
     help="Check, render, hash and import annotation rubrics (YAML).", no_args_is_help=True
 )
@@ -60,8 +62,11 @@ def validate(
     data: Path | None = typer.Option(
         None, "--data", help="Items to annotate: check template fields and few-shot leakage."
     ),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """Check a rubric file (and that DATA has the fields its templates read)."""
+    use_dialect(sep, encoding)
     from edukit.rubric import check_data, load_rubric, read_items_for
 
     rubric = load_rubric(file)
@@ -70,6 +75,9 @@ def validate(
         texts = _texts(items, rubric)
         for warning in check_data(rubric, items.columns, texts, data_name=str(data)):
             typer.echo(f"Warning: {warning}", err=True)
+        from edukit.rubric.data import render_all
+
+        render_all(rubric, items)  # what validates renders: every item, through annotate's path
     typer.echo(
         f"{file}: ok: {rubric.name} {rubric.version} ({rubric.task}, {len(rubric.labels)} labels, "
         f"{len(rubric.examples)} examples) hash {rubric.hash}"
@@ -82,8 +90,11 @@ def render(
     data: Path = typer.Option(..., "--data", help="Items table (CSV, JSONL, Parquet or corpus)."),
     item: str | None = typer.Option(None, "--item", help="Item id (default: the first item)."),
     label: str | None = typer.Option(None, "--label", help="Only this label's request (binary)."),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """Print the exact messages and JSON Schema that would be sent for one item (JSON)."""
+    use_dialect(sep, encoding)
     from edukit.errors import RubricError
     from edukit.rubric import check_data, load_rubric, read_items_for
     from edukit.rubric.model import text_id
@@ -132,8 +143,10 @@ def import_sight_cmd(
     out: Path = typer.Option(..., "--out", help="Rubric YAML file to write."),
 ) -> None:
     """Convert a SIGHT prompt folder into a binary rubric that keeps each label's version."""
+    from edukit.paths import guard_outputs
     from edukit.rubric import dump_rubric, import_sight, load_rubric
 
+    guard_outputs({"--out": out}, [prompts_dir])
     doc = import_sight(prompts_dir)
     dump_rubric(doc, out)
     rubric = load_rubric(out)

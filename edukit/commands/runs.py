@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from edukit.commands.options import RAW_CSV
+
 if TYPE_CHECKING:
     from edukit.annotate.store import RunStore
 
@@ -27,10 +29,9 @@ def register(app: typer.Typer) -> None:
 def _open(run_db: Path) -> RunStore:
     """The run store at `run_db`; an error (not a new empty file) when there is none."""
     from edukit.annotate.store import RunStore
-    from edukit.errors import AnnotationError
+    from edukit.paths import check_run_store
 
-    if not run_db.exists():
-        raise AnnotationError("no run store here (give --run-db FILE)", path=run_db)
+    check_run_store(run_db, must_exist=True)  # read-only: a foreign file stays untouched
     return RunStore(run_db)
 
 
@@ -120,13 +121,17 @@ def export_run(
     run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
     out: Path = typer.Option(..., "--out", help="Output table (.csv, .jsonl, .parquet)."),
     run_db: Path = RUN_DB,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Write a run's long annotation table with its provenance columns."""
-    from edukit.corpora.tables import write_table
+    from edukit.corpora.tables import table_format, write_table
+    from edukit.paths import guard_outputs
 
+    table_format(out)
+    guard_outputs({"--out": out}, [run_db])
     with _open(run_db) as store:
         df = store.annotations(store.run(run)["id"])
-    write_table(df, out)
+    write_table(df, out, raw_csv=raw_csv)
     typer.echo(f"Wrote {len(df)} annotation rows to {out}")
 
 

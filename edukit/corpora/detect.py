@@ -56,16 +56,18 @@ def header(path: str | os.PathLike) -> list[str]:
             return list(pq.read_schema(p).names)
         except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
             raise InputError(f"not a Parquet file ({type(exc).__name__})", path=path) from exc
+    from edukit.corpora.csvfiles import decode_error, encoding, header_line
+
     try:
-        with p.open(encoding="utf-8", newline="") as fh:
-            if suffix == ".jsonl":
+        if suffix == ".jsonl":
+            with p.open(encoding=encoding(), newline="") as fh:
                 return _jsonl_keys(fh, p)
-            first = fh.readline()
-            if not first.strip():
-                raise InputError("empty file (no header)", path=path, where=1)
-            return next(csv.reader([first], delimiter=_separator(first)))
+        first = header_line(p)
+        if not first.strip():
+            raise InputError("empty file (no header)", path=path, where=1)
+        return next(csv.reader([first.rstrip("\r\n")], delimiter=_separator(first)))
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from exc
+        raise decode_error(exc, path) from None
 
 
 def _jsonl_keys(fh: Any, path: Path) -> list[str]:
@@ -94,8 +96,9 @@ def detect(path: str | os.PathLike) -> str:
         return "mathdial"
     wide = {"comment", "comment_id"} <= cols and any(c.startswith("annotator_") for c in cols)
     if wide and Path(path).suffix.lower() == ".csv":  # SIGHT is published as CSV only
-        with Path(path).open(encoding="utf-8") as fh:
-            return "sight" if _separator(fh.readline()) == "," else "sight-full"
+        from edukit.corpora.csvfiles import header_line
+
+        return "sight" if _separator(header_line(path)) != " " else "sight-full"
     if {"item_id", "rater", "label", "value"} <= cols:
         return "annotations"
     return "table"
@@ -159,7 +162,17 @@ def load_items(
 
 
 def summarize(path: str | os.PathLike, *, prompts: str | os.PathLike | None = None) -> dict:
-    """The counts `edukit info` prints, as plain JSON-ready data (`kind` says which ones)."""
+    """The counts `edukit info` prints, as plain JSON-ready data (`kind` says which ones);
+    for a CSV, `separator` names its field separator (comma, semicolon, tab or space)."""
+    out = _summarize(path, prompts)
+    if Path(path).suffix.lower() == ".csv":
+        from edukit.corpora.csvfiles import header_line, separator_name
+
+        out["separator"] = separator_name(_separator(header_line(path)))
+    return out
+
+
+def _summarize(path: str | os.PathLike, prompts: str | os.PathLike | None) -> dict:
     kind = detect(path)
     if kind == "mrbench":
         return _mrbench_summary(path)

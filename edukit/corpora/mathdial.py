@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from edukit.corpora.tables import csv_parser_error, iter_jsonl
+from edukit.corpora.tables import iter_jsonl
 from edukit.errors import InputError
 from edukit.resources import resolve_input
 
@@ -134,14 +134,9 @@ def gold_annotations(utterances: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_csv(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
-    try:
-        df = pd.read_csv(path, dtype=object, keep_default_na=False)
-    except pd.errors.EmptyDataError as exc:
-        raise InputError("empty file (no header)", path=path) from exc
-    except pd.errors.ParserError as exc:
-        raise csv_parser_error(exc, path, "malformed CSV") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from exc
+    from edukit.corpora.csvfiles import read_csv
+
+    df = read_csv(path, dtype=object, na_empty=False, what="malformed CSV")
     _check_columns(path, df.columns, where=1)
     # Line of a one-line record (header is line 1), as edukit.corpora.tables numbers CSV rows.
     return {c: df[c].tolist() for c in SOURCE_COLUMNS}, list(range(2, len(df) + 2))
@@ -150,8 +145,10 @@ def _read_csv(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
 def _read_jsonl(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
     cols: dict[str, list[Any]] = {c: [] for c in SOURCE_COLUMNS}
     lines: list[int] = []
+    from edukit.corpora.csvfiles import decode_error, encoding
+
     try:
-        with path.open(encoding="utf-8") as fh:
+        with path.open(encoding=encoding()) as fh:
             for lineno, obj in iter_jsonl(fh, path):
                 _check_columns(path, obj.keys(), where=lineno)
                 # Hugging Face rows hold only strings, with newlines escaped as backslash-n.
@@ -161,7 +158,7 @@ def _read_jsonl(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
                     cols[c].append(v.replace("\\n", "\n") if hf and isinstance(v, str) else v)
                 lines.append(lineno)
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from exc
+        raise decode_error(exc, path) from None
     return cols, lines
 
 
@@ -352,6 +349,8 @@ def _general_turn(
 def _parse(path: Path, rows: dict[str, list[Any]], lines: list[int]) -> MathDial:
     stem = path.stem
     n = len(lines)
+    if n == 0:
+        raise InputError("no dialogues: the file has a header but no rows", path=path)
     d_ids = [f"{stem}-{i}" for i in range(n)]
     names = [_student_name(_text(v)) for v in rows["student_profile"]]
     turns = _split_turns(path, rows["conversation"], d_ids, names, lines)

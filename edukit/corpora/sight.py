@@ -12,7 +12,6 @@ comment ids are written as floats (`7134.0`); `sight_dataset.csv` repeats 38 com
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edukit.annotations import ANNOTATION_COLUMNS, filter_versions
-from edukit.corpora.tables import csv_parser_error, is_missing, normalise_id, source_row
+from edukit.corpora.tables import is_missing, normalise_id, source_row
 from edukit.errors import InputError
+from edukit.jsonsafe import loads
 from edukit.resources import resolve_input
 
 if TYPE_CHECKING:
@@ -59,11 +59,14 @@ class Sight:
 
 
 def sniff_separator(header: str) -> str:
-    """The field separator of a SIGHT CSV, from its header line (column names hold no spaces)."""
-    for sep in (",", "\t", " "):
-        if sep in header.strip():
-            return sep
-    return ","
+    """The field separator of a SIGHT CSV, from its header line (column names hold no spaces):
+    comma, semicolon or tab as sniffed, else space (the `sight_dataset.csv` layout)."""
+    from edukit.corpora.csvfiles import dialect, sniff
+
+    sep = sniff(header)
+    if dialect().sep is None and sep == "," and "," not in header and " " in header.strip():
+        return " "
+    return sep
 
 
 def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None) -> Sight:
@@ -77,18 +80,14 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
     p = path = resolve_input(path)
     if not p.is_file():
         raise InputError("file not found", path=path)
-    try:
-        with p.open(encoding="utf-8") as fh:
-            header = fh.readline()
-        if not header.strip():
-            raise InputError("empty file (no header)", path=path, where=1)
-        raw = pd.read_csv(
-            p, sep=sniff_separator(header), dtype=str, keep_default_na=False, quotechar='"'
-        )
-    except pd.errors.ParserError as exc:
-        raise csv_parser_error(exc, path, "malformed SIGHT row") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from exc
+    from edukit.corpora.csvfiles import header_line, read_csv
+
+    header = header_line(p)
+    if not header.strip():
+        raise InputError("empty file (no header)", path=path, where=1)
+    raw = read_csv(
+        p, sep=sniff_separator(header), dtype=str, na_empty=False, what="malformed SIGHT row"
+    )
     for col in ("comment", "comment_id"):
         if col not in raw.columns:
             raise InputError(
@@ -96,6 +95,8 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
                 path=path,
                 where=1,
             )
+    if raw.empty:
+        raise InputError("no comments: the file has a header but no rows", path=path)
 
     warnings: list[str] = []
     annotator_cols: list[tuple[str, str, str, str]] = []  # column, rater, label, version
@@ -227,17 +228,19 @@ def read_sight_videos(folder: str | os.PathLike) -> pd.DataFrame:
     records: dict[str, dict] = {}
     for f in sorted(meta_dir.glob("*.json")) if meta_dir.is_dir() else []:
         try:
-            meta = json.loads(f.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", path=f, where=exc.lineno) from exc
+            meta = loads(f.read_bytes().decode("utf-8-sig"), path=f)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason})", path=f) from None
         if not isinstance(meta, dict):
             raise InputError("expected a JSON object", path=f, where=1)
         video_id = str(meta.get("video_id") or f.stem)
         records[video_id] = {**meta, "video_id": video_id}
     for f in sorted(text_dir.glob("*.txt")) if text_dir.is_dir() else []:
-        records.setdefault(f.stem, {"video_id": f.stem})["transcript"] = f.read_text(
-            encoding="utf-8"
-        ).strip()
+        try:
+            transcript = f.read_bytes().decode("utf-8-sig").strip()
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason})", path=f) from None
+        records.setdefault(f.stem, {"video_id": f.stem})["transcript"] = transcript
     videos = pd.DataFrame.from_records(list(records.values()))
     if videos.empty:
         videos = pd.DataFrame({"video_id": pd.Series(dtype=object)})

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edukit.errors import InputError
+from edukit.jsonsafe import MAX_DEPTH, check_depth
 from edukit.resources import resolve_input
 
 if TYPE_CHECKING:
@@ -61,7 +62,9 @@ def read_table(path: str | os.PathLike, *, dtype: Any = None) -> pd.DataFrame:
             return _read_jsonl(p)
         return pd.read_parquet(p)
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from exc
+        from edukit.corpora.csvfiles import decode_error
+
+        raise decode_error(exc, path) from None
     except (OSError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise
@@ -70,14 +73,9 @@ def read_table(path: str | os.PathLike, *, dtype: Any = None) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, dtype: Any) -> pd.DataFrame:
-    import pandas as pd
+    from edukit.corpora.csvfiles import read_csv
 
-    try:
-        return pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError as exc:
-        raise InputError("empty file (no header)", path=path) from exc
-    except pd.errors.ParserError as exc:
-        raise csv_parser_error(exc, path, "malformed CSV row") from exc
+    return read_csv(path, dtype=dtype)
 
 
 def iter_jsonl(fh: Iterable[str], path: str | os.PathLike) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -87,10 +85,15 @@ def iter_jsonl(fh: Iterable[str], path: str | os.PathLike) -> Iterator[tuple[int
             continue
         try:
             obj = json.loads(line)
+            check_depth(obj, path=path, where=lineno)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, where=lineno
             ) from exc
+        except RecursionError:
+            raise InputError(
+                f"JSON nested deeper than {MAX_DEPTH} levels", path=path, where=lineno
+            ) from None
         if not isinstance(obj, dict):
             raise InputError(
                 f"expected a JSON object per line, got {type(obj).__name__}",
@@ -103,8 +106,12 @@ def iter_jsonl(fh: Iterable[str], path: str | os.PathLike) -> Iterator[tuple[int
 def _read_jsonl(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    with path.open(encoding="utf-8") as fh:
+    from edukit.corpora.csvfiles import encoding
+
+    with path.open(encoding=encoding()) as fh:
         records = [obj for _, obj in iter_jsonl(fh, path)]
+    if not records:
+        raise InputError("empty file (no records)", path=path)
     return pd.DataFrame.from_records(records)
 
 
@@ -127,8 +134,11 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+def write_table(df: pd.DataFrame, path: str | os.PathLike, *, raw_csv: bool = False) -> Path:
     """Write `df` as CSV, JSONL or Parquet by the extension of `path`; create parent folders.
+
+    CSV text cells a spreadsheet would run as formulas are escaped with a leading `'` unless
+    `raw_csv` (`edukit.corpora.csvfiles`); JSONL and Parquet are written verbatim.
 
     Parquet needs one type per column, so object columns mixing types (a long table's `value`
     holds 0/1 ints and class names) are written as text; `read_annotations` restores the ints.
@@ -137,7 +147,9 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     if fmt == ".csv":
-        df.to_csv(p, index=False)
+        from edukit.corpora.csvfiles import write_csv
+
+        write_csv(df, p, raw=raw_csv)
     elif fmt == ".jsonl":
         df.to_json(p, orient="records", lines=True, force_ascii=False)
     else:
@@ -193,6 +205,8 @@ def read_items(path: str | os.PathLike, id_col: str, text_col: str) -> pd.DataFr
     """
     path = resolve_input(path)
     df = read_table(path, dtype={id_col: str})
+    if df.empty and len(df.columns):
+        raise InputError("no items: the file has a header but no rows", path=path)
     for col in (id_col, text_col):
         if col not in df.columns:
             raise InputError(

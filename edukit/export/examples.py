@@ -11,11 +11,13 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-import jinja2
 import pandas as pd
 
+from edukit import sandbox
 from edukit.errors import ExportError
+from edukit.sandbox import TemplateProblem
 
 CLEANUP_STEPS = ("tag_only", "duplicates", "merge")
 GROUNDING_FIELDS = (
@@ -164,22 +166,30 @@ def system_prompt(dialogue: Mapping, opts: BuildOptions) -> str:
     values = {k: _clean_value(v) for k, v in dialogue.items()}
     fields = {name: values.get(name, "") for name in grounding}
     if opts.system_template is not None:
+        template = _template(opts.system_template, strict=True)
+        what = f"dialogue {dialogue.get('dialogue_id', '?')}"
         try:
-            template = _template(opts.system_template, strict=True)
-            return template.render(**values, grounding=fields).strip()
-        except jinja2.TemplateError as exc:
-            raise ExportError(f"system template: {exc}") from None
+            return sandbox.render(template, {**values, "grounding": fields}, what).strip()
+        except TemplateProblem as exc:
+            raise ExportError(f"template: {exc.message}", where=exc.line) from None
     headings = _HEADINGS | (_STUDENT_HEADINGS if opts.role == "student" else {})
-    head = _template(DEFAULT_SYSTEM[opts.role]).render(**values)
+    head = sandbox.render(_template(DEFAULT_SYSTEM[opts.role]), values, "the default prompt")
     blocks = [head] + [f"{headings[k]}:\n{v}" for k, v in fields.items() if v]
     return "\n\n".join(blocks)
 
 
+def check_template(source: str) -> None:
+    """Refuse an unsafe or malformed system template (ExportError at its line) before any work."""
+    _template(source, strict=True)
+
+
 @functools.lru_cache(maxsize=16)
-def _template(source: str, strict: bool = False) -> jinja2.Template:
-    # Compiled once per export, not once per dialogue.
-    undefined = jinja2.StrictUndefined if strict else jinja2.Undefined
-    return jinja2.Environment(undefined=undefined).from_string(source)
+def _template(source: str, strict: bool = False) -> Any:
+    # Compiled once per export, not once per dialogue; the same sandbox as rubric templates.
+    try:
+        return sandbox.compile_template(source, strict=strict)
+    except TemplateProblem as exc:
+        raise ExportError(f"template: {exc.message}", where=exc.line) from None
 
 
 def _clean_value(value: object) -> str:

@@ -132,6 +132,15 @@ def export_finetune(
             moves_ = [m.move or NO_MOVE for m in targets]
             meta[s].append((did, ex.qid, moves_, tokens))
 
+    if not any(lines.values()):
+        skipped = ", ".join(
+            f"{k.split(':', 1)[1]}: {v}" for k, v in sorted(counts.items()) if k.startswith("skip")
+        )
+        raise ExportError(
+            "no examples left to write: the options and filters (--moves, --role, --max-tokens, "
+            f"clean-up) removed every target{f' (skipped {skipped})' if skipped else ''}; "
+            "nothing written"
+        )
     wanted = [s for s in SPLITS if s != "test" or test_fraction > 0 or lines["test"]]
     files = {s: f"{s}.jsonl" for s in wanted}
     if out.exists() and not out.is_dir():

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edukit.errors import ExportError
+from edukit.errors import ExportError, InputError
 from edukit.export.formats import FORMATS
 from edukit.export.tokens import count_tokens
+from edukit.jsonsafe import MAX_DEPTH, check_depth
 from edukit.resources import resolve_input
 
 # OpenAI's largest per-example training context (gpt-4o / gpt-4o-mini: 65,536 tokens).
@@ -52,11 +53,13 @@ def validate_file(
     if not p.is_file():
         raise ExportError("file not found" if not p.exists() else "not a file", path=p)
     try:
-        lines = p.read_text(encoding="utf-8").splitlines()
+        lines = p.read_bytes().decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
         raise ExportError(f"not UTF-8 text ({exc.reason})", path=p) from None
     except OSError as exc:
         raise ExportError(f"cannot read: {exc.strerror}", path=p) from None
+    if not any(line.strip() for line in lines):
+        raise ExportError("no examples: the file is empty", path=p)
     problems = []
     for n, line in enumerate(lines, start=1):
         for msg in validate_line(line, format, max_tokens=max_tokens):
@@ -110,8 +113,11 @@ def validate_line(line: str, format: str, *, max_tokens: int = DEFAULT_MAX_TOKEN
         return ["empty line"]
     try:
         obj = json.loads(line)
+        check_depth(obj)
     except json.JSONDecodeError as exc:
         return [f"not valid JSON: {exc.msg} (column {exc.colno})"]
+    except (RecursionError, InputError):
+        return [f"JSON nested deeper than {MAX_DEPTH} levels"]
     if not isinstance(obj, dict):
         return ["not a JSON object"]
     check = _CHECKS[format]

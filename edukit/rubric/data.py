@@ -49,6 +49,18 @@ def check_data(
     return warnings
 
 
+def render_all(rubric: Rubric, items: Any) -> int:
+    """Build every request for every item, as `annotate` will (same sandbox, same budgets).
+
+    The first template failure raises RubricError at its rubric line, naming the item; returns
+    the number of requests built.
+    """
+    n = 0
+    for row in items.to_dict("records"):
+        n += len(rubric.requests(row))
+    return n
+
+
 def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 

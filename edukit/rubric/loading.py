@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -11,6 +10,7 @@ from typing import Any, TextIO
 from pydantic import BaseModel, ValidationError
 
 from edukit.errors import RubricError
+from edukit.jsonsafe import loads
 from edukit.rubric.model import Rubric
 from edukit.rubric.source import Source, key_path, read_source, suggest
 from edukit.rubric.spec import (
@@ -244,7 +244,7 @@ def read_examples(path: Path) -> tuple[list[Example], list[tuple[Path, str | Non
     if suffix not in (".jsonl", ".csv"):
         raise RubricError("examples_file must be .jsonl or .csv", path=path)
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(_jsonl_rows(fh, path) if suffix == ".jsonl" else _csv_rows(fh, path))
     except FileNotFoundError:
         raise RubricError("examples file not found", path=path) from None
@@ -273,10 +273,7 @@ def _jsonl_rows(fh: TextIO, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     for n, line in enumerate(fh, 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise RubricError(f"invalid JSON: {exc}", path=path, where=n) from None
+        obj = loads(line, path=path, where=n, error=RubricError)
         if not isinstance(obj, dict):
             raise RubricError("each line must be a JSON object", path=path, where=n)
         yield n, obj
@@ -307,10 +304,11 @@ def _csv_rows(fh: TextIO, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             labels = row["labels"].strip()
             if labels.startswith("["):
                 try:
-                    row["labels"] = json.loads(labels)
-                except ValueError as exc:
+                    row["labels"] = loads(labels, path=path, where=n, error=RubricError)
+                except RubricError as exc:
+                    reason = exc.message.removeprefix("invalid JSON: ")
                     raise RubricError(
-                        f"labels: not a JSON list: {exc}", path=path, where=n
+                        f"labels: not a JSON list: {reason}", path=path, where=n
                     ) from None
             else:
                 row["labels"] = [s.strip() for s in labels.split(";") if s.strip()]

@@ -246,7 +246,7 @@ class Rubric:
         except TemplateProblem as exc:
             own = name is not None and name in self._templates
             loc = ("labels", label_index, "template") if own else ("template",)
-            raise self.source.error(loc, exc.message) from None
+            raise self.template_error(loc, exc.line, exc.message) from None
 
     def template_error(self, loc: Path_, line: int | None, message: str) -> RubricError:
         """A RubricError at line `line` of the template written at `loc`."""

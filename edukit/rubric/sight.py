@@ -8,7 +8,6 @@ its version (`v39`, `v73d`, ...) so model annotations carry it.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -39,14 +38,13 @@ def import_sight(prompts_dir: str | Path) -> dict[str, Any]:
     info_path = folder / "info.json"
     if not info_path.is_file():
         raise RubricError("not a SIGHT prompt folder: info.json is missing", path=folder)
-    try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-        valid = info["valid_labels"]
-        cot = set(info.get("cot_labels") or [])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise RubricError(f"cannot read info.json: {exc}", path=info_path) from None
+    info = _read_info(info_path)
+    valid = info["valid_labels"]
+    cot = set(info.get("cot_labels") or [])
     prompts: dict[str, tuple[str, Path]] = {}
     for path in sorted((folder / "label_prompts").glob("*.txt")):
+        if not path.is_file():
+            raise RubricError("a prompt must be a file, not a folder", path=path)
         match = _FILE.match(path.name)
         if not match:
             raise RubricError("prompt file name is not v<version>_<label>.txt", path=path)
@@ -63,8 +61,10 @@ def import_sight(prompts_dir: str | Path) -> dict[str, Any]:
         if name not in prompts:
             continue
         version, path = prompts[name]
-        text = path.read_text(encoding="utf-8")
-        values = {_bool(k, info_path): int(v) for k, v in valid[name].items()}
+        text = _read_prompt(path)
+        if not text.strip():
+            raise RubricError("the prompt file is empty", path=path)
+        values = {_bool(k, info_path): _int(v, name, info_path) for k, v in valid[name].items()}
         labels.append(
             {
                 "name": name,
@@ -117,7 +117,13 @@ def to_jinja(text: str, path: Path | None = None) -> str:
 
 
 def _literal(text: str) -> str:
-    # Jinja would read `{{`, `{%` or `{#` (even when split across a placeholder) as syntax.
+    # Jinja would read `{{`, `{%` or `{#` (even when split across a placeholder) as syntax, so
+    # brace text goes in raw blocks. A raw block ends at the first `{%` ... `endraw`, so no raw
+    # block may hold `{%`: the text is cut there and `{%` written as a Jinja string.
+    return '{{ "{%" }}'.join(_raw(piece) for piece in text.split("{%"))
+
+
+def _raw(text: str) -> str:
     if "{" in text or "}" in text:
         return "{% raw %}" + text + "{% endraw %}"
     return text
@@ -149,6 +155,50 @@ def _definition(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     tasks = [line[len("Task:") :].strip() for line in lines if line.startswith("Task:")]
     return tasks[-1] if tasks else lines[-1]
+
+
+def _read_info(path: Path) -> dict[str, Any]:
+    from edukit.jsonsafe import loads
+
+    try:
+        info = loads(path.read_bytes().decode("utf-8-sig"), path=path, error=RubricError)
+    except UnicodeDecodeError as exc:
+        raise RubricError(f"info.json is not UTF-8 text ({exc.reason})", path=path) from None
+    except OSError as exc:
+        raise RubricError(f"cannot read info.json: {exc.strerror or exc}", path=path) from None
+    if not isinstance(info, dict) or "valid_labels" not in info:
+        raise RubricError("info.json must be an object with valid_labels", path=path)
+    valid = info["valid_labels"]
+    if not isinstance(valid, dict) or not all(isinstance(v, dict) for v in valid.values()):
+        raise RubricError(
+            'valid_labels must map each label to its answers ({"general": {"true": 1, '
+            '"false": 0}, ...})',
+            path=path,
+        )
+    cot = info.get("cot_labels")
+    if cot is not None and not (isinstance(cot, list) and all(isinstance(c, str) for c in cot)):
+        raise RubricError("cot_labels must be a list of label names", path=path)
+    return info
+
+
+def _read_prompt(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RubricError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}); re-save it as UTF-8",
+            path=path,
+        ) from None
+    except OSError as exc:
+        raise RubricError(f"cannot read: {exc.strerror or exc}", path=path) from None
+
+
+def _int(value: Any, label: str, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RubricError(
+            f"valid_labels.{label}: answers must map to 0 or 1, got {value!r}", path=path
+        )
+    return value
 
 
 def _bool(key: str, path: Path) -> bool:

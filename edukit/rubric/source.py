@@ -6,6 +6,7 @@ YAML (`!!python/object`, custom `!tags`) are refused with their line before anyt
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,13 +66,19 @@ def read_source(path: str | Path) -> Source:
         raise RubricError("rubric file not found", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError(f"cannot read rubric: {exc}", path=path) from None
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_CHARS:
+        raise RubricError(f"the rubric file is over {MAX_CHARS:,} characters", path=path)
+    text = text.removeprefix("\ufeff")
+    with contextlib.suppress(yaml.YAMLError):  # the composer reports it, with its line
+        _check_nesting(text, path)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise RubricError("the rubric file is empty", path=path, where=1)
         source = Source(path, None)
-        _walk(node, (), source)
+        _walk(node, (), source, _Walk())
         source.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -79,15 +86,75 @@ def read_source(path: str | Path) -> Source:
         raise RubricError(
             f"invalid YAML: {exc.problem or exc.context}", path=path, where=where
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
+        before = text[: exc.position]
+        where = f"{before.count(chr(10)) + 1}:{len(before.rsplit(chr(10), 1)[-1]) + 1}"
+        raise RubricError(
+            f"invalid YAML: character {chr(exc.character)!r} is not allowed", path=path, where=where
+        ) from None
+    except yaml.YAMLError as exc:
+        raise RubricError(f"invalid YAML: {str(exc).splitlines()[0]}", path=path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(source.data, dict):
         raise RubricError("a rubric must be a mapping of keys", path=path, where=source.where(()))
     return source
 
 
-def _walk(node: yaml.Node, loc: Path_, source: Source) -> None:
+MAX_CHARS = 5_000_000  # a rubric is a page of text; this leaves room for long few-shot lists
+MAX_DEPTH = 30  # keys within keys; real rubrics use 4
+MAX_NODES = 200_000  # values after aliases are expanded (a billion-laughs file has billions)
+
+
+def _check_nesting(text: str, path: Path) -> None:
+    """Refuse nesting past MAX_DEPTH, from the event stream (which, unlike the composer,
+    does not recurse), before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise RubricError(
+                    f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
+                    path=path,
+                    where=f"{mark.line + 1}:{mark.column + 1}",
+                )
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+
+
+class _Walk:
+    """The budget of one walk: nodes visited (aliases count each time) and the open path."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.open: set[int] = set()
+
+
+def _walk(node: yaml.Node, loc: Path_, source: Source, state: _Walk) -> None:
     mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+    state.nodes += 1
+    if state.nodes > MAX_NODES:
+        raise RubricError(
+            f"{key_path(loc) or 'document'}: the YAML expands to more than {MAX_NODES:,} values "
+            "(aliases repeat their anchor's content): refusing it",
+            path=source.path,
+            where="{}:{}".format(*mark),
+        )
+    if id(node) in state.open:
+        raise RubricError(
+            f"{key_path(loc) or 'document'}: an alias refers to a value that contains it",
+            path=source.path,
+            where="{}:{}".format(*mark),
+        )
+    if len(loc) > MAX_DEPTH:
+        raise RubricError(
+            f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
+            path=source.path,
+            where="{}:{}".format(*mark),
+        )
     source.marks.setdefault(loc, mark)
     if node.tag not in _SAFE_TAGS:
         raise RubricError(
@@ -119,10 +186,14 @@ def _walk(node: yaml.Node, loc: Path_, source: Source) -> None:
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,
             )
-            _walk(value_node, (*loc, key), source)
+            state.open.add(id(node))
+            _walk(value_node, (*loc, key), source, state)
+            state.open.discard(id(node))
     elif isinstance(node, yaml.SequenceNode):
+        state.open.add(id(node))
         for i, child in enumerate(node.value):
-            _walk(child, (*loc, i), source)
+            _walk(child, (*loc, i), source, state)
+        state.open.discard(id(node))
 
 
 def suggest(word: str, options: list[str]) -> str:

@@ -8,11 +8,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+MAX_SAMPLES = 100  # answers per request; each is a slot per request in memory and in the store
+MAX_TOKENS = 1_000_000  # no model answers more; a larger value is a typo
 
 
 class _Strict(BaseModel):
-    # A typo in a rubric key must be an error, not a silently ignored setting.
-    model_config = ConfigDict(extra="forbid")
+    # A typo in a rubric key must be an error, not a silently ignored setting; no number in a
+    # rubric may be infinite or NaN (`.inf` validates as a float, then breaks every request).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Unit(_Strict):
@@ -82,16 +85,27 @@ class Output(_Strict):
     """How the model answers."""
 
     reasoning: bool = Field(False, description="Ask for a reasoning string before the answer.")
-    samples: int = Field(1, ge=1, description="Answers per request (self-consistency).")
+    samples: int = Field(
+        1, ge=1, le=MAX_SAMPLES, description="Answers per request (self-consistency), 1-100."
+    )
 
 
 class Defaults(_Strict):
     """Model parameters sent with each request unless the run overrides them."""
 
     model: str | None = Field(None, description="Model name at the endpoint.")
-    temperature: float | None = Field(None, ge=0, description="Sampling temperature.")
-    seed: int | None = Field(None, description="Sampling seed, where the provider supports it.")
-    max_tokens: int | None = Field(None, ge=1, description="Longest answer, in tokens.")
+    temperature: float | None = Field(
+        None, ge=0, le=2, allow_inf_nan=False, description="Sampling temperature, 0-2."
+    )
+    seed: int | None = Field(
+        None,
+        ge=-(2**63),
+        le=2**63 - 1,
+        description="Sampling seed, where the provider supports it (a 64-bit integer).",
+    )
+    max_tokens: int | None = Field(
+        None, ge=1, le=MAX_TOKENS, description="Longest answer, in tokens (at most 1,000,000)."
+    )
     logprobs: bool | None = Field(
         None,
         description="Ask for token logprobs and store the chosen label's probability as its "

@@ -163,7 +163,7 @@ def test_bad_input_files_give_one_line_with_file_and_row(cli, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("item_id,rater,label,value\nc1,H1,x,1\nc1,H2,x,1,7\n")
     r = cli("agree", bad, "--humans", "H1,H2", "--models", "gpt")
-    _one_error_line(r, f"Error: {bad}:3: malformed CSV row")
+    _one_error_line(r, f"Error: {bad}:3: row has 5 fields but the header has 4")
     txt = tmp_path / "notes.txt"
     txt.write_text("hello")
     r = cli("agree", txt, "--humans", "H1,H2", "--models", "gpt")

@@ -61,7 +61,7 @@ def test_csv_bad_row_names_line(tmp_path):
     with pytest.raises(InputError) as e:
         read_table(p)
     assert e.value.where == 4
-    assert "Expected 2 fields" in e.value.message
+    assert "row has 3 fields but the header has 2" in e.value.message
 
 
 def test_jsonl_bad_line_names_line(tmp_path):

@@ -161,5 +161,5 @@ def test_system_prompt_holds_exactly_the_grounding_fields():
 def test_system_template_is_jinja_over_dialogue_fields_and_strict():
     opts = BuildOptions(system_template="Tutor {{ student_name }} on: {{ grounding.question }}")
     assert system_prompt(DIALOGUE, opts) == "Tutor Ana on: Q?"
-    with pytest.raises(ExportError, match="system template: 'nope' is undefined"):
+    with pytest.raises(ExportError, match="template: dialogue d-0: 'nope' is undefined"):
         system_prompt(DIALOGUE, BuildOptions(system_template="{{ nope }}"))

@@ -234,7 +234,7 @@ def test_out_must_be_a_folder_and_bad_template_is_a_user_error(cli, sample_path,
     r = cli("export", "finetune", sample_path, "-f", "alpaca", "-o", tmp_path / "o",
             "--system-template", template)  # fmt: skip
     assert r.code == 2
-    assert r.err.splitlines()[-1].startswith("Error: system template: ")
+    assert r.err.splitlines()[-1].startswith(f"Error: {template}:1: template: template syntax")
 
 
 def test_rater_and_min_confidence_need_moves_from(sample, tmp_path):

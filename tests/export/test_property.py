@@ -5,9 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from edukit.errors import ExportError
 from edukit.export import FORMATS, export_finetune, validate_file
 from edukit.export.formats import NEEDS_MERGE
 
@@ -63,9 +65,15 @@ def test_export_always_validates(tables, dialogues, options):
         assume(all(text.strip() for turns in dialogues for _, _, text in turns))
     d, u = tables(dialogues, qids=[str(i % 3) for i in range(len(dialogues))])
     with tempfile.TemporaryDirectory() as tmp:
-        m = export_finetune(d, u, out_dir=tmp, val_fraction=0, **options)
+        try:
+            m = export_finetune(d, u, out_dir=tmp, val_fraction=0, **options)
+        except ExportError as exc:  # the options left nothing: an error, no files
+            assert exc.message.startswith("no examples left to write")
+            assert not any(Path(tmp).iterdir())
+            return
         for file in m.files.values():
-            assert validate_file(Path(tmp) / file, options["format"]) == []
+            if (Path(tmp) / file).stat().st_size:  # an empty split is not a valid file
+                assert validate_file(Path(tmp) / file, options["format"]) == []
 
 
 @settings(
@@ -75,5 +83,9 @@ def test_export_always_validates(tables, dialogues, options):
 def test_turn_unit_has_one_example_per_cleaned_teacher_turn(tables, dialogues, fmt):
     d, u = tables(dialogues)
     with tempfile.TemporaryDirectory() as tmp:
+        if _teacher_runs(dialogues) == 0:
+            with pytest.raises(ExportError, match="no examples left"):
+                export_finetune(d, u, format=fmt, out_dir=tmp, val_fraction=0)
+            return
         m = export_finetune(d, u, format=fmt, out_dir=tmp, val_fraction=0)
     assert m.counts["train"]["examples"] == _teacher_runs(dialogues)

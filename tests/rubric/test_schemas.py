@@ -181,7 +181,7 @@ def validate(value: Any, schema: dict[str, Any], root: dict[str, Any], at: str =
 _KNOWN = {
     "$schema", "$defs", "$ref", "title", "description", "type", "properties", "required",
     "additionalProperties", "items", "anyOf", "enum", "const", "default", "pattern", "minimum",
-    "minItems",
+    "maximum", "minItems",
 }  # fmt: skip
 
 

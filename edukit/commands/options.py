@@ -1,0 +1,37 @@
+"""Options shared by the commands that read or write tables (imports only typer)."""
+
+from __future__ import annotations
+
+import typer
+
+SEP = typer.Option(
+    None, "--sep", help="CSV separator: ',', ';' or tab (default: sniffed from the header)."
+)
+ENCODING = typer.Option(
+    None, "--encoding", help="Text encoding of CSV/JSONL inputs, e.g. cp1252 (default: UTF-8)."
+)
+RAW_CSV = typer.Option(
+    False,
+    "--raw-csv",
+    help="Write CSV cells verbatim (by default cells starting with = + - @ get a leading ' so "
+    "spreadsheets do not run them as formulas).",
+)
+
+
+def check_finite(**options: float | None) -> None:
+    """`--max-cost inf` or `--rpm nan` would never stop or never send: one line instead."""
+    import math
+
+    from edukit.errors import EdukitError
+
+    for name, value in options.items():
+        if value is not None and not math.isfinite(value):
+            flag = "--" + name.replace("_", "-")
+            raise EdukitError(f"{flag} must be a finite number, not {value}")
+
+
+def use_dialect(sep: str | None, encoding: str | None) -> None:
+    """Apply --sep and --encoding to every CSV/JSONL reader for this command."""
+    from edukit.corpora.csvfiles import set_dialect
+
+    set_dialect(sep, encoding)
