@@ -180,7 +180,8 @@ async def run_batch(
             return "batch_pending", batches
     finally:
         await client.close()
-    stopped = await scheduler.run(recorder.plan(items, limit, scheduler.stopped), conn)
+    jobs = recorder.plan(items, limit, lambda: scheduler.interrupted)
+    stopped = await scheduler.run(jobs, conn)
     return stopped, store.batches(run_id)
 
 

@@ -65,7 +65,25 @@ class Budget:
         self.max_cost = max_cost
         self.batch_pricing = batch_pricing
         self.exhausted = False
+        self.reserved = 0.0  # estimated cost of the requests in flight
         self._update()
+
+    def reserve(self, tin: int, tout: int) -> float | None:
+        """Reserve the estimated cost of one request before it is sent: the amount reserved,
+        or None (and the budget is spent) when it would take the run past `max_cost`."""
+        if self.max_cost is None:
+            return 0.0
+        cost = price(self.prices, self.model, tin, tout, self.batch_pricing) or 0.0
+        spent = self.stats.cost or 0.0
+        if spent + self.reserved + cost > self.max_cost:
+            self.exhausted = True
+            return None
+        self.reserved += cost
+        return cost
+
+    def release(self, amount: float) -> None:
+        """The request has its answer (its real cost is counted) or was not sent."""
+        self.reserved -= amount
 
     def add_usage(self, tin: int, tout: int) -> None:
         """Count the tokens of one answered attempt."""

@@ -3,8 +3,9 @@
 Rungs, best first: strict `json_schema`; `json_object` with the schema spelled out in the prompt;
 plain text with the schema in the prompt (parsed tolerantly by the rubric). A server that rejects
 a rung with 400/422 is asked on the next one, and the rung that works is remembered per endpoint
-so later requests go straight to it. HTTP retries (429 honouring Retry-After, 5xx, timeouts,
-connection errors; exponential backoff with jitter) are the openai client's own.
+so later requests go straight to it. The openai client makes exactly one HTTP call per
+`complete` rung (max_retries=0): retries and deadlines are the engine's (`exchange.py`), so each
+call is counted and recorded. Every 200 body is validated by `wire.parse_chat_body`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 from edukit.errors import AnnotationError
 
 RUNGS = ("json_schema", "json_object", "text")
-TIMEOUT = 60.0  # seconds per HTTP attempt
-MAX_RETRIES = 5  # the openai client's own retries (429, 5xx, timeouts, connection errors)
+TIMEOUT = 120.0  # seconds per HTTP attempt, the whole call (not per read)
+MAX_RETRIES = 5  # the engine's retries of one request (429, 5xx, timeouts, malformed bodies)
 
 # endpoint (base URL) -> index of the best rung known to work there; shared within a process.
 _LADDER: dict[str, int] = {}
@@ -40,6 +41,7 @@ class Completion:
     input_tokens: int
     output_tokens: int
     latency: float
+    usage_known: bool = True
     logprobs: list[tuple[str, float]] | None = None
     finish_reason: str | None = None
 
@@ -73,16 +75,30 @@ class Connection:
             base_url=self.base_url,
             api_key=self.api_key,
             timeout=self.timeout,
-            max_retries=self.max_retries,
             http_client=self.http_client,
         )
 
 
 def resolve_api_key(api_key_env: str, base_url: str | None) -> str:
     """The key from the named environment variable (never logged or stored)."""
+    from edukit.annotate.secrets import valid_env_name
+
+    if not valid_env_name(api_key_env):
+        # it may be the key itself, pasted where the variable's name belongs: never echo it
+        raise AnnotationError(
+            "--api-key-env takes the NAME of an environment variable (letters, digits and _, "
+            "such as OPENAI_API_KEY), not the key itself; the value given is not a valid name "
+            "and is not shown"
+        )
     key = os.environ.get(api_key_env)
     if key:
         return key
+    if not api_key_env.isupper():
+        # unset and unlike a variable name (OPENAI_API_KEY): perhaps a key; do not echo it
+        raise AnnotationError(
+            "the environment variable named by --api-key-env is not set (its name is not shown "
+            "in case it is a key: put the key in a variable and give the variable's name)"
+        )
     if base_url is None:
         raise AnnotationError(
             f"no API key: set the environment variable {api_key_env} (or name another one with "
@@ -101,19 +117,20 @@ class ChatClient:
         base_url: str | None = None,
         api_key: str,
         timeout: float = TIMEOUT,
-        max_retries: int = MAX_RETRIES,
         http_client: Any = None,
     ) -> None:
         from openai import AsyncOpenAI
 
         self.model = model
-        self.endpoint = base_url or "https://api.openai.com/v1"
-        self._secret = api_key
+        self.endpoint = base_url or "https://api.openai.com/v1"  # as given, for messages
+        from edukit.annotate.secrets import Scrubber
+
+        self._scrubber = Scrubber(api_key)
         kwargs: dict[str, Any] = {}
         if http_client is not None:
             kwargs["http_client"] = http_client
         self.openai = AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, **kwargs
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, **kwargs
         )
         self._create_args = set(inspect.signature(self.openai.chat.completions.create).parameters)
 
@@ -123,8 +140,8 @@ class ChatClient:
         return RUNGS[_LADDER.get(self.endpoint, 0)]
 
     def scrub(self, text: str) -> str:
-        """Remove the API key from a message before it is stored or shown."""
-        return text.replace(self._secret, "***") if self._secret else text
+        """Remove the API key and credential header values from text before it is kept."""
+        return self._scrubber(text)
 
     async def close(self) -> None:
         """Close the underlying HTTP connections."""
@@ -160,10 +177,13 @@ class ChatClient:
         if extra:
             kwargs["extra_body"] = extra
         messages = kwargs.pop("messages")
+        from edukit.annotate.wire import parse_chat_body
+
         began = time.perf_counter()
-        resp = await self.openai.chat.completions.create(
+        raw = await self.openai.chat.completions.with_raw_response.create(
             model=self.model, messages=messages, **kwargs
         )
+        resp = parse_chat_body(self.scrub(raw.text))
         latency = time.perf_counter() - began
         choice = resp.choices[0]
         usage = resp.usage
@@ -176,6 +196,7 @@ class ChatClient:
             input_tokens=(usage.prompt_tokens or 0) if usage else 0,
             output_tokens=(usage.completion_tokens or 0) if usage else 0,
             latency=latency,
+            usage_known=usage is not None,
             logprobs=logprobs,
             finish_reason=choice.finish_reason,
         )
@@ -189,7 +210,9 @@ def request_body(
     params: dict[str, Any],
 ) -> dict[str, Any]:
     """The chat completion body (without `model`) for one rung of the ladder."""
-    body: dict[str, Any] = {k: v for k, v in params.items() if k != "model"}
+    from edukit.annotate.identity import NOT_SENT
+
+    body: dict[str, Any] = {k: v for k, v in params.items() if k not in NOT_SENT}
     if mode == "json_schema":
         body["response_format"] = {
             "type": "json_schema",

@@ -67,7 +67,15 @@ def test_open_run_reports_resume_and_tables(tmp_path):
         tables = {
             r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
-        assert tables == {"runs", "requests", "responses", "annotations", "batches"}
+        assert tables == {
+            "runs",
+            "requests",
+            "responses",
+            "annotations",
+            "batches",
+            "attempts",
+            "leases",
+        }
         assert store.summary("abc123")["requests"] == 0
 
 
