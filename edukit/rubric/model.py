@@ -251,6 +251,8 @@ def canonical_json(rubric: Rubric) -> str:
     """The rubric's content as canonical JSON (what `hash` digests)."""
     content = rubric.spec.model_dump(mode="json")
     content.pop("examples_file", None)
+    # how long to wait for an answer is not what is asked: it leaves the hash (and runs) as is
+    content.get("defaults", {}).pop("timeout", None)
     content["examples"] = [e.model_dump(mode="json") for e in rubric.examples]
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

@@ -81,7 +81,7 @@ class Defaults(_Strict):
     seed: int | None = Field(None, description="Sampling seed, where the provider supports it.")
     max_tokens: int | None = Field(None, ge=1, description="Longest answer, in tokens.")
     timeout: float | None = Field(
-        None, gt=0, le=3600, description="Seconds one HTTP call may take in all (not sent)."
+        None, ge=1, description="Seconds one HTTP call may take in all (not sent to the model)."
     )
 
 
