@@ -350,6 +350,35 @@ class RunStore:
             "calls": calls,
         }
 
+    def attempt_stats(self, run_id: str) -> dict[str, Any]:
+        """The run's HTTP calls: how many by outcome, latency percentiles, elapsed time."""
+        rows = self.db.execute(
+            "SELECT started, latency, status, http_status, error FROM attempts WHERE run_id = ?",
+            (run_id,),
+        ).fetchall()
+        by_status: dict[str, int] = {}
+        for _, _, status, http, error in rows:
+            if status == "api_error":
+                if error and error.startswith("timeout"):
+                    status = "timeout"
+                elif error and error.startswith("malformed"):
+                    status = "malformed answer"
+                elif http:
+                    status = f"HTTP {http}"
+                else:
+                    status = "connection error"
+            by_status[status] = by_status.get(status, 0) + 1
+        answered = sorted(lat for _, lat, st, _, _ in rows if st != "api_error" and lat is not None)
+        pct = {}
+        for q in (50, 90, 99):
+            if answered:
+                # nearest-rank percentile (no interpolation): a latency that was measured
+                pct[f"p{q}"] = answered[max(0, -(-q * len(answered) // 100) - 1)]
+        elapsed = None
+        if rows:
+            elapsed = max(a + (lat or 0) for a, lat, *_ in rows) - min(a for a, *_ in rows)
+        return {"calls": len(rows), "by_status": by_status, "latency": pct, "elapsed": elapsed}
+
     def reused(self, run_id: str, seq_below: int | None = None) -> int:
         """Requests of the run answered by copying another run's answer (--reuse-from)."""
         (n,) = self.db.execute(
