@@ -48,6 +48,9 @@ class Scheduler:
         self.left_over = False  # work skipped because the budget was spent
         self.interrupted = False
         self._workers: list[asyncio.Task] = []
+        # requests another process holds the lease of: looked at again once the plan is done,
+        # so a second process works on what nobody has started instead of trailing the first
+        self._parked: list[tuple[Any, int, str]] = []
         self._grace: asyncio.TimerHandle | None = None
 
     def stopped(self) -> bool:
@@ -100,11 +103,18 @@ class Scheduler:
             while True:
                 job = await queue.get()
                 if job is None:
-                    return
+                    break
                 if self.stopped():
                     self.left_over = True  # leave it for the next run
                     continue
                 await self.send(client, limiter, *job)
+            while self._parked and not self.stopped():
+                job = self._parked.pop(0)
+                if not await self.send(client, limiter, *job, wait=True):
+                    self._parked.append(job)
+                    await asyncio.sleep(BUSY_POLL)  # still being sent elsewhere
+            if self._parked:
+                self.left_over = True
 
         async def produce() -> None:
             for job in jobs:
@@ -146,22 +156,24 @@ class Scheduler:
             return "interrupted"
         return "max_cost" if self.left_over else None
 
-    async def send(self, client, limiter, group, s: int, key: str) -> None:
-        """One request, unless an identical one is in flight or already answered."""
+    async def send(self, client, limiter, group, s: int, key: str, wait: bool = False) -> bool:
+        """One request, unless an identical one is in flight or already answered. False when
+        another process holds its lease (the job is parked for later)."""
         # Two items with the same prompt share a key: the second waits for the first's answer.
         while key in self._inflight:
             await self._inflight[key].wait()
         self._inflight[key] = done = asyncio.Event()
         try:
-            while True:
-                state = await self.recorder.claim(key)
-                if state != "busy":
-                    break
-                await asyncio.sleep(BUSY_POLL)  # another process is sending it: wait for it
+            state = await self.recorder.claim(key)
+            if state == "busy":
+                if not wait:
+                    self._parked.append((group, s, key))
+                return False
             if state == "finished":
                 self.recorder.settle_cached(group, s, key)
-                return
+                return True
             await self._send(client, limiter, group, s, key)
+            return True
         finally:
             del self._inflight[key]
             done.set()
