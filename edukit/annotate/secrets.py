@@ -19,7 +19,7 @@ _HEADER = re.compile(
     r"(?i)(\b(?:authorization|proxy-authorization|x-api-key|api-key|api_key)\b[\"']?\s*[:=]\s*"
     r"[\"']?(?:bearer\s+|basic\s+)?)([^\s\"',;}]+)"
 )
-_BEARER = re.compile(r"(?i)(\bbearer\s+)([^\s\"',;}]+)")
+_BEARER = re.compile(r"(?i)(\bbearer\s+)([A-Za-z0-9._~+/=-]{8,})")  # a token, not "bearer bonds"
 
 
 def valid_env_name(name: str) -> bool:

@@ -192,7 +192,8 @@ def test_scrubbing_replaces_only_whole_long_keys():
     assert s(f"{key}9 is another token") == f"{key}9 is another token"
     assert s("Authorization: Bearer abc") == "Authorization: Bearer ***"
     assert s('{"api-key": "short"}') == '{"api-key": "***"}'
-    assert s("a key-value store, bearer bonds") == "a key-value store, bearer ***"
+    assert s("a key-value store, bearer bonds") == "a key-value store, bearer bonds"
+    assert s("sent with bearer abcdefgh12345") == "sent with bearer ***"
 
 
 def test_limit_smaller_than_an_earlier_run(
