@@ -6,6 +6,7 @@ narrower than an earlier run, `runs show`, and durability checked from a second 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections import Counter
@@ -255,3 +256,44 @@ def test_each_response_is_committed_before_progress_hears_of_it(
     assert res.counts["ok"] == 20 and [c[0] for c in checks] == list(range(1, 21))
     # binary rubric: one annotation row per request, written with its response
     assert all(answered >= done and rows >= done for done, answered, rows in checks)
+
+
+@pytest.fixture
+def priced(tmp_path, monkeypatch):
+    """Every input token of fake-model costs $1, output is free (budgets are easy to read)."""
+    cfg = tmp_path / "cfg" / "edukit"
+    cfg.mkdir(parents=True)
+    (cfg / "prices.toml").write_text(
+        'checked = "2026-01-01"\n[models."fake-model"]\ninput = 1000000.0\noutput = 0.0\n'
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+
+
+def test_max_cost_reserves_in_flight_requests_and_counts_only_this_runs_spending(
+    priced, cli, binary_rubric_path, fake_server, tmp_path, kit
+):
+    items_csv, _ = _items_csv(tmp_path, kit, 20)
+    db = tmp_path / "r.sqlite"
+    fake_server.latency = 0.05
+    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--max-cost", "500"))
+    assert r.code == 3 and "Done." not in r.out and "--max-cost $500" in r.out
+    served = [i for i, _ in fake_server.served_usage]
+    # eight requests in flight at a time, yet at most one request's cost over the budget
+    assert sum(served) <= 500 + max(served)
+    assert f"cost ${sum(served):,.4f}" in r.out
+    m = re.search(r"(\d+) of 20 items done \((\d+) left\)", r.out)
+    assert m and int(m.group(2)) == 20 - int(m.group(1)) > 0
+    assert f"{40 - len(served)} pending" in r.out  # items never started are pending too
+    # finish the run without a budget, then move it to another endpoint: the reused answers
+    # cost this run nothing, so a small budget does not block it
+    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db))
+    assert r.code == 0 and "Done." in r.out
+    first_run = r.out.split()[1].rstrip(":")
+    other = kit.fake.FakeOpenAI(api_key=kit.secret).start()
+    try:
+        args = _args(items_csv, binary_rubric_path, other, db, "--max-cost", "1")
+        r = cli(*args, "--reuse-from", first_run)
+        assert r.code == 0 and other.chat_requests == [] and "cost $0.0000" in r.out
+        assert "40 reused from another run" in r.out
+    finally:
+        other.stop()
