@@ -184,8 +184,10 @@ class Scheduler:
         from edukit.annotate.cost import estimate_tokens
 
         req = group.request
-        tin = estimate_tokens(list(req.messages)) + estimate_tokens(req.schema)
-        tout = output_tokens_estimate(req.schema)
+        tin = tout = 0
+        if self.budget.max_cost is not None or limiter.tpm:  # estimates cost CPU: only if needed
+            tin = estimate_tokens(list(req.messages)) + estimate_tokens(req.schema)
+            tout = output_tokens_estimate(req.schema)
         reserved = self.budget.reserve(tin, tout)
         if reserved is None or self.interrupted:
             self.left_over = self.left_over or reserved is None
