@@ -200,6 +200,9 @@ class Scheduler:
                 await limiter.acquire(tin + tout)
             elif limiter.rpm:
                 await limiter.acquire(0)
+            if self.interrupted:  # Ctrl-C while waiting for the rate limits: not sent
+                self.recorder.release(key)
+                return
             outcome = await self.exchange.ask(client, req, key)
         finally:
             self.budget.release(reserved)
