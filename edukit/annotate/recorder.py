@@ -189,7 +189,10 @@ class Recorder:
                 fut.set_result(result)
         for _ in finished:  # progress hears of each response once it is committed
             self.stats.done += 1
-            self.report()
+            try:
+                self.report()
+            except Exception as exc:  # the caller's callback: raised from the run, not lost
+                self.failed = self.failed or exc
 
     def release_all(self) -> None:
         """Commit what is pending and give up every lease this call holds."""

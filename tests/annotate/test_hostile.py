@@ -297,3 +297,22 @@ def test_max_cost_reserves_in_flight_requests_and_counts_only_this_runs_spending
         assert "40 reused from another run" in r.out
     finally:
         other.stop()
+
+
+def test_a_failing_progress_callback_stops_the_run_with_its_error(
+    binary_rubric, fake_server, tmp_path, kit
+):
+    from edukit.annotate.engine import annotate
+
+    def progress(snap):
+        raise ValueError("callback broke")
+
+    with pytest.raises(ValueError, match="callback broke"):
+        annotate(
+            kit.make_items(3),
+            binary_rubric,
+            "fake-model",
+            base_url=fake_server.base_url,
+            run_db=tmp_path / "r.sqlite",
+            progress=progress,
+        )
