@@ -74,6 +74,9 @@ def show_run(
     typer.echo(f"rubric {r['rubric']} {r['rubric_version']} ({r['rubric_hash'][:12]})")
     typer.echo(f"model {r['model']} at endpoint {r['base_url']}; rater {r['rater']}")
     opts = {k: v for k, v in r["options"].items() if v not in (None, False, "")}
+    if r["options"]:  # the run's effective samples, and whether the last call had a limit
+        opts["samples"] = r["samples"]
+        opts.setdefault("limit", "none")
     if opts:
         typer.echo("options " + ", ".join(f"{k}={v}" for k, v in sorted(opts.items())))
     s = info["summary"]
