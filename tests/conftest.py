@@ -95,3 +95,87 @@ def render_in_chromium(tmp_path):
         return json.loads(m.group(1).replace("&quot;", '"'))
 
     return render
+
+
+# --- the real llama.cpp server (../shared/realserver) -------------------------------------------
+REALSERVER = Path(os.environ.get("EDUKIT_REALSERVER", ROOT.parent / "shared" / "realserver"))
+
+
+@dataclass
+class RealServer:
+    """A running llama-server: `base_url` (ending in /v1), `model` ("tiny"), `port`, `pid`."""
+
+    base_url: str
+    model: str
+    port: int
+    pid: int
+
+    def stop(self) -> None:
+        import signal
+
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            for _ in range(50):
+                os.kill(self.pid, 0)
+                import time
+
+                time.sleep(0.05)
+        except ProcessLookupError:
+            return
+        # reaped by init when the start script exits; the server is gone or will be
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_realserver(*args: str) -> RealServer:
+    """Start llama-server on a free 127.0.0.1 port (extra llama-server `args`); skip without it."""
+    script = REALSERVER / "start.sh"
+    if not (script.is_file() and (REALSERVER / "llama-server").is_file()):
+        pytest.skip(f"the real llama-server is not at {REALSERVER}")
+    last = ""
+    for _ in range(3):  # another process may take the free port before the server binds it
+        port = _free_port()
+        proc = subprocess.run(
+            ["bash", os.fspath(script), str(port), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if proc.returncode == 0:
+            pid = int(proc.stdout.strip().splitlines()[-1])
+            return RealServer(f"http://127.0.0.1:{port}/v1", "tiny", port, pid)
+        last = proc.stderr.strip()
+    raise RuntimeError(f"llama-server did not start: {last}")
+
+
+@pytest.fixture(scope="session")
+def realserver():
+    """llama.cpp's llama-server with the tiny random-weight model, shared by the session.
+
+    Its answers are nonsense, but its request validation, json_schema decoding, logprobs, `n`,
+    usage and error shapes are real. Skips cleanly when ../shared/realserver is absent.
+    """
+    server = start_realserver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def realserver_factory():
+    """Start extra llama-servers with their own arguments (e.g. `-np 4`); stopped afterwards."""
+    started: list[RealServer] = []
+
+    def start(*args: str) -> RealServer:
+        server = start_realserver(*args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -14,28 +14,40 @@ from edukit.prompt import Decision
 def label_confidence(
     text: str, decisions: list[Decision], logprobs: list[tuple[str, float]] | None
 ) -> dict[str, float]:
-    """Probability of each chosen value: exp(sum of the logprobs of the tokens spelling it)."""
+    """Probability of each chosen value: the product of the probabilities of its tokens.
+
+    The tokens are aligned on their own concatenation, not on the message text: servers strip
+    whitespace from the message that the tokens keep (llama-server's leading space or newline),
+    and a think block may come first. The value is found in the last `"label": value` of the
+    generated text (the answer follows any draft), and every token overlapping the value's
+    characters (a label spelled in several tokens) contributes its logprob.
+    """
     if not logprobs:
         return {}
+    generated = "".join(tok for tok, _ in logprobs)
     starts, pos = [], 0
     for token, _ in logprobs:
         starts.append(pos)
         pos += len(token)
     out: dict[str, float] = {}
     for d in decisions:
-        literal = json.dumps(d.value if not isinstance(d.value, int) else bool(d.value))
-        literals = {literal, json.dumps(d.value)}
+        literals = [json.dumps(d.value)]
+        if isinstance(d.value, int) and not isinstance(d.value, bool):
+            literals.insert(0, json.dumps(bool(d.value)))
         for lit in literals:
-            m = re.search(rf'"{re.escape(d.label)}"\s*:\s*({re.escape(lit)})', text)
-            if m:
-                lo, hi = m.span(1)
-                total = sum(
-                    lp
-                    for (tok, lp), s in zip(logprobs, starts, strict=True)
-                    if s < hi and s + len(tok) > lo
-                )
-                out[d.label] = math.exp(total)
-                break
+            inner = lit[1:-1] if lit.startswith('"') else lit  # a string's characters only
+            pattern = rf'"{re.escape(d.label)}"\s*:\s*("?)({re.escape(inner)})\1'
+            matches = list(re.finditer(pattern, generated))
+            if not matches:
+                continue
+            lo, hi = matches[-1].span(2)
+            total = sum(
+                lp
+                for (tok, lp), s in zip(logprobs, starts, strict=True)
+                if s < hi and s + len(tok) > lo
+            )
+            out[d.label] = math.exp(total)
+            break
     return out
 
 

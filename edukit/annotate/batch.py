@@ -1,10 +1,11 @@
 """The OpenAI Batch API path: half the price, answers within 24 hours.
 
 The first call writes the pending requests as Batch JSONL (custom_id = request key), uploads it
-and creates batches of at most 50,000 requests, keeping their ids in the run store. A later call
-(or `edukit runs show`/`runs ingest`) polls them, stores every valid answer as an `ok` response
-and, once no batch is still running, sends whatever is left (failed rows, invalid answers,
-expired batches) through the interactive path, where invalid answers are re-asked.
+and creates batches of at most 50,000 requests and 200 MB per input file, keeping their ids in
+the run store. A later call (or `edukit runs show`/`runs ingest`) polls them, stores every
+valid answer as an `ok` response and, once no batch is still running, sends whatever is left
+(failed rows, invalid answers, expired batches) through the interactive path, where invalid
+answers are re-asked.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Any
 
 from edukit.annotate.aggregate import aggregate
 from edukit.annotate.client import Connection, request_body
+from edukit.annotate.extract import extract_answer, obtained_mode
 from edukit.annotate.identity import request_from_row, request_row
 from edukit.annotate.store import RunStore
 
 MAX_PER_BATCH = 50_000  # the Batch API's limit on requests per input file
+MAX_BATCH_BYTES = 200 * 1000 * 1000  # and on an input file's size (200 MB; decimal, to be safe)
 ENDPOINT = "/v1/chat/completions"
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 
@@ -33,17 +36,36 @@ def batch_line(key: str, model: str, request_row: dict[str, Any]) -> dict[str, A
         request_row["schema"],
         request_row["params"],
     )
+    from edukit.annotate.ladder import token_param_for
+
+    param = token_param_for(model)  # o-series and gpt-5 refuse max_tokens
+    if param != "max_tokens" and "max_tokens" in body:
+        body[param] = body.pop("max_tokens")
     return {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": {"model": model, **body}}
 
 
-async def submit(recorder, openai_client, jobs, *, max_per_batch: int | None = None) -> list[str]:
-    """Write the pending requests to JSONL files, upload them, create the batches; ids returned."""
+async def submit(
+    recorder,
+    openai_client,
+    jobs,
+    *,
+    max_per_batch: int | None = None,
+    max_bytes: int | None = None,
+) -> list[str]:
+    """Write the pending requests to JSONL files, upload them, create the batches; ids returned.
+
+    A file holds at most `max_per_batch` requests and `max_bytes` bytes (the Batch API's limits);
+    a single request larger than a whole file is an error before anything is uploaded.
+    """
+    from edukit.errors import AnnotationError
+
     max_per_batch = max_per_batch or MAX_PER_BATCH
+    max_bytes = max_bytes or MAX_BATCH_BYTES
     ids: list[str] = []
-    fh, path, n = None, None, 0
+    fh, path, n, size = None, None, 0, 0
 
     async def flush() -> None:
-        nonlocal fh, path, n
+        nonlocal fh, path, n, size
         if fh is None:
             return
         fh.close()
@@ -57,19 +79,31 @@ async def submit(recorder, openai_client, jobs, *, max_per_batch: int | None = N
             os.unlink(path)
         recorder.store.add_batch(recorder.run_id, created.id, uploaded.id, n, created.status)
         ids.append(created.id)
-        fh, path, n = None, None, 0
+        fh, path, n, size = None, None, 0, 0
 
     seen: set[str] = set()  # identical prompts share a key; custom_ids must be unique
     for group, s, key in jobs:
         if key in seen:
             continue
         seen.add(key)
+        row = request_row(group.request, key, s, group.seq)
+        line = (
+            json.dumps(batch_line(key, recorder.model, row), ensure_ascii=False) + "\n"
+        ).encode()
+        if len(line) > max_bytes:
+            raise AnnotationError(
+                f"one request of item {group.request.item_id} is {len(line):,} bytes, more than a "
+                f"Batch API input file may hold ({max_bytes:,}); shorten the instructions or run "
+                "without --batch"
+            )
+        if fh is not None and size + len(line) > max_bytes:
+            await flush()
         if fh is None:
             fd, path = tempfile.mkstemp(prefix="edukit-batch-", suffix=".jsonl")
-            fh = os.fdopen(fd, "w", encoding="utf-8")
-        row = request_row(group.request, key, s, group.seq)
-        fh.write(json.dumps(batch_line(key, recorder.model, row), ensure_ascii=False) + "\n")
+            fh = os.fdopen(fd, "wb")
+        fh.write(line)
         n += 1
+        size += len(line)
         if n >= max_per_batch:
             await flush()
     await flush()
@@ -113,7 +147,8 @@ def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
         text = body["choices"][0]["message"].get("content") or ""
         request = request_from_row(req_row)
         try:
-            obj = json.loads(text)
+            found = extract_answer(text, request.schema)  # after any <think> block
+            obj = found.obj
             rubric.decode(request, obj)
         except ValueError:
             continue  # invalid: the interactive path re-asks it
@@ -124,7 +159,7 @@ def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
                 "status": "ok",
                 "raw": text,
                 "parsed": obj,
-                "mode": "json_schema",
+                "mode": obtained_mode("json_schema", found.how),
                 "input_tokens": usage.get("prompt_tokens") or 0,
                 "output_tokens": usage.get("completion_tokens") or 0,
                 "attempts": 1,

@@ -1,11 +1,11 @@
 """One chat completion over any OpenAI-compatible endpoint, with the structured-output ladder.
 
 Rungs, best first: strict `json_schema`; `json_object` with the schema spelled out in the prompt;
-plain text with the schema in the prompt (parsed tolerantly by the rubric). A server that rejects
-a rung with 400/422 is asked on the next one, and the rung that works is remembered per endpoint
-so later requests go straight to it. The openai client makes exactly one HTTP call per
-`complete` rung (max_retries=0): retries and deadlines are the engine's (`exchange.py`), so each
-call is counted and recorded. Every 200 body is validated by `wire.parse_chat_body`.
+plain text with the schema in the prompt (parsed tolerantly by the rubric). A server that refuses
+a rung is asked on the next one, and what works is learned once per run (edukit.annotate.ladder)
+so later requests go straight to it. The openai client never retries (max_retries=0): retries
+and deadlines are the engine's (`exchange.py`), so each call is counted and recorded. Every 200
+body is validated by `wire.parse_chat_body`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,20 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from edukit.annotate.ladder import (
+    RUNGS,
+    Ladder,
+    asks_for_completion_tokens,
+    refuses_n,
+)
 from edukit.errors import AnnotationError
 
-RUNGS = ("json_schema", "json_object", "text")
+__all__ = ["RUNGS", "ChatClient", "Completion", "Connection", "request_body"]
+
 TIMEOUT = 120.0  # seconds per HTTP attempt, the whole call (not per read)
 MAX_RETRIES = 5  # the engine's retries of one request (429, 5xx, timeouts, malformed bodies)
 
-# endpoint (base URL) -> index of the best rung known to work there; shared within a process.
+# no longer used (the ladder is learned per run: edukit.annotate.ladder); tests still clear it
 _LADDER: dict[str, int] = {}
 
 SCHEMA_INSTRUCTION = (
@@ -40,9 +47,11 @@ class Completion:
     input_tokens: int
     output_tokens: int
     latency: float
-    usage_known: bool = True
     logprobs: list[tuple[str, float]] | None = None
     finish_reason: str | None = None
+    estimated: bool = False  # the server reported no usage: the token counts are estimates
+    choices: list[tuple[str, list[tuple[str, float]] | None]] | None = None  # every choice (n)
+    calls: int = 1  # HTTP calls it took (a refused format or parameter is re-sent corrected)
 
 
 def check_base_url(base_url: str | None) -> None:
@@ -67,14 +76,18 @@ class Connection:
     tpm: float | None = None
     http_client: Any = None
 
-    def client(self, model: str) -> ChatClient:
-        """A new ChatClient for `model` at this endpoint (close it when done)."""
+    def client(self, model: str, ladder: Ladder | None = None) -> ChatClient:
+        """A new ChatClient for `model` at this endpoint (close it when done).
+
+        `ladder` carries what the run already learned about the endpoint (and remembers more).
+        """
         return ChatClient(
             model,
             base_url=self.base_url,
             api_key=self.api_key,
             timeout=self.timeout,
             http_client=self.http_client,
+            ladder=ladder,
         )
 
 
@@ -117,13 +130,14 @@ class ChatClient:
         api_key: str,
         timeout: float = TIMEOUT,
         http_client: Any = None,
+        ladder: Ladder | None = None,
     ) -> None:
         from openai import AsyncOpenAI
 
-        self.model = model
-        self.endpoint = base_url or "https://api.openai.com/v1"  # as given, for messages
         from edukit.annotate.secrets import Scrubber
 
+        self.model = model
+        self.endpoint = base_url or "https://api.openai.com/v1"  # as given, for messages
         self._scrubber = Scrubber(api_key)
         kwargs: dict[str, Any] = {}
         if http_client is not None:
@@ -131,11 +145,12 @@ class ChatClient:
         self.openai = AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, **kwargs
         )
+        self.ladder = ladder if ladder is not None else Ladder.open(None, "", self.endpoint, model)
 
     @property
     def rung(self) -> str:
-        """The best structured-output rung known to work at this endpoint."""
-        return RUNGS[_LADDER.get(self.endpoint, 0)]
+        """The best structured-output rung known to work at this endpoint and model."""
+        return self.ladder.mode
 
     def scrub(self, text: str) -> str:
         """Remove the API key and credential header values from text before it is kept."""
@@ -151,28 +166,105 @@ class ChatClient:
         schema_name: str,
         schema: dict[str, Any],
         params: dict[str, Any],
+        n: int = 1,
+        *,
+        retried_5xx: bool = False,
     ) -> Completion:
-        """Send one request on the best known rung, stepping down the ladder on a 400/422."""
+        """Send one request on the best known rung; learn the endpoint's quirks on the way.
+
+        A refused token parameter or `n` is corrected and the request re-sent; a refused
+        response format steps down the ladder (see edukit.annotate.ladder). Every other error
+        is raised as it came.
+        """
         import openai
 
-        start = _LADDER.get(self.endpoint, 0)
-        for index in range(start, len(RUNGS)):
+        ladder = self.ladder
+        index = ladder.rung
+        # a transient 5xx must not cost the run its format: the engine retries the same rung
+        # first (`retried_5xx` says this call is such a retry; a second 5xx probes lower rungs)
+        calls = 0
+        while True:
             mode = RUNGS[index]
+            want_n = n if ladder.n_ok else 1
+            calls += 1
             try:
-                completion = await self._send(mode, messages, schema_name, schema, params)
-            except (openai.BadRequestError, openai.UnprocessableEntityError):
-                if mode == RUNGS[-1]:
+                completion = await self._send(mode, messages, schema_name, schema, params, want_n)
+                completion.calls = calls
+                return completion
+            except openai.APIStatusError as exc:
+                message, param = _error_details(exc)
+                status = exc.status_code
+                if status in (401, 403, 404, 408, 409, 429):
                     raise
-                continue  # this server does not take this response_format: try the next rung
-            if index != start:
-                _LADDER[self.endpoint] = index
-            return completion
-        raise AssertionError("unreachable")
+                if (
+                    status == 400
+                    and ladder.token_param == "max_tokens"
+                    and "max_tokens" in params
+                    and asks_for_completion_tokens(message)
+                ):
+                    ladder.learn(
+                        "token_param",
+                        "max_completion_tokens",
+                        f"{self.model} refuses max_tokens ({self.scrub(message)}); sending "
+                        "max_completion_tokens for this run",
+                    )
+                    continue
+                if status == 400 and want_n > 1 and refuses_n(message, param):
+                    ladder.learn(
+                        "n",
+                        "no",
+                        f"the server refused n={want_n} ({self.scrub(message)}); sending one "
+                        "request per sample for this run",
+                    )
+                    continue
+                if mode == RUNGS[-1] or (param not in (None, "response_format") and status < 500):
+                    raise  # nothing left to step down to, or a parameter other than the format
+                if status >= 500 and not retried_5xx:
+                    raise  # the engine retries it (with backoff), on the same rung
+                lower = await self._probe(index + 1, messages, schema_name, schema, params, exc)
+                if lower is None:
+                    raise  # the next rung fails the same way: not the format's fault
+                found, completion = lower
+                completion.calls = calls + found - index
+                if index >= ladder.rung:
+                    ladder.learn(
+                        "rung",
+                        RUNGS[found],
+                        f"the server refused response_format {mode} ({status}: "
+                        f"{self.scrub(message)}); using {RUNGS[found]} for this run",
+                    )
+                return completion
 
-    async def _send(self, mode, messages, schema_name, schema, params) -> Completion:
+    async def _probe(self, start, messages, schema_name, schema, params, first):
+        """(rung, completion) from the first lower rung that answers; None when one repeats
+        the first error (same status and message), which is then not about the format."""
+        import openai
+
+        first_msg, _ = _error_details(first)
+        for index in range(start, len(RUNGS)):
+            try:
+                completion = await self._send(
+                    RUNGS[index], messages, schema_name, schema, params, 1
+                )
+            except openai.APIStatusError as exc:
+                msg, _ = _error_details(exc)
+                if (exc.status_code, msg) == (first.status_code, first_msg):
+                    return None
+                if index == len(RUNGS) - 1:
+                    raise
+                continue
+            return index, completion
+        return None
+
+    async def _send(self, mode, messages, schema_name, schema, params, n=1) -> Completion:
         from edukit.annotate.wire import parse_chat_body
 
         body = request_body(mode, messages, schema_name, schema, params)
+        if self.ladder.token_param != "max_tokens" and "max_tokens" in body:
+            body[self.ladder.token_param] = body.pop("max_tokens")
+        if n > 1:
+            body["n"] = n
+        sent_messages = body["messages"]
         began = time.perf_counter()
         # The body is plain JSON already: it goes as `extra_body` (which replaces the typed
         # arguments' JSON), sparing the SDK's per-call walk of messages and schema, which costs
@@ -180,23 +272,58 @@ class ChatClient:
         raw = await self.openai.chat.completions.with_raw_response.create(
             model=self.model, messages=[], extra_body=body
         )
-        resp = parse_chat_body(self.scrub(raw.text))
+        resp = parse_chat_body(self.scrub(raw.text))  # MalformedResponse when unusable
         latency = time.perf_counter() - began
-        choice = resp.choices[0]
-        usage = resp.usage
-        logprobs = None
-        if choice.logprobs is not None and choice.logprobs.content:
-            logprobs = [(t.token, t.logprob) for t in choice.logprobs.content]
+        if n > 1 and len(resp.choices) < n and self.ladder.n_ok:
+            self.ladder.learn(
+                "n",
+                "no",
+                f"the server ignored n={n} (answered {len(resp.choices)}); sending one request "
+                "per sample for this run",
+            )
+        choices = []
+        for choice in resp.choices:
+            logprobs = None
+            if choice.logprobs is not None and choice.logprobs.content:
+                logprobs = [(t.token, t.logprob) for t in choice.logprobs.content]
+            # reasoning_content (some servers) is never the answer: only `content` is read
+            choices.append((choice.message.content or "", logprobs, choice.finish_reason))
+        usage = resp.usage  # None when missing, or unusable (strings, absurd numbers)
+        estimated = usage is None
+        if estimated:
+            # unknown usage is unknown, not zero: estimate it from the text sent and received
+            from edukit.annotate.cost import estimate_tokens
+
+            tin = estimate_tokens(sent_messages)
+            tout = sum(estimate_tokens(text) for text, _, _ in choices)
+        else:
+            tin, tout = usage.prompt_tokens, usage.completion_tokens
+        text, logprobs, finish = choices[0]
         return Completion(
-            text=choice.message.content or "",
+            text=text,
             mode=mode,
-            input_tokens=(usage.prompt_tokens or 0) if usage else 0,
-            output_tokens=(usage.completion_tokens or 0) if usage else 0,
+            input_tokens=tin,
+            output_tokens=tout,
             latency=latency,
-            usage_known=usage is not None,
             logprobs=logprobs,
-            finish_reason=choice.finish_reason,
+            finish_reason=finish,
+            estimated=estimated,
+            choices=[(t, lp) for t, lp, _ in choices],
         )
+
+
+class EmptyAnswer(ValueError):
+    """A 200 response without choices."""
+
+
+def _error_details(exc: Any) -> tuple[str, Any]:
+    """(message, param) of an API error body (OpenAI's shape, or llama.cpp's)."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        msg = inner.get("message")
+        return (msg if isinstance(msg, str) else str(exc)), inner.get("param")
+    return str(exc), None
 
 
 def request_body(

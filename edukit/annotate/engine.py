@@ -84,6 +84,9 @@ class RunResult:
     batches: list[dict[str, Any]] = field(default_factory=list)
     resumed: bool = False
     seq_below: int | None = None  # annotation rows of the first items only (--limit)
+    notes: list[str] = field(default_factory=list)  # what was learned about the server, once
+    cost_estimated: bool = False  # some usage was estimated (the server reported none)
+    skipped_empty: int = 0  # items whose text is empty: not sent
     _frame: Any = None
 
     @property
@@ -140,6 +143,8 @@ def annotate(
     command: Mapping[str, Any] | None = None,
     http_client: Any = None,
     reuse_from: str | None = None,
+    temperature: float | None = None,
+    logprobs: bool | None = None,
 ) -> RunResult:
     """Annotate `items` (a DataFrame or an iterable of dicts) with `rubric` through `model`.
 
@@ -156,7 +161,14 @@ def annotate(
     Answers are keyed by endpoint too: the same prompt to another server is sent again.
     `reuse_from` (a run id in the same store) takes that run's finished answers for identical
     prompts instead, on purpose; they are counted as reused, not as this run's spending.
+
+    `temperature` and `logprobs` override the rubric's defaults (a different run); with
+    logprobs the chosen label's probability is stored as its confidence. Items whose text is
+    empty are not sent (`skipped_empty`).
     """
+    from edukit.annotate.params import with_params
+
+    rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
     model = model or rubric.defaults.get("model")
@@ -180,6 +192,8 @@ def annotate(
         )
     if input_id is None:
         input_id = default_input_id(items)
+    if overrides:
+        input_id = f"{input_id}|params:{dumps(overrides)}"
     check_base_url(base_url)
     from edukit.annotate.client import resolve_api_key
 
@@ -228,6 +242,10 @@ def annotate(
             rubric, max_reasks, stats, budget, max_retries=max_retries, timeout=timeout
         )
         scheduler = Scheduler(recorder, exchange, budget, reporter)
+        from edukit.annotate.ladder import Ladder, estimated_responses
+
+        endpoint = base_url or "https://api.openai.com/v1"
+        scheduler.ladder = ladder = Ladder.open(store.db, run_id, endpoint, model)
         conn = Connection(
             base_url, api_key, timeout, max_retries, concurrency, rpm, tpm, http_client
         )
@@ -246,6 +264,7 @@ def annotate(
             reporter.stop()
             stopped = "interrupted"
         store.commit()
+        estimated = estimated_responses(store.db, run_id, exchange.estimated)
         asked = _asked(items, limit, recorder.walked, stopped)
         summary = store.summary(run_id, asked)
         left = summary["items"] - summary["items_done"] + max(0, (asked or 0) - recorder.walked)
@@ -266,6 +285,9 @@ def annotate(
             batches=batches or store.batches(run_id),
             resumed=resumed,
             seq_below=asked,
+            notes=[*ladder.notes, *exchange.notes],
+            cost_estimated=estimated > 0,
+            skipped_empty=recorder.skipped_empty,
         )
     except (sqlite3.Error, OSError) as exc:
         raise _write_failure(exc, run_db, run_id) from None
@@ -312,7 +334,12 @@ def _dry_run(items, rubric, model, limit, samples, batch, prices, run_db, endpoi
     n = cached = tin = tout = 0
     out_cache: dict[str, int] = {}
     try:
+        from edukit.annotate.recorder import is_empty
+
+        text_field = getattr(rubric, "text_field", None)
         for item in limited(items, limit):
+            if text_field is not None and is_empty(item.get(text_field)):
+                continue  # not sent (see Recorder.plan)
             for req in rubric.requests(item):
                 schema_key = dumps(req.schema)
                 if schema_key not in out_cache:

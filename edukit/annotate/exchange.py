@@ -15,12 +15,12 @@ read), so a server that trickles bytes ends as a timeout.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from edukit.annotate.extract import extract_answer, obtained_mode
 from edukit.errors import AnnotationError
 from edukit.prompt import PromptRequest
 
@@ -44,6 +44,7 @@ class Outcome:
     entry: Any
     response: dict[str, Any]
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    extra: list = field(default_factory=list)  # (choice index, decisions, response, conf)
 
 
 def retry_delay(retry: int, retry_after: float | None = None) -> float:
@@ -55,12 +56,18 @@ def retry_delay(retry: int, retry_after: float | None = None) -> float:
 
 
 def _retry_after(exc: Any) -> float | None:
+    """The server's Retry-After (or retry-after-ms) in seconds, when it sent one."""
     response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+    if response is None:
         return None
+    for header, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = response.headers.get(header)
+        try:
+            if value is not None:
+                return float(value) / scale
+        except ValueError:
+            continue
+    return None
 
 
 def server_message(exc: Any) -> str:
@@ -75,6 +82,7 @@ class Exchange:
     """Asks requests of one endpoint; remembers whether it has ever answered (fail fast)."""
 
     max_unreachable = 16  # requests in a row that found no server (after retries): stop the run
+    max_same_failures = 5  # identical API errors in a row (after retries) that stop a run
 
     def __init__(
         self,
@@ -94,15 +102,68 @@ class Exchange:
         self.budget = budget
         self._reached = False  # the endpoint has answered at least once in this call
         self._unreachable = 0  # requests in a row that found no server
+        self._same: tuple[str, int] = ("", 0)  # the last API error and how often in a row
+        self.notes: list[str] = []  # what the user should know about the server, said once
+        self.estimated = 0  # responses whose usage the server did not report
+
+    def note(self, text: str) -> None:
+        """Say something about the server once per call."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def parse(self, req: PromptRequest, text: str) -> Any:
         """The answer's JSON object (tolerantly from text; raises ValueError when none)."""
-        try:
-            return json.loads(text)
-        except ValueError:
-            return self.rubric.parse_text(req, text)  # tolerant; raises InvalidOutput
+        return extract_answer(text, req.schema).obj
 
-    async def call(self, client, messages, req: PromptRequest, log: list[dict[str, Any]]):
+    def read(self, req: PromptRequest, text: str, mode: str):
+        """(object, decisions, mode obtained) of one answer; ValueError when it is unusable."""
+        found = extract_answer(text, req.schema)
+        decisions = self.rubric.decode(req, found.obj)
+        obtained = obtained_mode(mode, found.how)  # prose: the format was ignored
+        return found.obj, decisions, obtained
+
+    def _check_format_obeyed(self, client, completion) -> None:
+        """A server that answers a JSON mode with prose ignores `response_format`
+        (`transformers serve`): from now on the run asks in plain text with the schema spelled
+        out in the prompt, so the model knows what to answer (learned once, in the run store)."""
+        from edukit.annotate.extract import strip_think
+        from edukit.annotate.ladder import RUNGS
+
+        ladder = getattr(client, "ladder", None)
+        if ladder is None or completion.mode == "text" or completion.finish_reason == "length":
+            return
+        try:
+            answer = strip_think(completion.text).lstrip()
+        except ValueError:
+            return  # cut off inside a think block: nothing to say about the format
+        if answer.startswith(("{", "[")):
+            return  # JSON, even if broken (a re-ask fixes that): the format was obeyed
+        if ladder.rung < RUNGS.index("text"):
+            ladder.learn(
+                "rung",
+                "text",
+                f"the server ignored response_format {completion.mode} (it answered prose); "
+                "asking in plain text with the schema in the prompt for this run, answers "
+                "recorded with mode text",
+            )
+
+    def _fail_fast(self, client, exc) -> None:
+        """Stop the run when every request fails the same way (the server's reason shown)."""
+        status = getattr(exc, "status_code", None)
+        what = f"{status}: {client.scrub(server_message(exc))}" if status else str(exc)
+        last, count = self._same
+        self._same = (what, count + 1 if what == last else 1)
+        if self._same[1] >= self.max_same_failures:
+            raise AnnotationError(
+                f"the endpoint failed {self._same[1]} requests in a row the same way ({what}); "
+                "stopping. Everything finished is saved; fix the cause and re-run the same "
+                "command to resume",
+                path=client.endpoint,
+            )
+
+    async def call(
+        self, client, messages, req: PromptRequest, log: list[dict[str, Any]], n: int = 1
+    ):
         """One completion with the engine's retries: a Completion, or the last error's text
         (an api_error). Every HTTP call is appended to `log` and counted in `stats.sent`."""
         import openai
@@ -111,6 +172,8 @@ class Exchange:
 
         error = ""
         record: dict[str, Any] = {}
+        last_5xx = False  # the previous call of this request met a 5xx (the ladder probes next)
+        last_exc: Any = None
         for retry in range(self.max_retries + 1):
             give_up = False
             began = time.time()
@@ -121,7 +184,7 @@ class Exchange:
             try:
                 async with asyncio.timeout(self.timeout):
                     completion = await client.complete(
-                        messages, req.schema_name, req.schema, req.params
+                        messages, req.schema_name, req.schema, req.params, n, retried_5xx=last_5xx
                     )
             except (
                 openai.AuthenticationError,
@@ -151,18 +214,28 @@ class Exchange:
                 self._reached = True
                 error = f"malformed answer: {exc.reason}"
                 record["http_status"] = 200
+                last_exc = exc
             except openai.APIStatusError as exc:
                 self._reached = True
+                self._unreachable = 0
                 error = client.scrub(f"{type(exc).__name__}: {exc}")
                 record["http_status"] = exc.status_code
                 retry_after = _retry_after(exc)
+                last_5xx = exc.status_code >= 500
+                last_exc = exc
                 if exc.status_code not in RETRY_STATUS and exc.status_code < 500:
                     record.update(latency=time.time() - began, error=error)
                     log.append(record)
+                    self._fail_fast(client, exc)
                     return error  # a request the server will not take (after the ladder)
             else:
                 self._reached = True
                 self._unreachable = 0
+                self._same = ("", 0)
+                for _ in range(getattr(completion, "calls", 1) - 1):
+                    # the ladder's own calls (a refused format or parameter, re-sent corrected)
+                    self.stats.sent += 1
+                    log.append({**record, "status": "refused", "http_status": 400})
                 record.update(
                     status="answered",
                     http_status=200,
@@ -170,8 +243,8 @@ class Exchange:
                     input_tokens=completion.input_tokens,
                     output_tokens=completion.output_tokens,
                 )
-                if not completion.usage_known:
-                    record["error"] = "usage unknown"
+                if completion.estimated:
+                    record["error"] = "usage unknown: estimated from the text"
                 log.append(record)
                 return completion
             record.update(latency=time.time() - began, error=error)
@@ -190,10 +263,13 @@ class Exchange:
                     "is running. Everything finished is saved; re-run the same command to resume",
                     path=client.endpoint,
                 )
+        elif last_exc is not None:
+            self._fail_fast(client, last_exc)  # retries spent: the same failure again?
         return error
 
-    async def ask(self, client, req: PromptRequest, key: str) -> Outcome:
-        """One request with its retries and re-asks."""
+    async def ask(self, client, req: PromptRequest, key: str, n: int = 1) -> Outcome:
+        """One request with its retries and re-asks; with `n` > 1 the first attempt asks for n
+        samples, and the valid extra ones come back in `Outcome.extra`."""
         from edukit.annotate.aggregate import label_confidence
 
         messages = list(req.messages)
@@ -202,8 +278,9 @@ class Exchange:
         log: list[dict[str, Any]] = []
         latency = 0.0
         completion = None
-        for _ in range(self.max_reasks + 1):
-            result = await self.call(client, messages, req, log)
+        extra: list = []
+        for attempt in range(self.max_reasks + 1):
+            result = await self.call(client, messages, req, log, n if attempt == 0 else 1)
             if isinstance(result, str):
                 errors.append(result)
                 self.stats.errors += 1
@@ -219,15 +296,24 @@ class Exchange:
                         "errors": errors,
                     },
                     log,
+                    extra,
                 )
             completion = result
             tin += completion.input_tokens
             tout += completion.output_tokens
             latency += completion.latency
+            if completion.estimated:
+                self.estimated += 1
+                self.note(
+                    "the server reported no token usage; tokens and cost are estimated from "
+                    "the text sent and received"
+                )
             self.budget.add_usage(completion.input_tokens, completion.output_tokens)
+            if attempt == 0 and completion.choices and len(completion.choices) > 1:
+                extra = self._extra_samples(req, key, completion)
+            self._check_format_obeyed(client, completion)
             try:
-                obj = self.parse(req, completion.text)
-                decisions = self.rubric.decode(req, obj)
+                obj, decisions, mode = self.read(req, completion.text, completion.mode)
             except ValueError as exc:  # InvalidOutput, or JSON that does not parse
                 errors.append(client.scrub(str(exc)))
                 log[-1]["status"] = "invalid"
@@ -245,15 +331,17 @@ class Exchange:
                     "status": "ok",
                     "raw": completion.text,
                     "parsed": obj,
-                    "mode": completion.mode,
+                    "mode": mode,
                     "input_tokens": tin,
                     "output_tokens": tout,
                     "latency": latency,
                     "attempts": len(log),
                     "errors": errors,
                     "logprob": conf or None,
+                    "usage_estimated": completion.estimated,
                 },
                 log,
+                extra,
             )
         self.stats.invalid += 1
         return Outcome(
@@ -269,4 +357,39 @@ class Exchange:
                 "errors": errors,
             },
             log,
+            extra,
         )
+
+    def _extra_samples(self, req: PromptRequest, key: str, completion) -> list:
+        """The valid answers among choices 2..n of one request (others are asked on their own)."""
+        from edukit.annotate.aggregate import label_confidence
+
+        out = []
+        for index, (text, logprobs) in enumerate(completion.choices[1:], start=1):
+            try:
+                obj, decisions, mode = self.read(req, text, completion.mode)
+            except ValueError:
+                continue
+            conf = label_confidence(text, decisions, logprobs)
+            out.append(
+                (
+                    index,
+                    decisions,
+                    {
+                        "status": "ok",
+                        "raw": text,
+                        "parsed": obj,
+                        "mode": mode,
+                        "input_tokens": 0,  # the request's usage is on the first sample
+                        "output_tokens": 0,
+                        "latency": 0.0,
+                        "attempts": 1,
+                        "errors": [
+                            f"sample {index + 1} of one request with n={len(completion.choices)}"
+                        ],
+                        "logprob": conf or None,
+                    },
+                    conf,
+                )
+            )
+        return out

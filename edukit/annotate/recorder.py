@@ -22,6 +22,15 @@ from edukit.annotate.store import FINISHED, RunStore
 from edukit.prompt import PromptRequest
 
 
+def is_empty(value: Any) -> bool:
+    """No text to annotate: missing, NaN, or only whitespace."""
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:  # NaN from a table's empty cell
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
 class Group:
     """The K samples of one request of one item, until all are answered."""
 
@@ -68,7 +77,9 @@ class Recorder:
         self._claims: list[tuple[str, asyncio.Future]] = []
         self._finished: list[tuple] = []
         self._releases: list[str] = []
+        self._extras: list[tuple[str, dict[str, Any]]] = []  # answers of other samples (n)
         self._flushing = False
+        self.skipped_empty = 0  # items with no text: nothing to annotate, never sent
 
     def total(self, items: Any, limit: int | None) -> int | None:
         """Requests the items will make (None for an iterable without a length)."""
@@ -86,10 +97,14 @@ class Recorder:
         self, items: Any, limit: int | None, stop: Callable[[], bool] = lambda: False
     ) -> Iterator[tuple[Group, int, str]]:
         """Every (group, sample, key) still to send; cached answers are settled on the way."""
+        text_field = getattr(self.rubric, "text_field", None)
         for seq, item in enumerate(limited(items, limit)):
             if stop():
                 return
             self.walked = seq + 1
+            if text_field is not None and is_empty(item.get(text_field)):
+                self.skipped_empty += 1
+                continue
             for req in self.rubric.requests(item):
                 group = Group(req, seq, self.samples)
                 for s in range(self.samples):
@@ -150,6 +165,10 @@ class Recorder:
         self._releases.append(key)
         self._schedule()
 
+    def store_extra(self, key: str, response: dict[str, Any]) -> None:
+        """Store the answer another sample's request brought (n); committed with it."""
+        self._extras.append((key, response))
+
     def finish(
         self, group: Group, s: int, key: str, entry, response: dict[str, Any], attempts=()
     ) -> None:
@@ -166,10 +185,13 @@ class Recorder:
         claims, self._claims = self._claims, []
         finished, self._finished = self._finished, []
         releases, self._releases = self._releases, []
-        if not (claims or finished or releases):
+        extras, self._extras = self._extras, []
+        if not (claims or finished or releases or extras):
             return
         try:
             with self.store.write():
+                for key, response in extras:
+                    self.store.record_response(key, response)
                 for group, s, key, entry, response, attempts in finished:
                     self.store.add_attempts(self.run_id, key, attempts)
                     self.store.record_response(key, response)

@@ -19,6 +19,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from edukit.annotate.store import FINISHED
+
 GRACE = 5.0  # seconds the answers in flight may take to land after Ctrl-C
 BUSY_POLL = 0.25  # seconds between looks at a request another process is sending
 
@@ -52,6 +54,8 @@ class Scheduler:
         # so a second process works on what nobody has started instead of trailing the first
         self._parked: list[tuple[Any, int, str]] = []
         self._grace: asyncio.TimerHandle | None = None
+        self.ladder = None  # what the run learned about the endpoint (edukit.annotate.ladder)
+        self._filled: set[str] = set()  # sample keys answered by another sample's request (n)
 
     def stopped(self) -> bool:
         """True once nothing more may be sent (the budget is spent, or Ctrl-C)."""
@@ -91,7 +95,7 @@ class Scheduler:
         from edukit.annotate.ratelimit import RateLimiter
 
         concurrency = conn.concurrency
-        client = conn.client(self.recorder.model)
+        client = conn.client(self.recorder.model, self.ladder)
         limiter = RateLimiter(conn.rpm, conn.tpm)
         queue: asyncio.Queue = asyncio.Queue(maxsize=2 * concurrency)
         ex = self.exchange
@@ -163,6 +167,9 @@ class Scheduler:
         while key in self._inflight:
             await self._inflight[key].wait()
         self._inflight[key] = done = asyncio.Event()
+        # the other samples one request with `n` can answer are reserved before any await, so
+        # no other worker starts them meanwhile
+        siblings = self._siblings(client, group, s)
         try:
             state = await self.recorder.claim(key)
             if state == "busy":
@@ -171,14 +178,35 @@ class Scheduler:
                 return False
             if state == "finished":
                 self.recorder.settle_cached(group, s, key)
+                if key in self._filled:  # answered by the n-sample request: sent, not cached
+                    self._filled.discard(key)
+                    self.recorder.stats.cached -= 1
                 return True
-            await self._send(client, limiter, group, s, key)
+            await self._send(client, limiter, group, s, key, siblings)
             return True
         finally:
             del self._inflight[key]
             done.set()
+            for _, other in siblings:
+                self._inflight.pop(other).set()
 
-    async def _send(self, client, limiter, group, s: int, key: str) -> None:
+    def _siblings(self, client, group, s: int) -> list[tuple[int, str]]:
+        """The other samples of this request one request with `n` can answer (sample 0 only)."""
+        from edukit.annotate.identity import request_key
+
+        samples = self.recorder.samples
+        if samples < 2 or s != 0 or not client.ladder.n_ok:
+            return []
+        out = []
+        for other in range(1, samples):
+            okey = request_key(self.recorder.model, group.request, other, self.recorder.endpoint)
+            if okey in self._inflight or self.recorder.store.status(okey) in FINISHED:
+                continue
+            self._inflight[okey] = asyncio.Event()
+            out.append((other, okey))
+        return out
+
+    async def _send(self, client, limiter, group, s: int, key: str, siblings=()) -> None:
         """Reserve the budget, wait for the rate limits, ask, and hand over the outcome."""
         from edukit.annotate.budget import output_tokens_estimate
         from edukit.annotate.cost import estimate_tokens
@@ -203,7 +231,13 @@ class Scheduler:
             if self.interrupted:  # Ctrl-C while waiting for the rate limits: not sent
                 self.recorder.release(key)
                 return
-            outcome = await self.exchange.ask(client, req, key)
+            outcome = await self.exchange.ask(client, req, key, n=1 + len(siblings))
         finally:
             self.budget.release(reserved)
+        # the extra samples' answers are stored first (same commit); their own jobs settle them
+        for index, _decisions, response, _conf in outcome.extra:
+            if index <= len(siblings):
+                other = siblings[index - 1][1]
+                self.recorder.store_extra(other, response)
+                self._filled.add(other)
         self.recorder.finish(group, s, key, outcome.entry, outcome.response, outcome.attempts)

@@ -52,7 +52,20 @@ def annotate_command(
     tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
     limit: int | None = typer.Option(None, "--limit", min=0, help="Annotate the first N items."),
     samples: int | None = typer.Option(
-        None, "--samples", min=1, help="Self-consistency: K answers per request (majority)."
+        None,
+        "--samples",
+        min=1,
+        help="Self-consistency: K answers per request (majority; one request with n=K where "
+        "the server supports it). Needs a temperature above 0.",
+    ),
+    temperature: float | None = typer.Option(
+        None, "--temperature", min=0, help="Sampling temperature (overrides the rubric's)."
+    ),
+    logprobs: bool = typer.Option(
+        False,
+        "--logprobs",
+        help="Ask for token logprobs; the chosen label's probability becomes its confidence "
+        "(also `defaults.logprobs: true` in a rubric).",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Build the prompts; print requests, tokens and cost; send nothing."
@@ -108,6 +121,7 @@ def annotate_command(
     rub = load_rubric(rubric)
     model = model or rub.defaults.get("model")  # None: annotate() says --model is required
     items = load_items(input, id_col=id_col, text_col=text_col)
+    _warn_identical_samples(rub, samples, temperature)
     options = {
         "input": os.fspath(input.resolve()),
         "rubric": os.fspath(rubric.resolve()),
@@ -116,6 +130,8 @@ def annotate_command(
         "api_key_env": api_key_env,  # the variable's name, never its value
         "rater": rater,
         "samples": samples,
+        "temperature": temperature,
+        "logprobs": logprobs or None,
         "concurrency": concurrency,
         "rpm": rpm,
         "tpm": tpm,
@@ -142,6 +158,8 @@ def annotate_command(
         samples=samples,
         max_cost=max_cost,
         dry_run=dry_run,
+        temperature=temperature,
+        logprobs=True if logprobs else None,
         batch=batch,
         quiet=quiet,
         input_id=f"{input.resolve()}|{id_col}|{text_col}",
@@ -152,6 +170,8 @@ def annotate_command(
     if dry_run:
         typer.echo(dry_run_message(result.estimate, model))
         return
+    for note in result.notes:
+        typer.echo(f"Note: {note}", err=True)
     if result.stopped == "interrupted":
         typer.echo(interrupted_message(result), err=True)
         raise typer.Exit(INTERRUPTED)
@@ -199,11 +219,21 @@ def summary_message(result: RunResult) -> str:
         items = f"{result.items - result.items_left} of {result.items} items done"
         items += f" ({result.items_left} left); " if result.items_left else "; "
     reused = f", {result.reused} reused from another run" if result.reused else ""
+    estimated = getattr(result, "cost_estimated", False)
+    skipped = getattr(result, "skipped_empty", 0)
+    cost = _money(result.cost)
+    if estimated:
+        cost = f"~{cost} (estimated: the server reported no token usage)"
     return (
         f"Run {result.run_id}: {items}{c['ok']} ok, {c['invalid']} invalid, {c['api_error']} "
         f"API errors, {c['pending']} pending; {result.sent} requests sent, {result.cached} "
-        f"answered from the run store{reused}; tokens {result.input_tokens:,} in / "
-        f"{result.output_tokens:,} out; cost {_money(result.cost)}"
+        f"answered from the run store{reused}; tokens {'~' if estimated else ''}"
+        f"{result.input_tokens:,} in / {result.output_tokens:,} out; cost {cost}"
+        + (
+            f"; {skipped} empty item{'s' if skipped != 1 else ''} skipped (no text, not sent)"
+            if skipped
+            else ""
+        )
     )
 
 
@@ -214,6 +244,18 @@ def interrupted_message(result: RunResult) -> str:
         f"Interrupted: {with_rows} annotations saved in {result.run_db}; re-run the same "
         "command to resume."
     )
+
+
+def _warn_identical_samples(rubric, samples: int | None, temperature: float | None) -> None:
+    """K samples at temperature 0 are K copies of one answer: say so before paying for them."""
+    k = samples or rubric.samples
+    temp = temperature if temperature is not None else rubric.defaults.get("temperature")
+    if k > 1 and temp == 0:
+        typer.echo(
+            f"Warning: --samples {k} at temperature 0 gives {k} identical answers (a vote share "
+            "of 1.0 that means nothing); set --temperature above 0, e.g. --temperature 0.7",
+            err=True,
+        )
 
 
 def next_step_message(result: RunResult, max_cost: float | None, run_db: Path) -> str:

@@ -85,9 +85,15 @@ def show_run(
         f"errors, {s['pending']} pending; {s['annotations']} annotation rows"
     )
     cost = info["cost"]
+    from edukit.annotate.ladder import estimated_responses, learned_facts
+
+    with _open(run_db) as store:
+        estimated = estimated_responses(store.db, r["id"])
+        learned = learned_facts(store.db, r["id"])
     typer.echo(
         f"tokens {s['input_tokens']:,} in / {s['output_tokens']:,} out; cost "
         + ("unknown" if cost is None else f"${cost:,.4f}")
+        + (f" (estimated: {estimated} responses came without token usage)" if estimated else "")
     )
     calls = info["calls"]
     if calls["calls"]:
@@ -96,6 +102,9 @@ def show_run(
         typer.echo(f"HTTP calls {calls['calls']}: {parts}; elapsed {calls['elapsed']:.1f} s")
         if lat:
             typer.echo(f"latency {lat}")
+    for fact in learned:
+        if fact["endpoint"]:
+            typer.echo(f"learned: {fact['reason']}")
     for b in info["batches"]:
         done = " (ingested)" if b["ingested"] else ""
         typer.echo(f"batch {b['id']}: {b['status']}{done}, {b['n_requests']} requests")

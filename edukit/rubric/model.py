@@ -253,6 +253,9 @@ def canonical_json(rubric: Rubric) -> str:
     content.pop("examples_file", None)
     # how long to wait for an answer is not what is asked: it leaves the hash (and runs) as is
     content.get("defaults", {}).pop("timeout", None)
+    if content["defaults"].get("logprobs") is None:
+        # added later: rubrics that do not set it keep the hash their run stores know
+        content["defaults"].pop("logprobs", None)
     content["examples"] = [e.model_dump(mode="json") for e in rubric.examples]
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

@@ -27,6 +27,10 @@ _FILE = re.compile(r"^v(?P<version>[0-9]+[a-z]*)_(?P<label>[a-z_]+)\.txt$")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 
+REASONING_MAX_TOKENS = 300  # a short explanation, then the JSON answer
+ANSWER_MAX_TOKENS = 50  # the JSON answer alone
+
+
 def import_sight(prompts_dir: str | Path) -> dict[str, Any]:
     """The rubric document (a plain dict, ready to dump as YAML) for one SIGHT prompt folder."""
     folder = Path(prompts_dir)
@@ -85,6 +89,12 @@ def import_sight(prompts_dir: str | Path) -> dict[str, Any]:
         },
         "labels": labels,
         "output": {"reasoning": reasoning and set(prompts) <= cot, "samples": 1},
+        # the paper's settings: deterministic decoding and a bounded answer (server defaults
+        # sample at 0.8 and may generate until a timeout)
+        "defaults": {
+            "temperature": 0,
+            "max_tokens": REASONING_MAX_TOKENS if reasoning else ANSWER_MAX_TOKENS,
+        },
     }
 
 

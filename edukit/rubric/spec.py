@@ -83,6 +83,11 @@ class Defaults(_Strict):
     timeout: float | None = Field(
         None, ge=1, description="Seconds one HTTP call may take in all (not sent to the model)."
     )
+    logprobs: bool | None = Field(
+        None,
+        description="Ask for token logprobs and store the chosen label's probability as its "
+        "confidence (where the server supports logprobs).",
+    )
 
 
 class RubricSpec(_Strict):

@@ -10,14 +10,30 @@ Scripted faults, consumed one per chat request (`server.faults`, or `server.faul
 requests whose item message contains a substring): "429" (with Retry-After), "500",
 "hang" (longer than the client timeout, then drop), "reset" (TCP RST), "malformed" (an answer
 that is not JSON), "bad_enum" (a label outside the enum), "echo_auth" (a 400 whose message
-repeats the Authorization header). Malformed 200 bodies: "not_json" (a gateway's HTML page),
-"cut" (JSON cut off mid-way), "empty_choices" (`choices: []`), "json_list" (a JSON list),
-"usage_strings" and "usage_absurd" (a valid answer whose usage is unusable). "echo_auth_200"
-(a valid answer whose text repeats the Authorization and api-key headers), "trickle" (the answer
-sent one byte every `trickle_seconds`), "slow" (the answer after `slow_seconds`).
-Every request is recorded (`chat_requests`, `chat_times`).
+repeats the Authorization header), "bad_param" (OpenAI's 400 refusing `temperature`). Malformed
+200 bodies: "not_json" (a gateway's HTML page), "cut" (JSON cut off mid-way), "empty_choices"
+(`choices: []`), "json_list" (a JSON list), "usage_strings" and "usage_absurd" (a valid answer
+whose usage is unusable). "echo_auth_200" (a valid answer whose text repeats the Authorization
+and api-key headers), "trickle" (the answer sent one byte every `trickle_seconds`), "slow" (the
+answer after `slow_seconds`). Every request is recorded (`chat_requests`, `chat_times`).
 `vary_seed=N` makes repeated requests for the same item get different (seeded) answers, for
 self-consistency tests; by default every request for an item gets the same answer.
+
+Quirks of real servers (`quirks={...}`), each seen in public bug reports:
+- "json_schema_500": HTTP 500 to any `response_format: json_schema` (llama-cpp-python's server).
+- "ignore_format": `response_format` is ignored; the answer is prose with a draft JSON object
+  (a different, valid answer) followed by the real one (`transformers serve`).
+- "think": a reasoning model without a reasoning parser: `<think>` block holding a draft
+  answer, then the real answer (Ollama, LM Studio, vLLM).
+- "reasoning_content": the draft goes to `message.reasoning_content`, the answer to `content`.
+- "usage_null": `"usage": null` (koboldcpp, Triton, some gateways).
+- "max_tokens_rejected": a 400 with OpenAI's message when the body has `max_tokens`
+  (o-series, gpt-5).
+- "logprob_space": logprob tokens carry a leading space the message text does not (llama-server),
+  and words are split into several tokens with different logprobs.
+- "no_n": `n` is ignored (one choice whatever `n` asks).
+- "ignore_format_plain": `response_format` is ignored and the model answers in words ("I cannot
+  tell.") unless the prompt itself spells out the schema.
 
 Run standalone for benchmarks: `python tests/annotate/fake_openai.py --port 8765 --latency-ms 200`.
 """
@@ -38,7 +54,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _SCHEMA_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
-TOKEN_LOGPROB = -0.1  # every returned token gets this logprob
+TOKEN_LOGPROB = -0.1  # every returned token gets this logprob (without "logprob_space")
+QUIRKS = {
+    "json_schema_500",
+    "ignore_format",
+    "think",
+    "reasoning_content",
+    "usage_null",
+    "max_tokens_rejected",
+    "logprob_space",
+    "no_n",
+    "ignore_format_plain",
+}
+TEMPERATURE_MESSAGE = (
+    "Unsupported value: 'temperature' does not support 0 with this model. "
+    "Only the default (1) value is supported."
+)
+MAX_TOKENS_MESSAGE = (
+    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+    "Use 'max_completion_tokens' instead."
+)
 
 
 def _h(*parts: str) -> int:
@@ -142,6 +177,49 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"\w+|\s+|[^\w\s]", text)
 
 
+def draft_answer(schema: dict[str, Any], text: str) -> Any:
+    """A valid answer that differs from the real one where it can (the "draft" of quirks)."""
+    real = _value(schema, schema, text, "", False)
+    for k in range(1, 50):
+        other = _value(schema, schema, f"{text}\x1edraft:{k}", "", False)
+        if other != real:
+            return other
+    return real
+
+
+def split_token_logprob(i: int) -> float:
+    """The logprob of the i-th piece of a word under "logprob_space" (pieces differ)."""
+    return -0.05 * (i + 1)
+
+
+def _logprobs(content: str, space: bool) -> list[dict[str, Any]]:
+    """Token logprobs for `content`; with `space`, llama-server-like tokens.
+
+    "logprob_space": a leading space token the message text does not have, spaces attached to
+    the following word, and words longer than three characters split into three-character pieces
+    whose logprobs differ (`split_token_logprob`), so a label is several tokens.
+    """
+    if not space:
+        return [
+            {"token": t, "logprob": TOKEN_LOGPROB, "bytes": None, "top_logprobs": []}
+            for t in _tokens(content)
+        ]
+    out = [{"token": " ", "logprob": -0.01, "bytes": None, "top_logprobs": []}]
+    pending = ""
+    for tok in _tokens(content):
+        if tok.isspace():
+            pending += tok
+            continue
+        pieces = [tok[i : i + 3] for i in range(0, len(tok), 3)] if tok.isalnum() else [tok]
+        for i, piece in enumerate(pieces):
+            lp = split_token_logprob(i) if tok.isalnum() else -0.01
+            out.append({"token": pending + piece, "logprob": lp, "bytes": None, "top_logprobs": []})
+            pending = ""
+    if pending:
+        out.append({"token": pending, "logprob": -0.01, "bytes": None, "top_logprobs": []})
+    return out
+
+
 class FakeOpenAI:
     """The server; `start()` it, use `.base_url`, read `.chat_requests`, `stop()` it."""
 
@@ -155,7 +233,12 @@ class FakeOpenAI:
         retry_after: str = "0.05",
         hang_seconds: float = 3.0,
         vary_seed: int | None = None,
+        quirks: Any = (),
     ) -> None:
+        unknown = set(quirks) - QUIRKS
+        if unknown:
+            raise ValueError(f"unknown quirks {sorted(unknown)}; known: {sorted(QUIRKS)}")
+        self.quirks = set(quirks)
         self.latency = latency
         self.api_key = api_key
         self.json_schema = json_schema
@@ -224,40 +307,36 @@ class FakeOpenAI:
         messages = body.get("messages", [])
         fmt = body.get("response_format") or {}
         kind = fmt.get("type", "text")
+        q = self.quirks
+        if "max_tokens_rejected" in q and "max_tokens" in body:
+            err = _error(MAX_TOKENS_MESSAGE)
+            err["error"].update(param="max_tokens", code="unsupported_parameter")
+            return 400, err
+        if "json_schema_500" in q and kind == "json_schema":
+            return 500, _error(
+                "Value is not of the expected JSON format (grammar could not be built)",
+                "server_error",
+            )
         if kind == "json_schema" and not self.json_schema:
             return 400, _error("response_format 'json_schema' is not supported by this server")
         if kind == "json_object" and not self.json_object:
             return 400, _error("response_format 'json_object' is not supported by this server")
+        if "ignore_format_plain" in q:
+            kind = "text"  # response_format unread: only a schema in the prompt is seen
         schema = (
             fmt["json_schema"]["schema"] if kind == "json_schema" else None
         ) or _schema_from_messages(messages)
         text_in = first_user_text(messages)
-        answer_for = text_in
+        n = 1 if "no_n" in q else int(body.get("n") or 1)
+        answers_for = [text_in] * n
         if self.vary_seed is not None:
             prompt = json.dumps(messages, sort_keys=True)  # one count per distinct prompt
             with self.lock:
                 ask = self.asks.get(prompt, 0)
-                self.asks[prompt] = ask + 1
-            answer_for = salted(text_in, self.vary_seed, ask)
-        if schema is None:
-            content = "I cannot tell."
-        else:
-            obj = _value(schema, schema, answer_for, "", fault == "bad_enum")
-            content = json.dumps(obj)
-            if fault == "malformed":
-                content = content[: max(1, len(content) // 2)] + " oops"
-            elif kind == "text":
-                content = f"Sure. Here is my answer:\n{content}\nHope this helps."
-        choice_logprobs = None
-        if body.get("logprobs"):
-            choice_logprobs = {
-                "content": [
-                    {"token": t, "logprob": TOKEN_LOGPROB, "bytes": None, "top_logprobs": []}
-                    for t in _tokens(content)
-                ],
-                "refusal": None,
-            }
-        n = int(body.get("n") or 1)
+                self.asks[prompt] = ask + n  # each of n choices is one more ask
+            answers_for = [salted(text_in, self.vary_seed, ask + i) for i in range(n)]
+        choices = [self._choice(schema, kind, a, fault, body) for a in answers_for]
+        content = choices[0][0]
         prompt_tokens = len(json.dumps(messages)) // 4
         completion_tokens = len(content) // 4 + 1
         return 200, {
@@ -268,18 +347,53 @@ class FakeOpenAI:
             "choices": [
                 {
                     "index": i,
-                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "message": {
+                        "role": "assistant",
+                        "content": content,
+                        "refusal": None,
+                        **({"reasoning_content": reasoning} if reasoning else {}),
+                    },
                     "logprobs": choice_logprobs,
                     "finish_reason": "stop",
                 }
-                for i in range(n)
+                for i, (content, reasoning, choice_logprobs) in enumerate(choices)
             ],
-            "usage": {
+            "usage": None
+            if "usage_null" in q
+            else {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens * n,
                 "total_tokens": prompt_tokens + completion_tokens * n,
             },
         }
+
+    def _choice(self, schema, kind: str, answer_for: str, fault, body) -> tuple:
+        """(content, reasoning_content, logprobs) of one choice."""
+        q = self.quirks
+        reasoning_content = None
+        if schema is None:
+            content = "I cannot tell."
+        else:
+            obj = _value(schema, schema, answer_for, "", fault == "bad_enum")
+            content = json.dumps(obj)
+            draft = json.dumps(draft_answer(schema, answer_for))
+            if fault == "malformed":
+                content = content[: max(1, len(content) // 2)] + " oops"
+            elif "ignore_format" in q:
+                content = (
+                    f"Let me think. A first guess would be {draft}, but that is not right.\n"
+                    f"Final answer: {content} I hope this helps."
+                )
+            elif kind == "text":
+                content = f"Sure. Here is my answer:\n{content}\nHope this helps."
+            if "think" in q:
+                content = f"<think>First guess: {draft} ... not right.</think>\n{content}"
+            if "reasoning_content" in q:
+                reasoning_content = f"First guess: {draft} ... not right."
+        choice_logprobs = None
+        if body.get("logprobs"):
+            choice_logprobs = {"content": _logprobs(content, "logprob_space" in q), "refusal": None}
+        return content, reasoning_content, choice_logprobs
 
     def run_batch(self, batch: dict[str, Any]) -> None:
         """Answer every line of a batch's input file; failed rows go to the error file."""
@@ -454,6 +568,10 @@ def _handler(server: FakeOpenAI):
                 )
             if fault == "500":
                 return self._send(500, _error("internal error", "server_error"))
+            if fault == "bad_param":  # OpenAI's refusal of a parameter unrelated to the format
+                err = _error(TEMPERATURE_MESSAGE)
+                err["error"].update(param="temperature", code="unsupported_value")
+                return self._send(400, err)
             if fault == "echo_auth":  # a careless server that echoes the credentials
                 auth = self.headers.get("Authorization", "")
                 return self._send(400, _error(f"request with {auth} was refused", "bad"))
@@ -471,6 +589,8 @@ def _handler(server: FakeOpenAI):
             if fault == "slow":
                 time.sleep(server.slow_seconds)
             status, payload = server.completion(body, fault)
+            if status >= 500:  # retried at once (tests stay fast)
+                return self._send(status, payload, {"retry-after-ms": "1"})
             if status == 200 and fault in MALFORMED:
                 return self._send(200, MALFORMED[fault](payload))
             if status == 200 and fault == "echo_auth_200":
@@ -479,7 +599,7 @@ def _handler(server: FakeOpenAI):
                 payload["choices"][0]["message"]["content"] += f"  (seen: {headers})"
             if status == 200 and fault == "trickle":
                 return self._trickle(json.dumps(payload).encode())
-            if status == 200:
+            if status == 200 and payload["usage"] is not None:
                 usage = payload["usage"]
                 with server.lock:
                     server.served_usage.append((usage["prompt_tokens"], usage["completion_tokens"]))
@@ -512,6 +632,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--no-json-schema", action="store_true")
+    parser.add_argument("--quirk", action="append", default=[], choices=sorted(QUIRKS))
     parser.add_argument(
         "--vary-seed", type=int, default=None, help="vary answers across repeated requests"
     )
@@ -520,6 +641,7 @@ def main() -> None:
         latency=args.latency_ms / 1000,
         json_schema=not args.no_json_schema,
         vary_seed=args.vary_seed,
+        quirks=args.quirk,
     )
     srv.start(args.port)
     print(srv.base_url, flush=True)

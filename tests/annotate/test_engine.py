@@ -89,7 +89,8 @@ def test_ladder_reaches_plain_text(single_rubric, tmp_path, kit):
 def test_self_consistency_samples_are_distinct_keys(binary_rubric, fake_server, tmp_path, kit):
     items = kit.make_items(4)
     res = _run(items, binary_rubric, fake_server, tmp_path, samples=3)
-    assert len(fake_server.chat_requests) == 24  # 4 items x 2 labels x 3 samples
+    # 4 items x 2 labels, each one request for its 3 samples (n=3; the server supports n)
+    assert [b.get("n") for b in fake_server.chat_requests] == [3] * 8
     df = res.annotations
     assert len(df) == 8
     # the fake server is deterministic, so every sample agrees: vote share 1.0
@@ -157,18 +158,26 @@ def test_works_inside_a_running_event_loop(binary_rubric, fake_server, tmp_path,
     assert res.counts["ok"] == 4 and len(res.annotations) == 4
 
 
-def test_self_consistency_majority_and_vote_share(binary_rubric, tmp_path, kit):
-    """A server whose samples disagree (seeded): the majority value wins with its vote share."""
+@pytest.mark.parametrize("quirks", [(), ("no_n",)])
+def test_self_consistency_majority_and_vote_share(binary_rubric, tmp_path, kit, quirks):
+    """A server whose samples disagree (seeded): the majority value wins with its vote share.
+
+    With `n` the K samples of a request come in one request; a server that ignores `n` gets
+    the missing samples asked one by one.
+    """
     from collections import Counter
 
     seed, k = 7, 3
-    server = kit.fake.FakeOpenAI(api_key=kit.secret, vary_seed=seed).start()
+    server = kit.fake.FakeOpenAI(api_key=kit.secret, vary_seed=seed, quirks=quirks).start()
     try:
         items = kit.make_items(12)
         res = _run(items, binary_rubric, server, tmp_path, samples=k, concurrency=4)
     finally:
         server.stop()
-    assert len(server.chat_requests) == 12 * 2 * k
+    if quirks:
+        assert len(server.chat_requests) == 12 * 2 * k
+    else:
+        assert [b.get("n") for b in server.chat_requests] == [k] * 12 * 2
     expected = {}
     for item in items.to_dict("records"):
         for req in binary_rubric.requests(item):

@@ -73,7 +73,9 @@ def test_invalid_after_n_reasks_is_recorded_not_coerced(binary_rubric, fake_serv
 def test_api_errors_are_distinct_and_retried_next_run(binary_rubric, fake_server, tmp_path, kit):
     items = kit.make_items(2)
     db = tmp_path / "r.sqlite"
-    fake_server.faults = ["500"] * 3  # max_retries=2: three attempts, all 500
+    # max_retries=2: three attempts, all 500; then the ladder checks the next rung (a 500 with
+    # response_format and not without would be the format's fault): three more 500s, so it is not
+    fake_server.faults = ["500"] * 6
     res = _run(items, binary_rubric, fake_server, db, max_retries=2, concurrency=1)
     assert res.counts == {"ok": 3, "invalid": 0, "api_error": 1, "pending": 0}
     assert len(res.annotations) == 3
@@ -121,7 +123,8 @@ def test_usage_of_failed_attempts_is_counted(binary_rubric, fake_server, tmp_pat
     items = kit.make_items(2)
     target = items["text"][0]
     # item 0, first request: an invalid answer (usage), then its re-ask fails with 500s
-    fake_server.fault_rules = [(target, ["bad_enum", "500", "500"])]
+    # (and the ladder's check of the next rung meets the same 500s: not a format refusal)
+    fake_server.fault_rules = [(target, ["bad_enum"] + ["500"] * 4)]
     db = tmp_path / "r.sqlite"
     res = _run(items, binary_rubric, fake_server, db, max_retries=1, concurrency=1)
     assert res.counts == {"ok": 3, "invalid": 0, "api_error": 1, "pending": 0}

@@ -80,10 +80,10 @@ def test_malformed_200_bodies_are_retried_api_errors(
         "the 200 answer is a JSON list, not an object": 1,
     }
     assert len(kit.request_ids(fake_server)) == 12 + 4
-    # unusable usage is unknown usage: recorded as such, never added to the cost
-    assert errors.count("usage unknown") == 2
-    served = fake_server.served_usage  # the good answers' usage only
-    assert f"tokens {sum(i for i, _ in served):,} in / {sum(o for _, o in served):,} out" in r.out
+    # unusable usage is unknown usage: recorded as such, never added as the server gave it
+    # (it is estimated from the text instead)
+    assert sum(e.startswith("usage unknown") for e in errors) == 2
+    assert "~$" in r.out or "tokens ~" in r.out
 
 
 def test_a_body_malformed_on_every_retry_is_one_api_error(
@@ -202,7 +202,7 @@ def test_limit_smaller_than_an_earlier_run(
 ):
     items_csv, items = _items_csv(tmp_path, kit, 8)
     db, out = tmp_path / "r.sqlite", tmp_path / "o.csv"
-    fake_server.fault_rules = [("Comment number 6:", ["500"] * 6)]
+    fake_server.fault_rules = [("Comment number 6:", ["429"] * 6)]
     r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--concurrency", "1"))
     assert r.code == 3 and "7 of 8 items done (1 left)" in r.out
     fake_server.reset_log()
