@@ -7,7 +7,10 @@ the same bodies). The server runs with 4 slots (`-np 4`) and 2 threads; the mode
 random-weight one, so the figures measure the client, the server's scheduling and grammar
 decoding rather than a real model's speed.
 
-    python benchmarks/bench_realserver.py [--n 60]
+    python benchmarks/bench_realserver.py [--n 60] [--rubric sight.yaml]
+
+`--rubric sight.yaml` uses the bundled SIGHT sample instead (nine short binary requests per
+comment).
 """
 
 from __future__ import annotations
@@ -39,15 +42,22 @@ def start() -> tuple[int, str]:
     return int(out.stdout.split()[-1]), f"http://127.0.0.1:{port}/v1"
 
 
-def requests(n: int):
+DATA = {
+    "mathdial-moves.yaml": ("mathdial", "test.csv"),
+    "sight.yaml": ("sight", "sample_dataset.csv"),
+}
+
+
+def requests(n: int, rubric_name: str = "mathdial-moves.yaml"):
     from edukit.annotate.identity import iter_items
     from edukit.corpora.detect import load_items
     from edukit.resources import bundled
     from edukit.rubric import load_rubric
 
-    rubric = load_rubric(bundled("rubrics", "mathdial-moves.yaml"))
-    items = load_items(bundled("datasets", "mathdial", "test.csv"))
-    items = items[items["text"].fillna("").str.strip() != ""].head(n).reset_index(drop=True)
+    rubric = load_rubric(bundled("rubrics", rubric_name))
+    items = load_items(bundled("datasets", *DATA[rubric_name]))
+    text = items[rubric.text_field].fillna("").astype(str).str.strip()
+    items = items[text != ""].head(n).reset_index(drop=True)
     reqs = [r for item in iter_items(items) for r in rubric.requests(item)]
     return rubric, items, reqs
 
@@ -92,10 +102,11 @@ def edukit_run(base_url: str, rubric, items, concurrency: int) -> tuple[float, d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=60, help="MathDial items (one request each)")
+    parser.add_argument("--n", type=int, default=60, help="items (at most)")
+    parser.add_argument("--rubric", default="mathdial-moves.yaml", choices=sorted(DATA))
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "not-needed")
-    rubric, items, reqs = requests(args.n)
+    rubric, items, reqs = requests(args.n, args.rubric)
     pid, base_url = start()
     try:
         asyncio.run(minimal(base_url, reqs[:4], 2))  # warm up the server
