@@ -6,6 +6,10 @@ AsyncOpenAI) at the same concurrencies. Figures are requests/s and the ratio to 
 concurrency / latency. The server runs in its own process (tests/annotate/fake_openai.py).
 
     python benchmarks/bench_engine.py [--n 2000] [--n-sequential 50] [--latency-ms 200]
+        [--concurrency 8,32,64] [--repeat 3]
+
+On a shared machine one pair of runs is noisy: `--repeat R` runs each pair R times, alternating
+which client goes first, and prints every pair and the median edukit / minimal ratio.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,13 +55,13 @@ def items(n: int, tag: str) -> list[dict]:
     return [{"item_id": f"{tag}-{i}", "text": f"{tag} utterance {i}"} for i in range(n)]
 
 
-def bench_engine(rubric, base_url: str, n: int, concurrency: int, tmp: Path) -> float:
+def bench_engine(rubric, base_url: str, n: int, concurrency: int, tmp: Path, rep: int = 0) -> float:
     from edukit.annotate.engine import annotate
 
-    db = tmp / f"engine-{concurrency}.sqlite"
+    db = tmp / f"engine-{concurrency}-{rep}.sqlite"
     start = time.perf_counter()
     res = annotate(
-        items(n, f"e{concurrency}"),
+        items(n, f"e{concurrency}r{rep}"),
         rubric,
         "bench-model",
         base_url=base_url,
@@ -89,7 +94,7 @@ def bench_sequential(rubric, base_url: str, n: int) -> float:
     return n / elapsed
 
 
-def bench_minimal_async(rubric, base_url: str, n: int, concurrency: int) -> float:
+def bench_minimal_async(rubric, base_url: str, n: int, concurrency: int, rep: int = 0) -> float:
     from openai import AsyncOpenAI
 
     async def run() -> float:
@@ -100,7 +105,7 @@ def bench_minimal_async(rubric, base_url: str, n: int, concurrency: int) -> floa
             async with sem:
                 await client.chat.completions.create(model="bench-model", **body)
 
-        bodies = list(_requests(rubric, n, f"min{concurrency}"))
+        bodies = list(_requests(rubric, n, f"min{concurrency}r{rep}"))
         start = time.perf_counter()
         await asyncio.gather(*(one(b) for b in bodies))
         elapsed = time.perf_counter() - start
@@ -115,6 +120,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--n-sequential", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=200.0)
+    parser.add_argument("--concurrency", default="8,32,64")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     from edukit.rubric import load_rubric
 
@@ -145,12 +152,23 @@ def main() -> None:
                 args.n_sequential,
                 bench_engine(rubric, base_url, args.n_sequential, 1, tmp),
             )
-            for conc in (8, 32, 64):
-                minimal = bench_minimal_async(rubric, base_url, args.n, conc)
-                row("minimal asyncio AsyncOpenAI loop", conc, args.n, minimal)
-                engine = bench_engine(rubric, base_url, args.n, conc, tmp)
-                row("edukit annotate", conc, args.n, engine)
-                print(f"{'  edukit / minimal':<34}{conc:>5}{'':>9}{engine / minimal:>9.2f}")
+            for conc in (int(c) for c in args.concurrency.split(",")):
+                ratios = []
+                for rep in range(args.repeat):
+                    order = ("minimal", "engine") if rep % 2 == 0 else ("engine", "minimal")
+                    rate = {}
+                    for kind in order:
+                        if kind == "minimal":
+                            rate[kind] = bench_minimal_async(rubric, base_url, args.n, conc, rep)
+                        else:
+                            rate[kind] = bench_engine(rubric, base_url, args.n, conc, tmp, rep)
+                    row("minimal asyncio AsyncOpenAI loop", conc, args.n, rate["minimal"])
+                    row("edukit annotate", conc, args.n, rate["engine"])
+                    ratios.append(rate["engine"] / rate["minimal"])
+                    print(f"{'  edukit / minimal':<34}{conc:>5}{'':>9}{ratios[-1]:>9.2f}")
+                if args.repeat > 1:
+                    med = statistics.median(ratios)
+                    print(f"{'  median edukit / minimal':<34}{conc:>5}{'':>9}{med:>9.2f}")
     finally:
         proc.terminate()
         proc.wait()

@@ -119,7 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click_exc.ClickException as exc:
         typer.echo(f"Error: {exc.format_message()}", err=True)
         return _exit(exc.exit_code, argv)
-    except typer.Abort:
+    except typer.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C before any work was done
+            typer.echo("Interrupted.", err=True)
+            return _exit(130, argv)
         typer.echo("Aborted.", err=True)
         return _exit(1, argv)
     code = rv if isinstance(rv, int) else 0

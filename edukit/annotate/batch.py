@@ -215,7 +215,8 @@ async def run_batch(
             return "batch_pending", batches
     finally:
         await client.close()
-    stopped = await scheduler.run(recorder.plan(items, limit, scheduler.stopped), conn)
+    jobs = recorder.plan(items, limit, lambda: scheduler.interrupted)
+    stopped = await scheduler.run(jobs, conn)
     return stopped, store.batches(run_id)
 
 
@@ -254,12 +255,13 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
 
     summary = store.summary(run_id)
     try:
-        cost = run_cost(load_prices(), row["model"], summary)
+        cost = run_cost(load_prices(), row["model"], store.spend(run_id))
     except Exception:  # a broken price file must not hide the run
         cost = None
     return {
         "run": row,
         "summary": summary,
+        "calls": store.attempt_stats(run_id),
         "cost": cost,
         "batches": store.batches(run_id),
         "note": note,

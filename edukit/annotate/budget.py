@@ -65,7 +65,35 @@ class Budget:
         self.max_cost = max_cost
         self.batch_pricing = batch_pricing
         self.exhausted = False
+        self.reserved = 0.0  # estimated cost of the requests in flight
+        # USD per million input and output tokens, looked up once (prices are linear)
+        per_in = price(prices, model, 1_000_000, 0, batch_pricing)
+        per_out = price(prices, model, 0, 1_000_000, batch_pricing)
+        self._rates = None if per_in is None or per_out is None else (per_in, per_out)
         self._update()
+
+    def cost(self, tin: int, tout: int) -> float | None:
+        """USD for these tokens of the run's model (None without a price)."""
+        if self._rates is None:
+            return None
+        return (tin * self._rates[0] + tout * self._rates[1]) / 1_000_000
+
+    def reserve(self, tin: int, tout: int) -> float | None:
+        """Reserve the estimated cost of one request before it is sent: the amount reserved,
+        or None (and the budget is spent) when it would take the run past `max_cost`."""
+        if self.max_cost is None:
+            return 0.0
+        cost = self.cost(tin, tout) or 0.0
+        spent = self.stats.cost or 0.0
+        if spent + self.reserved + cost > self.max_cost:
+            self.exhausted = True
+            return None
+        self.reserved += cost
+        return cost
+
+    def release(self, amount: float) -> None:
+        """The request has its answer (its real cost is counted) or was not sent."""
+        self.reserved -= amount
 
     def add_usage(self, tin: int, tout: int) -> None:
         """Count the tokens of one answered attempt."""
@@ -75,6 +103,6 @@ class Budget:
 
     def _update(self) -> None:
         s = self.stats
-        s.cost = price(self.prices, self.model, s.input_tokens, s.output_tokens, self.batch_pricing)
+        s.cost = self.cost(s.input_tokens, s.output_tokens)
         if self.max_cost is not None and s.cost is not None and s.cost >= self.max_cost:
             self.exhausted = True

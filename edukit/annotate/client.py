@@ -3,13 +3,13 @@
 Rungs, best first: strict `json_schema`; `json_object` with the schema spelled out in the prompt;
 plain text with the schema in the prompt (parsed tolerantly by the rubric). A server that refuses
 a rung is asked on the next one, and what works is learned once per run (edukit.annotate.ladder)
-so later requests go straight to it. HTTP retries (429 honouring Retry-After, 5xx, timeouts,
-connection errors; exponential backoff with jitter) are the openai client's own.
+so later requests go straight to it. The openai client never retries (max_retries=0): retries
+and deadlines are the engine's (`exchange.py`), so each call is counted and recorded. Every 200
+body is validated by `wire.parse_chat_body`.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import time
@@ -27,8 +27,8 @@ from edukit.errors import AnnotationError
 CHAT = "chat"  # the mode of a request with an empty schema ({}): free text, no ladder
 __all__ = ["CHAT", "RUNGS", "ChatClient", "Completion", "Connection", "request_body"]
 
-TIMEOUT = 60.0  # seconds per HTTP attempt
-MAX_RETRIES = 5  # the openai client's own retries (429, 5xx, timeouts, connection errors)
+TIMEOUT = 120.0  # seconds per HTTP attempt, the whole call (not per read)
+MAX_RETRIES = 5  # the engine's retries of one request (429, 5xx, timeouts, malformed bodies)
 
 # no longer used (the ladder is learned per run: edukit.annotate.ladder); tests still clear it
 _LADDER: dict[str, int] = {}
@@ -52,6 +52,7 @@ class Completion:
     finish_reason: str | None = None
     estimated: bool = False  # the server reported no usage: the token counts are estimates
     choices: list[tuple[str, list[tuple[str, float]] | None]] | None = None  # every choice (n)
+    calls: int = 1  # HTTP calls it took (a refused format or parameter is re-sent corrected)
 
 
 def check_base_url(base_url: str | None) -> None:
@@ -86,7 +87,6 @@ class Connection:
             base_url=self.base_url,
             api_key=self.api_key,
             timeout=self.timeout,
-            max_retries=self.max_retries,
             http_client=self.http_client,
             ladder=ladder,
         )
@@ -94,9 +94,24 @@ class Connection:
 
 def resolve_api_key(api_key_env: str, base_url: str | None) -> str:
     """The key from the named environment variable (never logged or stored)."""
+    from edukit.annotate.secrets import valid_env_name
+
+    if not valid_env_name(api_key_env):
+        # it may be the key itself, pasted where the variable's name belongs: never echo it
+        raise AnnotationError(
+            "--api-key-env takes the NAME of an environment variable (letters, digits and _, "
+            "such as OPENAI_API_KEY), not the key itself; the value given is not a valid name "
+            "and is not shown"
+        )
     key = os.environ.get(api_key_env)
     if key:
         return key
+    if not api_key_env.isupper():
+        # unset and unlike a variable name (OPENAI_API_KEY): perhaps a key; do not echo it
+        raise AnnotationError(
+            "the environment variable named by --api-key-env is not set (its name is not shown "
+            "in case it is a key: put the key in a variable and give the variable's name)"
+        )
     if base_url is None:
         raise AnnotationError(
             f"no API key: set the environment variable {api_key_env} (or name another one with "
@@ -115,23 +130,22 @@ class ChatClient:
         base_url: str | None = None,
         api_key: str,
         timeout: float = TIMEOUT,
-        max_retries: int = MAX_RETRIES,
         http_client: Any = None,
         ladder: Ladder | None = None,
     ) -> None:
         from openai import AsyncOpenAI
 
+        from edukit.annotate.secrets import Scrubber
+
         self.model = model
-        self.max_retries = max_retries
-        self.endpoint = base_url or "https://api.openai.com/v1"
-        self._secret = api_key
+        self.endpoint = base_url or "https://api.openai.com/v1"  # as given, for messages
+        self._scrubber = Scrubber(api_key)
         kwargs: dict[str, Any] = {}
         if http_client is not None:
             kwargs["http_client"] = http_client
         self.openai = AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, **kwargs
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, **kwargs
         )
-        self._create_args = set(inspect.signature(self.openai.chat.completions.create).parameters)
         self.ladder = ladder if ladder is not None else Ladder.open(None, "", self.endpoint, model)
 
     @property
@@ -140,8 +154,8 @@ class ChatClient:
         return self.ladder.mode
 
     def scrub(self, text: str) -> str:
-        """Remove the API key from a message before it is stored or shown."""
-        return text.replace(self._secret, "***") if self._secret else text
+        """Remove the API key and credential header values from text before it is kept."""
+        return self._scrubber(text)
 
     async def close(self) -> None:
         """Close the underlying HTTP connections."""
@@ -154,6 +168,8 @@ class ChatClient:
         schema: dict[str, Any],
         params: dict[str, Any],
         n: int = 1,
+        *,
+        retried_5xx: bool = False,
     ) -> Completion:
         """Send one request on the best known rung; learn the endpoint's quirks on the way.
 
@@ -167,14 +183,17 @@ class ChatClient:
             return await self._send(CHAT, messages, schema_name, schema, params, n)
         ladder = self.ladder
         index = ladder.rung
-        # a transient 5xx must not cost the run its format: the same rung is asked again first
-        # (the openai client's own retries already did, when it has any)
-        retried_5xx = self.max_retries > 0
+        # a transient 5xx must not cost the run its format: the engine retries the same rung
+        # first (`retried_5xx` says this call is such a retry; a second 5xx probes lower rungs)
+        calls = 0
         while True:
             mode = RUNGS[index]
             want_n = n if ladder.n_ok else 1
+            calls += 1
             try:
-                return await self._send(mode, messages, schema_name, schema, params, want_n)
+                completion = await self._send(mode, messages, schema_name, schema, params, want_n)
+                completion.calls = calls
+                return completion
             except openai.APIStatusError as exc:
                 message, param = _error_details(exc)
                 status = exc.status_code
@@ -204,12 +223,12 @@ class ChatClient:
                 if mode == RUNGS[-1] or (param not in (None, "response_format") and status < 500):
                     raise  # nothing left to step down to, or a parameter other than the format
                 if status >= 500 and not retried_5xx:
-                    retried_5xx = True
-                    continue
+                    raise  # the engine retries it (with backoff), on the same rung
                 lower = await self._probe(index + 1, messages, schema_name, schema, params, exc)
                 if lower is None:
                     raise  # the next rung fails the same way: not the format's fault
                 found, completion = lower
+                completion.calls = calls + found - index
                 if index >= ladder.rung:
                     ladder.learn(
                         "rung",
@@ -241,22 +260,23 @@ class ChatClient:
         return None
 
     async def _send(self, mode, messages, schema_name, schema, params, n=1) -> Completion:
-        kwargs = request_body(mode, messages, schema_name, schema, params)
-        if self.ladder.token_param != "max_tokens" and "max_tokens" in kwargs:
-            kwargs[self.ladder.token_param] = kwargs.pop("max_tokens")
+        from edukit.annotate.wire import parse_chat_body
+
+        body = request_body(mode, messages, schema_name, schema, params)
+        if self.ladder.token_param != "max_tokens" and "max_tokens" in body:
+            body[self.ladder.token_param] = body.pop("max_tokens")
         if n > 1:
-            kwargs["n"] = n
-        extra = {k: kwargs.pop(k) for k in list(kwargs) if k not in self._create_args}
-        if extra:
-            kwargs["extra_body"] = extra
-        sent_messages = kwargs.pop("messages")
+            body["n"] = n
+        sent_messages = body["messages"]
         began = time.perf_counter()
-        resp = await self.openai.chat.completions.create(
-            model=self.model, messages=sent_messages, **kwargs
+        # The body is plain JSON already: it goes as `extra_body` (which replaces the typed
+        # arguments' JSON), sparing the SDK's per-call walk of messages and schema, which costs
+        # more CPU than everything else edukit does for a response.
+        raw = await self.openai.chat.completions.with_raw_response.create(
+            model=self.model, messages=[], extra_body=body
         )
+        resp = parse_chat_body(self.scrub(raw.text))  # MalformedResponse when unusable
         latency = time.perf_counter() - began
-        if not resp.choices:
-            raise EmptyAnswer("the server answered without any choices")
         if n > 1 and len(resp.choices) < n and self.ladder.n_ok:
             self.ladder.learn(
                 "n",
@@ -271,8 +291,8 @@ class ChatClient:
                 logprobs = [(t.token, t.logprob) for t in choice.logprobs.content]
             # reasoning_content (some servers) is never the answer: only `content` is read
             choices.append((choice.message.content or "", logprobs, choice.finish_reason))
-        usage = resp.usage
-        estimated = usage is None or usage.prompt_tokens is None
+        usage = resp.usage  # None when missing, or unusable (strings, absurd numbers)
+        estimated = usage is None
         if estimated:
             # unknown usage is unknown, not zero: estimate it from the text sent and received
             from edukit.annotate.cost import estimate_tokens
@@ -280,7 +300,7 @@ class ChatClient:
             tin = estimate_tokens(sent_messages)
             tout = sum(estimate_tokens(text) for text, _, _ in choices)
         else:
-            tin, tout = usage.prompt_tokens or 0, usage.completion_tokens or 0
+            tin, tout = usage.prompt_tokens, usage.completion_tokens
         text, logprobs, finish = choices[0]
         return Completion(
             text=text,
@@ -317,7 +337,9 @@ def request_body(
     params: dict[str, Any],
 ) -> dict[str, Any]:
     """The chat completion body (without `model`) for one rung of the ladder (or plain chat)."""
-    body: dict[str, Any] = {k: v for k, v in params.items() if k != "model"}
+    from edukit.annotate.identity import NOT_SENT
+
+    body: dict[str, Any] = {k: v for k, v in params.items() if k not in NOT_SENT}
     if mode == CHAT:
         pass  # plain chat: no response_format, the messages as they are
     elif mode == "json_schema":

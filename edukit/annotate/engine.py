@@ -9,7 +9,9 @@ command resumes a run.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +30,7 @@ from edukit.annotate.identity import (
     default_input_id,
     iter_items,
     limited,
+    normalise_endpoint,
     request_from_row,
     request_key,
     run_identity,
@@ -46,6 +49,7 @@ __all__ = [
     "annotate",
     "iter_items",
     "label_confidence",
+    "normalise_endpoint",
     "output_tokens_estimate",
     "request_from_row",
     "request_key",
@@ -64,17 +68,22 @@ class RunResult:
 
     run_id: str
     run_db: str
-    counts: dict[str, int]  # the run's requests by status: ok, invalid, api_error, pending
-    sent: int = 0  # HTTP requests made by this call (re-asks included)
+    counts: dict[str, int]  # requests of the items asked for, by status (pending: no answer)
+    sent: int = 0  # HTTP calls made by this call (retries and re-asks included)
     cached: int = 0  # requests answered from the run store without sending
-    input_tokens: int = 0  # usage of the whole run, failed and re-asked attempts included
+    input_tokens: int = 0  # tokens the run paid for (all its calls), reused answers excluded
     output_tokens: int = 0
-    cost: float | None = None  # USD for the run's usage, None when the model has no price
-    stopped: str | None = None  # "max_cost", "batch_pending" or None when the run finished
+    cost: float | None = None  # USD the run spent, None when the model has no price
+    # "max_cost", "batch_pending", "interrupted" or None when nothing stopped the run
+    stopped: str | None = None
+    items: int | None = None  # items asked for (the first --limit ones)
+    items_left: int = 0  # of which without a final answer for every request
+    reused: int = 0  # requests answered with another run's answers (--reuse-from)
     dry_run: bool = False
     estimate: dict[str, Any] | None = None  # for dry runs: requests, tokens, cost, batch cost
     batches: list[dict[str, Any]] = field(default_factory=list)
     resumed: bool = False
+    seq_below: int | None = None  # annotation rows of the first items only (--limit)
     notes: list[str] = field(default_factory=list)  # what was learned about the server, once
     cost_estimated: bool = False  # some usage was estimated (the server reported none)
     skipped_empty: int = 0  # items whose text is empty: not sent
@@ -92,13 +101,19 @@ class RunResult:
                 self._frame = pd.DataFrame(columns=ANNOTATION_COLUMNS)
             else:
                 with RunStore(self.run_db) as store:
-                    self._frame = store.annotations(self.run_id)
+                    self._frame = store.annotations(self.run_id, self.seq_below)
         return self._frame
 
     @property
     def finished(self) -> bool:
-        """True when every request of the run has an answer and nothing stopped it."""
-        return self.stopped is None and not self.dry_run and self.counts.get("pending", 0) == 0
+        """True when every item asked for has its answers and nothing stopped the run."""
+        return (
+            self.stopped is None
+            and not self.dry_run
+            and self.items_left == 0
+            and self.counts.get("pending", 0) == 0
+            and self.counts.get("api_error", 0) == 0
+        )
 
 
 def annotate(
@@ -123,11 +138,12 @@ def annotate(
     progress: Callable[[dict[str, Any]], None] | None = None,
     input_id: str | None = None,
     prices: Any = None,
-    timeout: float = TIMEOUT,
+    timeout: float | None = None,
     max_retries: int = MAX_RETRIES,
     command: Mapping[str, Any] | None = None,
     http_client: Any = None,
     redaction: Any = None,
+    reuse_from: str | None = None,
     temperature: float | None = None,
     logprobs: bool | None = None,
 ) -> RunResult:
@@ -144,9 +160,14 @@ def annotate(
     recorded with the run. `redaction` (an `edukit.redact.Redaction`) redacts the items and the
     rubric's few-shot examples before any prompt is built; its profile is part of the run id and
     of every request key, and each request's counts per entity type are recorded.
-    recorded with the run. `temperature` and `logprobs` override the rubric's defaults (a
-    different run); with logprobs the chosen label's probability is stored as its confidence.
-    Items whose text is empty are not sent (`skipped_empty`).
+
+    Answers are keyed by endpoint too: the same prompt to another server is sent again.
+    `reuse_from` (a run id in the same store) takes that run's finished answers for identical
+    prompts instead, on purpose; they are counted as reused, not as this run's spending.
+
+    `temperature` and `logprobs` override the rubric's defaults (a different run); with
+    logprobs the chosen label's probability is stored as its confidence. Items whose text is
+    empty are not sent (`skipped_empty`).
     """
     from edukit.annotate.params import with_params
 
@@ -157,6 +178,7 @@ def annotate(
     if not model:
         raise AnnotationError("--model is required (the rubric sets no defaults.model)")
     samples = samples or getattr(rubric, "samples", 1) or 1
+    timeout = timeout or rubric.defaults.get("timeout") or TIMEOUT
     rater = rater or model
     if prices is None and (dry_run or max_cost is not None):
         from edukit.annotate.cost import load_prices
@@ -170,7 +192,9 @@ def annotate(
         red_info = {"name": redaction.profile.name, "hash": redaction.profile.hash}
     red_hash = red_info["hash"] if red_info else None
     if dry_run:
-        return _dry_run(items, rubric, model, limit, samples, batch, prices, run_db, red_hash)
+        return _dry_run(
+            items, rubric, model, limit, samples, batch, prices, run_db, base_url, red_hash
+        )
     if max_cost is not None and price(prices, model, 0, 0, batch) is None:
         raise AnnotationError(
             f"--max-cost needs a price for model {model!r}: add it to the price table "
@@ -199,22 +223,38 @@ def annotate(
                 "rubric_hash": rubric.hash,
                 "rubric_path": os.fspath(getattr(rubric, "path", "") or ""),
                 "model": model,
-                "base_url": base_url,
+                "base_url": normalise_endpoint(base_url),
                 "rater": rater,
                 "samples": samples,
             },
         )
         stats = Stats()
-        summary = store.summary(run_id)
-        stats.input_tokens = summary["input_tokens"]
-        stats.output_tokens = summary["output_tokens"]
+        spent = store.spend(run_id)  # what earlier calls of this run paid for
+        stats.input_tokens = spent["input_tokens"]
+        stats.output_tokens = spent["output_tokens"]
         budget = Budget(stats, prices, model, max_cost)
         reporter = Reporter(stats, progress, quiet)
+        reuse = None
+        if reuse_from is not None:
+            other = store.run(reuse_from)
+            reuse = (other["id"], other["model"], other["base_url"])
         recorder = Recorder(
-            store, run_id, rubric, model, rater, samples, stats, reporter.report, red_info
+            store,
+            run_id,
+            rubric,
+            model,
+            rater,
+            samples,
+            stats,
+            reporter.report,
+            endpoint=base_url,
+            reuse=reuse,
+            redaction=red_info,
         )
         stats.total = recorder.total(items, limit)
-        exchange = Exchange(rubric, max_reasks, stats, budget)
+        exchange = Exchange(
+            rubric, max_reasks, stats, budget, max_retries=max_retries, timeout=timeout
+        )
         scheduler = Scheduler(recorder, exchange, budget, reporter)
         from edukit.annotate.ladder import Ladder, estimated_responses
 
@@ -224,39 +264,83 @@ def annotate(
             base_url, api_key, timeout, max_retries, concurrency, rpm, tpm, http_client
         )
         batches: list[dict[str, Any]] = []
-        if batch:
-            from edukit.annotate import batch as batch_api
+        try:
+            if batch:
+                from edukit.annotate import batch as batch_api
 
-            stopped, batches = run_sync(
-                batch_api.run_batch(recorder, scheduler, items, limit, conn)
-            )
-        else:
-            jobs = recorder.plan(items, limit, scheduler.stopped)
-            stopped = run_sync(scheduler.run(jobs, conn))
-        summary = store.summary(run_id)
+                stopped, batches = run_sync(
+                    batch_api.run_batch(recorder, scheduler, items, limit, conn)
+                )
+            else:
+                jobs = recorder.plan(items, limit, lambda: scheduler.interrupted)
+                stopped = run_sync(scheduler.run(jobs, conn))
+        except KeyboardInterrupt:  # outside the scheduler's own Ctrl-C handling
+            reporter.stop()
+            stopped = "interrupted"
+        store.commit()
         estimated = estimated_responses(store.db, run_id, exchange.estimated)
+        asked = _asked(items, limit, recorder.walked, stopped)
+        summary = store.summary(run_id, asked)
+        left = summary["items"] - summary["items_done"] + max(0, (asked or 0) - recorder.walked)
+        spent = store.spend(run_id)
         return RunResult(
             run_id=run_id,
             run_db=os.fspath(run_db),
             counts={k: summary[k] for k in ("ok", "invalid", "api_error", "pending")},
             sent=stats.sent,
             cached=stats.cached,
-            input_tokens=summary["input_tokens"],
-            output_tokens=summary["output_tokens"],
-            cost=run_cost(prices, model, summary),
+            input_tokens=spent["input_tokens"],
+            output_tokens=spent["output_tokens"],
+            cost=run_cost(prices, model, spent),
             stopped=stopped,
+            items=asked,
+            items_left=left,
+            reused=store.reused(run_id, asked),
             batches=batches or store.batches(run_id),
             resumed=resumed,
+            seq_below=asked,
             notes=[*ladder.notes, *exchange.notes],
             cost_estimated=estimated > 0,
             skipped_empty=recorder.skipped_empty,
         )
+    except (sqlite3.Error, OSError) as exc:
+        raise _write_failure(exc, run_db, run_id) from None
     finally:
-        store.close()
+        with contextlib.suppress(sqlite3.Error, OSError):
+            store.close()  # after a write failure: reported above; what was committed is safe
+
+
+def _asked(items: Any, limit: int | None, walked: int, stopped: str | None) -> int | None:
+    """How many items this call was asked to annotate (the first `limit` ones)."""
+    try:
+        n = len(items)
+    except TypeError:
+        n = None if stopped == "interrupted" else walked  # an iterable: as far as it went
+        return n if limit is None or n is None else min(n, limit)
+    return n if limit is None else min(n, limit)
+
+
+def _write_failure(exc: BaseException, run_db, run_id: str) -> AnnotationError:
+    """One line for a run store that cannot be written (disk full, read-only, lost directory)."""
+    saved = "everything committed before it"
+    try:
+        uri = f"file:{os.path.abspath(os.fspath(run_db))}?mode=ro"
+        with sqlite3.connect(uri, uri=True) as db:
+            (n,) = db.execute(
+                "SELECT COUNT(*) FROM annotations WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        saved = f"the {n} annotation rows committed before it"
+    except sqlite3.Error:
+        pass
+    return AnnotationError(
+        f"cannot write to the run store ({exc}); {saved} are safe in it. Free disk space or "
+        "make the file and its directory writable, then re-run the same command to resume",
+        path=run_db,
+    )
 
 
 def _dry_run(
-    items, rubric, model, limit, samples, batch, prices, run_db, redaction=None
+    items, rubric, model, limit, samples, batch, prices, run_db, endpoint, redaction=None
 ) -> RunResult:
     """Count and price the requests still to send; nothing is sent and no run is created."""
     from edukit.annotate.cost import estimate_tokens
@@ -278,7 +362,7 @@ def _dry_run(
                 if schema_key not in out_cache:
                     out_cache[schema_key] = output_tokens_estimate(req.schema)
                 for s in range(samples):
-                    key = request_key(model, req, s, redaction)
+                    key = request_key(model, req, s, endpoint, redaction)
                     if store and store.status(key) in FINISHED:
                         cached += 1
                         continue

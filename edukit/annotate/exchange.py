@@ -1,13 +1,22 @@
-"""One request's exchange with the endpoint: attempts, re-asks, and reading the answer.
+"""One request's exchange with the endpoint: attempts, retries, re-asks, reading the answer.
 
 `Exchange.ask` sends one request through a `ChatClient` (which walks the structured-output
 ladder), parses and validates the answer, re-asks when it cannot be used, and returns an
-`Outcome`: the response row for the run store and the decoded decisions. It writes nothing;
-the caller records the outcome.
+`Outcome`: the response row for the run store, the decoded decisions and one record per HTTP
+call. It writes nothing; the caller records the outcome.
+
+Retries are the engine's, not the openai client's (max_retries=0 there), so every HTTP call is
+counted and recorded: 429 (honouring Retry-After), 408/409, 5xx, timeouts, dropped connections
+and malformed 200 bodies are retried with exponential backoff and jitter, up to `max_retries`
+times. Each call runs under one total deadline (`timeout` seconds for the whole call, not per
+read), so a server that trickles bytes ends as a timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,13 +30,44 @@ REASK = (
 )
 
 
+BACKOFF_BASE = 0.5  # seconds before the first retry; doubled each time, up to BACKOFF_MAX
+BACKOFF_MAX = 8.0
+RETRY_AFTER_MAX = 60.0  # a longer Retry-After is capped (the run would seem hung)
+RETRY_STATUS = (408, 409, 429)  # and every 5xx
+
+
 @dataclass
 class Outcome:
-    """What one request ended with: `entry` (key, decisions, confidences) or None, and the row."""
+    """What one request ended with: `entry` (key, decisions, confidences) or None, the row,
+    and one record per HTTP call (`attempts`)."""
 
     entry: Any
     response: dict[str, Any]
+    attempts: list[dict[str, Any]] = field(default_factory=list)
     extra: list = field(default_factory=list)  # (choice index, decisions, response, conf)
+
+
+def retry_delay(retry: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before retry number `retry` (0-based): the server's Retry-After when it
+    gives one, else exponential backoff with jitter."""
+    if retry_after is not None and retry_after >= 0:
+        return min(retry_after, RETRY_AFTER_MAX)
+    return min(BACKOFF_MAX, BACKOFF_BASE * 2**retry) * random.uniform(0.75, 1.0)
+
+
+def _retry_after(exc: Any) -> float | None:
+    """The server's Retry-After (or retry-after-ms) in seconds, when it sent one."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    for header, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = response.headers.get(header)
+        try:
+            if value is not None:
+                return float(value) / scale
+        except ValueError:
+            continue
+    return None
 
 
 def server_message(exc: Any) -> str:
@@ -41,16 +81,27 @@ def server_message(exc: Any) -> str:
 class Exchange:
     """Asks requests of one endpoint; remembers whether it has ever answered (fail fast)."""
 
-    max_unreachable = 16  # connection failures in a row (after the retries) that stop a run
-    max_same_failures = 5  # identical API errors in a row that stop a run
+    max_unreachable = 16  # requests in a row that found no server (after retries): stop the run
+    max_same_failures = 5  # identical API errors in a row (after retries) that stop a run
 
-    def __init__(self, rubric: Any, max_reasks: int, stats, budget) -> None:
+    def __init__(
+        self,
+        rubric: Any,
+        max_reasks: int,
+        stats,
+        budget,
+        *,
+        max_retries: int = 5,
+        timeout: float = 120.0,
+    ) -> None:
         self.rubric = rubric
         self.max_reasks = max_reasks
+        self.max_retries = max_retries
+        self.timeout = timeout
         self.stats = stats
         self.budget = budget
         self._reached = False  # the endpoint has answered at least once in this call
-        self._unreachable = 0  # connection failures in a row
+        self._unreachable = 0  # requests in a row that found no server
         self._same: tuple[str, int] = ("", 0)  # the last API error and how often in a row
         self.notes: list[str] = []  # what the user should know about the server, said once
         self.estimated = 0  # responses whose usage the server did not report
@@ -110,24 +161,31 @@ class Exchange:
                 path=client.endpoint,
             )
 
-    async def ask(self, client, req: PromptRequest, key: str, n: int = 1) -> Outcome:
-        """One request with its re-asks; with `n` > 1 the first attempt asks for n samples,
-        and the valid extra ones come back in `Outcome.extra` as (index, entry, response)."""
+    async def call(
+        self, client, messages, req: PromptRequest, log: list[dict[str, Any]], n: int = 1
+    ):
+        """One completion with the engine's retries: a Completion, or the last error's text
+        (an api_error). Every HTTP call is appended to `log` and counted in `stats.sent`."""
         import openai
 
-        from edukit.annotate.aggregate import label_confidence
+        from edukit.annotate.wire import MalformedResponse
 
-        messages = list(req.messages)
-        tin = tout = attempts = 0
-        errors: list[str] = []
-        latency = 0.0
-        completion = None
-        extra: list[tuple[int, Any, dict[str, Any]]] = []
-        for attempt in range(self.max_reasks + 1):
+        error = ""
+        record: dict[str, Any] = {}
+        last_5xx = False  # the previous call of this request met a 5xx (the ladder probes next)
+        last_exc: Any = None
+        for retry in range(self.max_retries + 1):
+            give_up = False
+            began = time.time()
+            record = {"started": began, "status": "api_error", "input_tokens": 0}
+            record["output_tokens"] = 0
+            self.stats.sent += 1
+            retry_after = None
             try:
-                completion = await client.complete(
-                    messages, req.schema_name, req.schema, req.params, n if attempt == 0 else 1
-                )
+                async with asyncio.timeout(self.timeout):
+                    completion = await client.complete(
+                        messages, req.schema_name, req.schema, req.params, n, retried_5xx=last_5xx
+                    )
             except (
                 openai.AuthenticationError,
                 openai.PermissionDeniedError,
@@ -144,34 +202,103 @@ class Exchange:
                     f"({exc.status_code}): {client.scrub(server_message(exc))}",
                     path=client.endpoint,
                 ) from None
+            except (TimeoutError, openai.APITimeoutError):
+                self._reached = True  # a server that accepted the call but was too slow
+                error = f"timeout: no complete answer within {self.timeout:g} s"
+                record["http_status"] = None
             except openai.APIConnectionError as exc:
-                # after the client's own retries: an endpoint that never answered, or stopped
-                # answering, would fail every request the same way after long backoffs
-                self._unreachable += 1
-                if not self._reached or self._unreachable >= self.max_unreachable:
-                    raise AnnotationError(
-                        f"cannot reach the endpoint ({client.scrub(str(exc))}); check --base-url "
-                        "and that the server is running. Everything finished is saved; re-run "
-                        "the same command to resume",
-                        path=client.endpoint,
-                    ) from None
-                errors.append(client.scrub(f"{type(exc).__name__}: {exc}"))
-                return self._api_error(completion, tin, tout, latency, attempts, errors)
-            except openai.APIError as exc:
-                self._reached = True  # the server answered, with an error status
+                error = client.scrub(f"{type(exc).__name__}: {exc}")
+                record["http_status"] = None
+                give_up = not self._reached and retry >= 1  # never answered: no long backoff
+            except MalformedResponse as exc:
+                self._reached = True
+                error = f"malformed answer: {exc.reason}"
+                record["http_status"] = 200
+                last_exc = exc
+            except openai.APIStatusError as exc:
+                self._reached = True
                 self._unreachable = 0
-                errors.append(client.scrub(f"{type(exc).__name__}: {exc}"))
-                self._fail_fast(client, exc)
-                return self._api_error(completion, tin, tout, latency, attempts, errors)
-            except ValueError as exc:  # a 200 without any choice
-                self._fail_fast(client, exc)
-                errors.append(client.scrub(str(exc)))
-                return self._api_error(completion, tin, tout, latency, attempts, errors)
-            self._reached = True
-            self._unreachable = 0
-            self._same = ("", 0)
-            attempts += 1
-            self.stats.sent += 1
+                error = client.scrub(f"{type(exc).__name__}: {exc}")
+                record["http_status"] = exc.status_code
+                retry_after = _retry_after(exc)
+                last_5xx = exc.status_code >= 500
+                last_exc = exc
+                if exc.status_code not in RETRY_STATUS and exc.status_code < 500:
+                    record.update(latency=time.time() - began, error=error)
+                    log.append(record)
+                    self._fail_fast(client, exc)
+                    return error  # a request the server will not take (after the ladder)
+            else:
+                self._reached = True
+                self._unreachable = 0
+                self._same = ("", 0)
+                for _ in range(getattr(completion, "calls", 1) - 1):
+                    # the ladder's own calls (a refused format or parameter, re-sent corrected)
+                    self.stats.sent += 1
+                    log.append({**record, "status": "refused", "http_status": 400})
+                record.update(
+                    status="answered",
+                    http_status=200,
+                    latency=completion.latency,
+                    input_tokens=completion.input_tokens,
+                    output_tokens=completion.output_tokens,
+                )
+                if completion.estimated:
+                    record["error"] = "usage unknown: estimated from the text"
+                log.append(record)
+                return completion
+            record.update(latency=time.time() - began, error=error)
+            log.append(record)
+            if give_up:
+                break
+            if retry < self.max_retries:
+                await asyncio.sleep(retry_delay(retry, retry_after))
+        if record.get("http_status") is None and not error.startswith("timeout"):
+            # the retries found no server: an endpoint that never answered, or stopped
+            # answering, would fail every request the same way
+            self._unreachable += 1
+            if not self._reached or self._unreachable >= self.max_unreachable:
+                raise AnnotationError(
+                    f"cannot reach the endpoint ({error}); check --base-url and that the server "
+                    "is running. Everything finished is saved; re-run the same command to resume",
+                    path=client.endpoint,
+                )
+        elif last_exc is not None:
+            self._fail_fast(client, last_exc)  # retries spent: the same failure again?
+        return error
+
+    async def ask(self, client, req: PromptRequest, key: str, n: int = 1) -> Outcome:
+        """One request with its retries and re-asks; with `n` > 1 the first attempt asks for n
+        samples, and the valid extra ones come back in `Outcome.extra`."""
+        from edukit.annotate.aggregate import label_confidence
+
+        messages = list(req.messages)
+        tin = tout = 0
+        errors: list[str] = []
+        log: list[dict[str, Any]] = []
+        latency = 0.0
+        completion = None
+        extra: list = []
+        for attempt in range(self.max_reasks + 1):
+            result = await self.call(client, messages, req, log, n if attempt == 0 else 1)
+            if isinstance(result, str):
+                errors.append(result)
+                self.stats.errors += 1
+                return Outcome(
+                    None,
+                    {
+                        "status": "api_error",
+                        "raw": completion.text if completion else None,
+                        "input_tokens": tin,
+                        "output_tokens": tout,
+                        "latency": latency,
+                        "attempts": len(log),
+                        "errors": errors,
+                    },
+                    log,
+                    extra,
+                )
+            completion = result
             tin += completion.input_tokens
             tout += completion.output_tokens
             latency += completion.latency
@@ -189,12 +316,14 @@ class Exchange:
                 obj, decisions, mode = self.read(req, completion.text, completion.mode)
             except ValueError as exc:  # InvalidOutput, or JSON that does not parse
                 errors.append(client.scrub(str(exc)))
+                log[-1]["status"] = "invalid"
                 messages = [
                     *messages,
                     {"role": "assistant", "content": completion.text},
                     {"role": "user", "content": REASK.format(error=exc)},
                 ]
                 continue
+            log[-1]["status"] = "ok"
             conf = label_confidence(completion.text, decisions, completion.logprobs)
             return Outcome(
                 (key, decisions, conf),
@@ -206,11 +335,12 @@ class Exchange:
                     "input_tokens": tin,
                     "output_tokens": tout,
                     "latency": latency,
-                    "attempts": attempts,
+                    "attempts": len(log),
                     "errors": errors,
                     "logprob": conf or None,
                     "usage_estimated": completion.estimated,
                 },
+                log,
                 extra,
             )
         self.stats.invalid += 1
@@ -223,9 +353,10 @@ class Exchange:
                 "input_tokens": tin,
                 "output_tokens": tout,
                 "latency": latency,
-                "attempts": attempts,
+                "attempts": len(log),
                 "errors": errors,
             },
+            log,
             extra,
         )
 
@@ -262,20 +393,3 @@ class Exchange:
                 )
             )
         return out
-
-    def _api_error(self, completion, tin, tout, latency, attempts, errors) -> Outcome:
-        """An attempt that failed at the HTTP level: retried by the next run, usage kept."""
-        self.stats.sent += 1
-        self.stats.errors += 1
-        return Outcome(
-            None,
-            {
-                "status": "api_error",
-                "raw": completion.text if completion else None,
-                "input_tokens": tin,
-                "output_tokens": tout,
-                "latency": latency,
-                "attempts": attempts + 1,
-                "errors": errors,
-            },
-        )

@@ -3,27 +3,57 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from edukit.annotate.store import dumps
 from edukit.prompt import PromptRequest
 
+DEFAULT_ENDPOINT = "https://api.openai.com/v1"
+NOT_SENT = ("model", "timeout")  # rubric defaults that are not request parameters
+
+
+def normalise_endpoint(base_url: str | None) -> str:
+    """The endpoint's identity: scheme, host and path, lower-cased host, no default port, no
+    trailing slash, no user info or query (which may hold credentials). None is OpenAI's."""
+    parts = urlsplit((base_url or DEFAULT_ENDPOINT).strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if (scheme, port) in (("http", 80), ("https", 443)):
+        port = None
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    path = re.sub(r"/+", "/", parts.path).rstrip("/")
+    return f"{scheme}://{host}{f':{port}' if port else ''}{path}"
+
 
 def request_key(
-    model: str, request: PromptRequest, sample: int, redaction: str | None = None
+    model: str,
+    request: PromptRequest,
+    sample: int,
+    endpoint: str | None = None,
+    redaction: str | None = None,
 ) -> str:
-    """sha256 over canonical JSON of (model, messages, schema, params, sample index).
+    """sha256 over canonical JSON of (endpoint, model, messages, schema, params, sample index).
 
     `model` is the model actually asked; a rubric's `defaults.model` in the params is only the
-    default for it (never sent), so it is left out of the key. `redaction` (a redaction
-    profile's hash) is part of the key when given, so redacted and raw text never share answers.
+    default for it (never sent), so it is left out of the key. `endpoint` is the base URL asked
+    (None: OpenAI's), normalised: the same prompt to another server is another request. The
+    API key is not part of it. `redaction` (a redaction profile's hash) is part of the key when
+    given, so redacted and raw text never share answers.
     """
     payload = {
+        "endpoint": normalise_endpoint(endpoint),
         "model": model,
         "messages": request.messages,
         "schema": request.schema,
-        "params": {k: v for k, v in request.params.items() if k != "model"},
+        "params": {k: v for k, v in request.params.items() if k not in NOT_SENT},
         "sample": sample,
     }
     if redaction is not None:
@@ -44,7 +74,7 @@ def run_identity(
     payload = {
         "rubric_hash": rubric.hash,
         "model": model,
-        "base_url": base_url or "",
+        "base_url": normalise_endpoint(base_url),
         "rater": rater,
         "samples": samples,
         "input": input_id,

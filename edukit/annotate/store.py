@@ -1,14 +1,20 @@
 """The run store: one SQLite file (WAL) holding runs, requests, responses, annotations, batches.
 
-Responses are keyed by the request key alone (a hash of model, messages, schema, parameters and
-sample index), so a finished request is never sent again by any run that needs the same answer.
-Each finished response is committed at once: a killed process loses only what was in flight.
+Responses are keyed by the request key alone (a hash of endpoint, model, messages, schema,
+parameters and sample index), so a finished request is never sent again by any run that needs
+the same answer. Finished responses are committed as they land (several in one transaction when
+they land together): a killed process loses only what was in flight.
+
+Several processes may work on one store: every write is a short `BEGIN IMMEDIATE` transaction
+(a busy store is waited for, up to `BUSY_TIMEOUT_MS`), and a request is sent only by the process
+holding its lease (`claim`); a lease of a dead process, or an expired one, is taken over.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -18,7 +24,9 @@ from typing import Any
 from edukit.errors import AnnotationError
 
 FINISHED = ("ok", "invalid")  # statuses that are never re-sent; api_error is retried next run
-REQUEST_COMMIT_EVERY = 500  # request rows are cheap to rebuild; responses commit one by one
+REQUEST_COMMIT_EVERY = 500  # request rows are cheap to rebuild: written in groups
+BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's transaction
+HOST = socket.gethostname()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -85,6 +93,26 @@ CREATE TABLE IF NOT EXISTS request_redactions (
     counts TEXT NOT NULL,
     PRIMARY KEY (run_id, key)
 );
+CREATE TABLE IF NOT EXISTS attempts (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    started REAL NOT NULL,
+    latency REAL,
+    status TEXT NOT NULL,
+    http_status INTEGER,
+    error TEXT,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    pid INTEGER
+);
+CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);
+CREATE TABLE IF NOT EXISTS leases (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    expires REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS batches (
     id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
@@ -118,6 +146,19 @@ ANNOTATION_COLUMNS = [
 ]
 
 
+def _alive(host: str, pid: int) -> bool:
+    """False for a process of this host that no longer runs (its leases are stale)."""
+    if host != HOST:
+        return True  # cannot tell: the lease's expiry decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def dumps(obj: Any) -> str:
     """Canonical JSON: sorted keys, no whitespace, so equal objects give equal strings."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -133,37 +174,60 @@ class RunStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode survives a killed process; only an OS crash can lose the tail.
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
+            self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self._depth = 0
+            self._requests: list[tuple] = []  # request rows not yet written
             self.db.executescript(_SCHEMA)
-            self._unsaved = 0
-            self._defer = 0
         except sqlite3.DatabaseError as exc:
             raise AnnotationError(f"cannot open the run store: {exc}", path=self.path) from None
 
     def close(self) -> None:
-        self.commit()
-        self.db.close()
+        try:
+            self.commit()
+        finally:
+            self.db.close()
 
     def commit(self) -> None:
-        if self.db.in_transaction:
-            self.db.commit()
-        self._unsaved = 0
+        """Write the request rows still buffered."""
+        if self._requests and not self._depth:
+            with self.write():
+                pass
 
     def _saved(self) -> None:
-        if not self._defer:
-            self.commit()
+        pass  # statements outside `write()` commit on their own (autocommit mode)
 
     @contextmanager
-    def deferred(self) -> Iterator[None]:
-        """One commit for several writes (a response and the annotation rows it completes)."""
-        if not self.db.in_transaction:
-            self.db.execute("BEGIN")
-        self._defer += 1
+    def write(self) -> Iterator[None]:
+        """One short write transaction (BEGIN IMMEDIATE: a busy store is waited for, never a
+        "database is locked" halfway through); buffered request rows go with it."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
+            if self._requests:
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO requests (run_id, key, item_id, decision, labels,"
+                    " version, messages, schema_name, schema, params, sample, seq)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    self._requests,
+                )
             yield
+            self.db.execute("COMMIT")
+            self._requests = []
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
         finally:
-            self._defer -= 1
-            self._saved()
+            self._depth = 0
+
+    deferred = write  # the former name
 
     def __enter__(self) -> RunStore:
         return self
@@ -223,15 +287,23 @@ class RunStore:
             out.append(row)
         return out
 
-    def summary(self, run_id: str) -> dict[str, Any]:
-        """Counts by status, tokens and annotation rows of one run."""
+    def summary(self, run_id: str, seq_below: int | None = None) -> dict[str, Any]:
+        """Counts by status, tokens, items and annotation rows of one run.
+
+        `seq_below` restricts it to the first items (an annotate call with --limit). `items` are
+        the items with requests, `items_done` those whose requests have all finished.
+        """
         counts = dict.fromkeys(("ok", "invalid", "api_error", "pending"), 0)
+        where, args = "r.run_id = ?", [run_id]
+        if seq_below is not None:
+            where += " AND r.seq < ?"
+            args.append(seq_below)
         cur = self.db.execute(
             "SELECT COALESCE(s.status, 'pending'), s.source = 'batch', COUNT(*),"
             " SUM(COALESCE(s.input_tokens, 0)), SUM(COALESCE(s.output_tokens, 0))"
-            " FROM requests r LEFT JOIN responses s ON s.key = r.key WHERE r.run_id = ?"
+            f" FROM requests r LEFT JOIN responses s ON s.key = r.key WHERE {where}"
             " GROUP BY 1, 2",
-            (run_id,),
+            args,
         )
         tokens_in = tokens_out = batch_in = batch_out = 0
         for status, batch, n, t_in, t_out in cur:
@@ -241,8 +313,17 @@ class RunStore:
             if batch:
                 batch_in += t_in or 0
                 batch_out += t_out or 0
+        items, items_done = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(done), 0) FROM (SELECT r.seq,"
+            " MIN(COALESCE(s.status IN ('ok', 'invalid'), 0)) AS done"
+            f" FROM requests r LEFT JOIN responses s ON s.key = r.key WHERE {where}"
+            " GROUP BY r.seq)",
+            args,
+        ).fetchone()
         (n_ann,) = self.db.execute(
-            "SELECT COUNT(*) FROM annotations WHERE run_id = ?", (run_id,)
+            "SELECT COUNT(*) FROM annotations WHERE run_id = ?"
+            + (" AND seq < ?" if seq_below is not None else ""),
+            args,
         ).fetchone()
         return {
             "requests": sum(counts.values()),
@@ -251,19 +332,81 @@ class RunStore:
             "output_tokens": tokens_out,
             "batch_input_tokens": batch_in,  # of which answered through the Batch API
             "batch_output_tokens": batch_out,
+            "items": items,
+            "items_done": items_done,
             "annotations": n_ann,
         }
+
+    def spend(self, run_id: str) -> dict[str, int]:
+        """Tokens this run paid for: its own HTTP calls and its Batch API answers (answers that
+        other runs paid for, or reused with --reuse-from, are not counted)."""
+        tin, tout, calls = self.db.execute(
+            "SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), COUNT(*)"
+            " FROM attempts WHERE run_id = ?",
+            (run_id,),
+        ).fetchone()
+        bin_, bout = self.db.execute(
+            "SELECT COALESCE(SUM(s.input_tokens), 0), COALESCE(SUM(s.output_tokens), 0)"
+            " FROM requests r JOIN responses s ON s.key = r.key"
+            " WHERE r.run_id = ? AND s.source = 'batch'",
+            (run_id,),
+        ).fetchone()
+        return {
+            "input_tokens": tin + bin_,
+            "output_tokens": tout + bout,
+            "batch_input_tokens": bin_,
+            "batch_output_tokens": bout,
+            "calls": calls,
+        }
+
+    def attempt_stats(self, run_id: str) -> dict[str, Any]:
+        """The run's HTTP calls: how many by outcome, latency percentiles, elapsed time."""
+        rows = self.db.execute(
+            "SELECT started, latency, status, http_status, error FROM attempts WHERE run_id = ?",
+            (run_id,),
+        ).fetchall()
+        by_status: dict[str, int] = {}
+        for _, _, status, http, error in rows:
+            if status == "api_error":
+                if error and error.startswith("timeout"):
+                    status = "timeout"
+                elif error and error.startswith("malformed"):
+                    status = "malformed answer"
+                elif http:
+                    status = f"HTTP {http}"
+                else:
+                    status = "connection error"
+            by_status[status] = by_status.get(status, 0) + 1
+        answered = sorted(lat for _, lat, st, _, _ in rows if st != "api_error" and lat is not None)
+        pct = {}
+        for q in (50, 90, 99):
+            if answered:
+                # nearest-rank percentile (no interpolation): a latency that was measured
+                pct[f"p{q}"] = answered[max(0, -(-q * len(answered) // 100) - 1)]
+        elapsed = None
+        if rows:
+            elapsed = max(a + (lat or 0) for a, lat, *_ in rows) - min(a for a, *_ in rows)
+        return {"calls": len(rows), "by_status": by_status, "latency": pct, "elapsed": elapsed}
+
+    def reused(self, run_id: str, seq_below: int | None = None) -> int:
+        """Requests of the run answered by copying another run's answer (--reuse-from)."""
+        (n,) = self.db.execute(
+            "SELECT COUNT(*) FROM requests r JOIN responses s ON s.key = r.key"
+            " WHERE r.run_id = ? AND s.source LIKE 'reuse:%'"
+            + (" AND r.seq < ?" if seq_below is not None else ""),
+            (run_id,) if seq_below is None else (run_id, seq_below),
+        ).fetchone()
+        return n
 
     # redaction (issue 17) -------------------------------------------------------------------
     def add_redaction(self, run_id: str, key: str, profile: str, hash: str, counts: dict) -> None:
         """Record how a request's item text was redacted: profile, its hash, counts per type."""
-        if not self.db.in_transaction:
-            self.db.execute("BEGIN")
-        self.db.execute(
-            "INSERT OR IGNORE INTO request_redactions (run_id, key, profile, hash, counts)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (run_id, key, profile, hash, dumps(counts)),
-        )
+        with self.write():
+            self.db.execute(
+                "INSERT OR IGNORE INTO request_redactions (run_id, key, profile, hash, counts)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (run_id, key, profile, hash, dumps(counts)),
+            )
 
     def redactions(self, run_id: str) -> dict[str, Any] | None:
         """A run's redaction record: profiles used, requests covered, entity counts per type."""
@@ -281,13 +424,8 @@ class RunStore:
 
     # requests and responses -----------------------------------------------------------------
     def add_request(self, run_id: str, row: dict[str, Any]) -> None:
-        """Record a request; rows are committed in groups (a lost one is rebuilt on re-run)."""
-        if not self.db.in_transaction:
-            self.db.execute("BEGIN")
-        self.db.execute(
-            "INSERT OR IGNORE INTO requests (run_id, key, item_id, decision, labels, version,"
-            " messages, schema_name, schema, params, sample, seq)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """Record a request; rows are written in groups (a lost one is rebuilt on re-run)."""
+        self._requests.append(
             (
                 run_id,
                 row["key"],
@@ -301,11 +439,37 @@ class RunStore:
                 dumps(row["params"]),
                 row["sample"],
                 row["seq"],
-            ),
+            )
         )
-        self._unsaved += 1
-        if self._unsaved >= REQUEST_COMMIT_EVERY:
+        if len(self._requests) >= REQUEST_COMMIT_EVERY:
             self.commit()
+
+    # leases ---------------------------------------------------------------------------------
+    def claim(self, key: str, owner: str, ttl: float) -> str:
+        """Take the lease to send request `key`: "mine", "finished" (answered meanwhile) or
+        "busy" (a live process holds it). Call inside `write()`."""
+        row = self.db.execute("SELECT status FROM responses WHERE key = ?", (key,)).fetchone()
+        if row and row[0] in FINISHED:
+            return "finished"
+        now = time.time()
+        lease = self.db.execute(
+            "SELECT owner, host, pid, expires FROM leases WHERE key = ?", (key,)
+        ).fetchone()
+        if lease and lease[0] != owner and lease[3] > now and _alive(lease[1], lease[2]):
+            return "busy"
+        self.db.execute(
+            "INSERT OR REPLACE INTO leases (key, owner, host, pid, expires) VALUES (?, ?, ?, ?, ?)",
+            (key, owner, HOST, os.getpid(), now + ttl),
+        )
+        return "mine"
+
+    def release(self, key: str, owner: str) -> None:
+        """Give up the lease of `key` (done, or not sent after all). Call inside `write()`."""
+        self.db.execute("DELETE FROM leases WHERE key = ? AND owner = ?", (key, owner))
+
+    def release_all(self, owner: str) -> None:
+        """Give up every lease `owner` still holds (the end of a call, or an interruption)."""
+        self.db.execute("DELETE FROM leases WHERE owner = ?", (owner,))
 
     def requests(self, run_id: str) -> Iterator[dict[str, Any]]:
         """The run's requests in the order they were made, JSON columns decoded."""
@@ -365,6 +529,45 @@ class RunStore:
         )
         self._saved()
 
+    def add_attempts(self, run_id: str, key: str, attempts: Iterable[dict[str, Any]]) -> None:
+        """Record the HTTP calls made for one request (each one, retries and re-asks included)."""
+        pid = os.getpid()
+        rows = [
+            (
+                run_id,
+                key,
+                a["started"],
+                a.get("latency"),
+                a["status"],
+                a.get("http_status"),
+                a.get("error"),
+                a.get("input_tokens", 0),
+                a.get("output_tokens", 0),
+                pid,
+            )
+            for a in attempts
+        ]
+        if rows:
+            self.db.executemany(
+                "INSERT INTO attempts (run_id, key, started, latency, status, http_status, error,"
+                " input_tokens, output_tokens, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            self._saved()
+
+    def copy_response(self, src: str, dst: str, *, source: str) -> bool:
+        """Give request `dst` the finished answer of request `src` (no tokens: nothing was
+        spent for it); False when `src` has none."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO responses (key, status, raw, parsed, mode, input_tokens,"
+            " output_tokens, latency, attempts, errors, logprob, source, finished)"
+            " SELECT ?, status, raw, parsed, mode, 0, 0, latency, 0, errors, logprob, ?, ?"
+            " FROM responses WHERE key = ? AND status IN ('ok', 'invalid')",
+            (dst, source, time.time(), src),
+        )
+        self._saved()
+        return cur.rowcount > 0
+
     # annotations ----------------------------------------------------------------------------
     def add_annotations(self, run_id: str, rows: Iterable[dict[str, Any]]) -> None:
         params = [
@@ -392,16 +595,19 @@ class RunStore:
             )
             self._saved()
 
-    def annotations(self, run_id: str):
-        """The run's long annotation table (pandas), in item order, with provenance columns."""
+    def annotations(self, run_id: str, seq_below: int | None = None):
+        """The run's long annotation table (pandas), in item order, with provenance columns;
+        only the first `seq_below` items' rows when given (an annotate call with --limit)."""
         import pandas as pd
 
         run = self.run(run_id)
         rows = self._dicts(
             "SELECT a.*, r.params FROM annotations a"
             " LEFT JOIN requests r ON r.run_id = a.run_id AND r.key = a.key"
-            " WHERE a.run_id = ? ORDER BY a.seq, a.label",
-            (run["id"],),
+            " WHERE a.run_id = ?"
+            + (" AND a.seq < ?" if seq_below is not None else "")
+            + " ORDER BY a.seq, a.label",
+            (run["id"],) if seq_below is None else (run["id"], seq_below),
         )
         df = pd.DataFrame(rows, columns=[*ANNOTATION_COLUMNS, "key", "seq"])
         df["value"] = [json.loads(v) for v in df["value"]]

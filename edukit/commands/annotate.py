@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from edukit.annotate.engine import RunResult
 
 LOCAL_PREFIX = "local:"
+ITEMS_LEFT = 3  # exit code: the run ended with items left (budget, API errors, batches running)
+INTERRUPTED = 130  # exit code after Ctrl-C (128 + SIGINT)
 
 
 def register(app: typer.Typer) -> None:
@@ -82,6 +84,19 @@ def annotate_command(
         None, "--max-cost", min=0, help="Stop (resumably) when the run has cost this many USD."
     ),
     batch: bool = typer.Option(False, "--batch", help="Use the OpenAI Batch API (half price)."),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=0.1,
+        max=3600,
+        help="Seconds one HTTP call may take in all, then it is retried "
+        "(default: the rubric's defaults.timeout, else 120).",
+    ),
+    reuse_from: str | None = typer.Option(
+        None,
+        "--reuse-from",
+        help="Take the finished answers of this run (another endpoint) for identical prompts.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     train: Path | None = typer.Option(
         None, "--train", help="local:tfidf-logreg: labelled long annotation table to train on."
@@ -178,6 +193,8 @@ def annotate_command(
         "limit": limit,
         "max_cost": max_cost,
         "batch": batch,
+        "timeout": timeout,
+        "reuse_from": reuse_from,
         "id_col": id_col,
         "text_col": text_col,
         "names": os.fspath(names.resolve()) if names else None,
@@ -204,6 +221,8 @@ def annotate_command(
         input_id=f"{input_path}|{id_col}|{text_col}",
         command=options,
         redaction=redaction,
+        timeout=timeout,
+        reuse_from=reuse_from,
     )
     if dry_run:
         typer.echo(dry_run_message(result.estimate, model))
@@ -214,13 +233,25 @@ def annotate_command(
         typer.echo(redaction_message(redaction, examples=False))
     for note in result.notes:
         typer.echo(f"Note: {note}", err=True)
+    if result.stopped == "interrupted":
+        typer.echo(interrupted_message(result), err=True)
+        raise typer.Exit(INTERRUPTED)
     typer.echo(summary_message(result))
     if out is not None and result.stopped != "batch_pending":
         from edukit.corpora.tables import write_table
 
-        write_table(result.annotations, out, raw_csv=raw_csv)
+        try:
+            write_table(result.annotations, out, raw_csv=raw_csv)
+        except OSError as exc:
+            raise AnnotationError(
+                f"cannot write the annotations ({exc.strerror or exc}); they are safe in the "
+                f"run store: `edukit runs export {result.run_id} --out FILE --run-db {run_db}`",
+                path=out,
+            ) from None
         typer.echo(f"Wrote {len(result.annotations)} annotation rows to {out}")
     typer.echo(next_step_message(result, max_cost, run_db))
+    if not result.finished:
+        raise typer.Exit(ITEMS_LEFT)
 
 
 def _redaction(input: Path, names, profile, spacy_model, id_col, scope: str = "item"):
@@ -272,23 +303,38 @@ def dry_run_message(est: dict, model: str) -> str:
 
 
 def summary_message(result: RunResult) -> str:
-    """The final summary of a run: counts by status, requests sent and cached, tokens, cost."""
+    """The final summary: items done and left, requests by status, requests sent and cached,
+    tokens and what this run spent."""
     c = result.counts
+    items = ""
+    if result.items is not None:
+        items = f"{result.items - result.items_left} of {result.items} items done"
+        items += f" ({result.items_left} left); " if result.items_left else "; "
+    reused = f", {result.reused} reused from another run" if result.reused else ""
     estimated = getattr(result, "cost_estimated", False)
     skipped = getattr(result, "skipped_empty", 0)
     cost = _money(result.cost)
     if estimated:
         cost = f"~{cost} (estimated: the server reported no token usage)"
     return (
-        f"Run {result.run_id}: {c['ok']} ok, {c['invalid']} invalid, {c['api_error']} API "
-        f"errors, {c['pending']} pending; {result.sent} requests sent, {result.cached} answered "
-        f"from the run store; tokens {'~' if estimated else ''}{result.input_tokens:,} in / "
-        f"{result.output_tokens:,} out; cost {cost}"
+        f"Run {result.run_id}: {items}{c['ok']} ok, {c['invalid']} invalid, {c['api_error']} "
+        f"API errors, {c['pending']} pending; {result.sent} requests sent, {result.cached} "
+        f"answered from the run store{reused}; tokens {'~' if estimated else ''}"
+        f"{result.input_tokens:,} in / {result.output_tokens:,} out; cost {cost}"
         + (
             f"; {skipped} empty item{'s' if skipped != 1 else ''} skipped (no text, not sent)"
             if skipped
             else ""
         )
+    )
+
+
+def interrupted_message(result: RunResult) -> str:
+    """The one line after Ctrl-C."""
+    with_rows = len(result.annotations)
+    return (
+        f"Interrupted: {with_rows} annotations saved in {result.run_db}; re-run the same "
+        "command to resume."
     )
 
 
@@ -306,21 +352,25 @@ def _warn_identical_samples(rubric, samples: int | None, temperature: float | No
 
 def next_step_message(result: RunResult, max_cost: float | None, run_db: Path) -> str:
     """What to do next: resume after --max-cost, wait for batches, retry API errors, or done."""
+    left = result.items_left
     if result.stopped == "max_cost":
         return (
-            f"Stopped: the run reached --max-cost ${max_cost:g}. Everything finished is saved; "
-            "re-run the same command with a higher --max-cost (or without it) to resume."
+            f"Stopped: the run reached --max-cost ${max_cost:g} with {left} items left. "
+            "Everything finished is saved; re-run the same command with a higher --max-cost "
+            f"(or without it) to resume (exit code {ITEMS_LEFT})."
         )
     if result.stopped == "batch_pending":
         ids = ", ".join(b["id"] for b in result.batches)
         return (
             f"Batches submitted or still running ({ids}). Check them with `edukit runs show "
-            f"{result.run_id} --run-db {run_db}`; re-run the same command to ingest the results."
+            f"{result.run_id} --run-db {run_db}`; re-run the same command to ingest the results "
+            f"(exit code {ITEMS_LEFT} until then)."
         )
-    if result.counts["api_error"]:
+    if result.counts["api_error"] or left:
+        errors = result.counts["api_error"]
         return (
-            f"{result.counts['api_error']} requests failed with API errors; re-run the same "
-            "command to retry them."
+            f"{left} items left: {errors} requests failed with API errors; re-run the same "
+            f"command to retry them (exit code {ITEMS_LEFT})."
         )
     return "Done."
 

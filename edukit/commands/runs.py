@@ -74,7 +74,13 @@ def show_run(
     r = info["run"]
     typer.echo(f"run {r['id']} created {_when(r['created'])}, updated {_when(r['updated'])}")
     typer.echo(f"rubric {r['rubric']} {r['rubric_version']} ({r['rubric_hash'][:12]})")
-    typer.echo(f"model {r['model']} at {r['base_url'] or 'api.openai.com'}; rater {r['rater']}")
+    typer.echo(f"model {r['model']} at endpoint {r['base_url']}; rater {r['rater']}")
+    opts = {k: v for k, v in r["options"].items() if v not in (None, False, "")}
+    if r["options"]:  # the run's effective samples, and whether the last call had a limit
+        opts["samples"] = r["samples"]
+        opts.setdefault("limit", "none")
+    if opts:
+        typer.echo("options " + ", ".join(f"{k}={v}" for k, v in sorted(opts.items())))
     s = info["summary"]
     typer.echo(
         f"requests {s['requests']}: {s['ok']} ok, {s['invalid']} invalid, {s['api_error']} API "
@@ -91,6 +97,13 @@ def show_run(
         + ("unknown" if cost is None else f"${cost:,.4f}")
         + (f" (estimated: {estimated} responses came without token usage)" if estimated else "")
     )
+    calls = info["calls"]
+    if calls["calls"]:
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(calls["by_status"].items()))
+        lat = ", ".join(f"{q} {v:.2f} s" for q, v in calls["latency"].items())
+        typer.echo(f"HTTP calls {calls['calls']}: {parts}; elapsed {calls['elapsed']:.1f} s")
+        if lat:
+            typer.echo(f"latency {lat}")
     typer.echo(redaction_line(r["options"].get("redact"), redactions))
     for fact in learned:
         if fact["endpoint"]:

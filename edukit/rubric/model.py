@@ -268,6 +268,8 @@ def canonical_json(rubric: Rubric) -> str:
     for label in content["labels"]:
         if label.get("categories") is None:
             label.pop("categories", None)  # added with `scales`: older rubrics keep their hash
+    # how long to wait for an answer is not what is asked: it leaves the hash (and runs) as is
+    content.get("defaults", {}).pop("timeout", None)
     if content["defaults"].get("logprobs") is None:
         # added later: rubrics that do not set it keep the hash their run stores know
         content["defaults"].pop("logprobs", None)

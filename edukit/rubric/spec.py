@@ -106,6 +106,13 @@ class Defaults(_Strict):
     max_tokens: int | None = Field(
         None, ge=1, le=MAX_TOKENS, description="Longest answer, in tokens (at most 1,000,000)."
     )
+    timeout: float | None = Field(
+        None,
+        ge=1,
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds one HTTP call may take in all (not sent to the model), at most 3600.",
+    )
     logprobs: bool | None = Field(
         None,
         description="Ask for token logprobs and store the chosen label's probability as its "

@@ -258,7 +258,17 @@ def run_interactive(
             s.input_tokens, s.output_tokens = summary["input_tokens"], summary["output_tokens"]
             budget = Budget(s, prices, end.model, None)
             reporter = Reporter(s, report, quiet)
-            recorder = Recorder(store, run_id, sides[role], end.model, rater, 1, s, reporter.report)
+            recorder = Recorder(
+                store,
+                run_id,
+                sides[role],
+                end.model,
+                rater,
+                1,
+                s,
+                reporter.report,
+                endpoint=end.base_url,
+            )
             retries = MAX_RETRIES if max_retries is None else max_retries
             deadline = TIMEOUT if timeout is None else timeout
             exchange = TurnExchange(sides[role], s, budget, max_retries=retries, timeout=deadline)
@@ -292,7 +302,7 @@ def run_interactive(
                 )
                 run_sync(part["scheduler"].run(jobs, part["conn"]))
                 for conv, req in zip(active, requests, strict=True):
-                    resp = store.response(request_key(end.model, req, 0))
+                    resp = store.response(request_key(end.model, req, 0, end.base_url))
                     if resp is None or resp["status"] != "ok":
                         conv.failed = True
                         continue

@@ -10,8 +10,12 @@ Scripted faults, consumed one per chat request (`server.faults`, or `server.faul
 requests whose item message contains a substring): "429" (with Retry-After), "500",
 "hang" (longer than the client timeout, then drop), "reset" (TCP RST), "malformed" (an answer
 that is not JSON), "bad_enum" (a label outside the enum), "echo_auth" (a 400 whose message
-repeats the Authorization header), "bad_param" (OpenAI's 400 refusing `temperature`). Every request
-is recorded (`chat_requests`, `chat_times`).
+repeats the Authorization header), "bad_param" (OpenAI's 400 refusing `temperature`). Malformed
+200 bodies: "not_json" (a gateway's HTML page), "cut" (JSON cut off mid-way), "empty_choices"
+(`choices: []`), "json_list" (a JSON list), "usage_strings" and "usage_absurd" (a valid answer
+whose usage is unusable). "echo_auth_200" (a valid answer whose text repeats the Authorization
+and api-key headers), "trickle" (the answer sent one byte every `trickle_seconds`), "slow" (the
+answer after `slow_seconds`). Every request is recorded (`chat_requests`, `chat_times`).
 `vary_seed=N` makes repeated requests for the same item get different (seeded) answers, for
 self-consistency tests; by default every request for an item gets the same answer.
 
@@ -245,6 +249,8 @@ class FakeOpenAI:
         # answered as if the text were `salted(text, seed, k)`, so self-consistency samples
         # differ, deterministically (`expected_answer(..., seed=, ask=k)` says what).
         self.vary_seed = vary_seed
+        self.trickle_seconds = 1.0
+        self.slow_seconds = 2.0
         self.asks: dict[str, int] = {}  # prompt (messages) -> chat requests for it so far
         self.chat_times: list[float] = []  # time.monotonic() at which each chat request came
         self.served_usage: list[tuple[int, int]] = []  # (prompt, completion) tokens of each 200
@@ -426,6 +432,21 @@ class FakeOpenAI:
         return fid
 
 
+def _usage(payload: dict, value: dict) -> bytes:
+    return json.dumps({**payload, "usage": value}).encode()
+
+
+# fault -> the 200 body sent instead of the good one (given the good one)
+MALFORMED = {
+    "not_json": lambda p: b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+    "cut": lambda p: json.dumps(p).encode()[:40],
+    "empty_choices": lambda p: json.dumps({**p, "choices": []}).encode(),
+    "json_list": lambda p: json.dumps([p]).encode(),
+    "usage_strings": lambda p: _usage(p, {"prompt_tokens": "many", "completion_tokens": "2"}),
+    "usage_absurd": lambda p: _usage(p, {"prompt_tokens": 10**15, "completion_tokens": -5}),
+}
+
+
 def _error(message: str, kind: str = "invalid_request_error") -> dict:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
@@ -565,14 +586,39 @@ def _handler(server: FakeOpenAI):
                 self.connection.close()
                 self.close_connection = True
                 return
+            if fault == "slow":
+                time.sleep(server.slow_seconds)
             status, payload = server.completion(body, fault)
-            if status >= 500:  # the openai client retries at once (tests stay fast)
+            if status >= 500:  # retried at once (tests stay fast)
                 return self._send(status, payload, {"retry-after-ms": "1"})
+            if status == 200 and fault in MALFORMED:
+                return self._send(200, MALFORMED[fault](payload))
+            if status == 200 and fault == "echo_auth_200":
+                headers = f"Authorization: {self.headers.get('Authorization', '')}"
+                headers += f" api-key: {self.headers.get('api-key', '')}"
+                payload["choices"][0]["message"]["content"] += f"  (seen: {headers})"
+            if status == 200 and fault == "trickle":
+                return self._trickle(json.dumps(payload).encode())
             if status == 200 and payload["usage"] is not None:
                 usage = payload["usage"]
                 with server.lock:
                     server.served_usage.append((usage["prompt_tokens"], usage["completion_tokens"]))
             self._send(status, payload)
+
+        def _trickle(self, data: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            with server.lock:
+                server.log.append((self.command, self.path, 200))
+            try:
+                for i in range(len(data)):
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(server.trickle_seconds)
+            except OSError:
+                self.close_connection = True  # the client gave up
 
         def finish(self) -> None:
             with contextlib.suppress(OSError):  # the socket was reset on purpose

@@ -41,7 +41,7 @@ def test_submit_poll_ingest_and_fallback(binary_rubric, fake_server, tmp_path, k
         for x in fake_server.files[fid].decode().splitlines()
     ]
     expected_keys = {
-        request_key("fake-model", req, 0)
+        request_key("fake-model", req, 0, fake_server.base_url)
         for item in iter_items(items)
         for req in binary_rubric.requests(item)
     }
@@ -102,7 +102,8 @@ def test_runs_show_reports_and_ingests(cli, binary_rubric_path, fake_server, tmp
         "--quiet",
     ]
     r = cli(*args, "--out", tmp_path / "o.csv")
-    assert r.code == 0 and "Batches submitted or still running (batch_1)" in r.out
+    # batches still running: items are left, so the exit code says so (3)
+    assert r.code == 3 and "Batches submitted or still running (batch_1)" in r.out
     assert not (tmp_path / "o.csv").exists()
     run_id = r.out.split()[1].rstrip(":")
     r = cli("runs", "show", run_id, "--run-db", db)

@@ -34,10 +34,13 @@ def test_every_fault_is_survived_exactly_once(binary_rubric, fake_server, tmp_pa
     assert sorted(ids.values(), reverse=True)[: len(faults) + 1] == [2] * len(faults) + [1]
     assert [s for _, _, s in fake_server.log].count(429) == 1
     assert [s for _, _, s in fake_server.log].count(500) == 1
-    # the two invalid answers were re-asked with the error appended
+    # every HTTP call is an attempt (the engine retries, not the SDK): six faulted requests
     with RunStore(tmp_path / "r.sqlite") as store:
         attempts = [r[0] for r in store.db.execute("SELECT attempts FROM responses")]
-    assert sorted(attempts) == [1] * 14 + [2, 2]
+        logged = store.db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+    assert sorted(attempts) == [1] * 10 + [2] * 6
+    assert logged == 16 + len(faults) == res.sent
+    # the two invalid answers were re-asked with the error appended
     reasks = [b for b in fake_server.chat_requests if len(b["messages"]) > 2]
     assert len(reasks) == 2
     assert all(b["messages"][-1]["content"].startswith("Your answer could not") for b in reasks)
@@ -144,7 +147,7 @@ def test_usage_of_failed_attempts_is_counted(binary_rubric, fake_server, tmp_pat
             "SELECT attempts FROM responses WHERE input_tokens = (SELECT MAX(input_tokens)"
             " FROM responses)"
         ).fetchone()
-    assert attempts == 3  # invalid + failed re-ask, then the successful retry
+    assert attempts == 4  # invalid, the re-ask and its retry (two 500s), then the success
 
 
 def _closed_port() -> int:

@@ -138,7 +138,7 @@ def test_samples_in_one_request_and_fallback_on_llama_server(cli, realserver, tm
     )
     assert res.code == 0, res.err
     assert res.err.count("refused n=3") == 1 and "Field 'n'" in res.err
-    assert "9 requests sent" in res.out
+    assert "10 requests sent" in res.out  # every HTTP call counts: the refused n=3 one too
     assert store(db3, "SELECT DISTINCT status FROM responses") == [("ok",)]
 
 

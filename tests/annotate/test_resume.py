@@ -139,18 +139,22 @@ def test_max_cost_stops_cleanly_and_resumes(
         "1",
     ]
     r = cli(*base, "--max-cost", "500")
-    assert r.code == 0, r.err
-    assert "Stopped: the run reached --max-cost $500" in r.out
+    assert r.code == 3, r.err  # items left: a script can tell
+    assert "Stopped: the run reached --max-cost $500" in r.out and "Done." not in r.out
     assert "re-run the same command with a higher --max-cost" in r.out
     with RunStore(db) as store:
         rows = store.db.execute("SELECT input_tokens FROM responses ORDER BY finished").fetchall()
     spent = [t for (t,) in rows]
-    # it stopped at the first response that reached the budget, with concurrency 1
-    assert sum(spent) >= 500 and sum(spent[:-1]) < 500
+    # each request's estimated cost is reserved before it is sent: the run stops when the next
+    # one would not fit, so it never passes the budget by more than one request's cost
+    assert sum(spent) <= 500 + max(spent) and sum(spent) + 2 * max(spent) > 500
     assert 0 < len(spent) < 20 and len(fake_server.chat_requests) == len(spent)
-    # the same budget again sends nothing more
+    # every request not sent is pending (also those of items never started)
+    assert f"{20 - len(spent)} pending" in r.out
+    # the same budget again sends nothing more, and says so (never "Done.")
     r = cli(*base, "--max-cost", "500")
-    assert r.code == 0 and len(fake_server.chat_requests) == len(spent)
+    assert r.code == 3 and len(fake_server.chat_requests) == len(spent)
+    assert "Stopped" in r.out and "Done." not in r.out
     # resume without a budget: the rest, no duplicates
     r = cli(*base)
     assert r.code == 0 and "20 ok" in r.out

@@ -74,6 +74,8 @@ def test_open_run_reports_resume_and_tables(tmp_path):
             "annotations",
             "batches",
             "request_redactions",
+            "attempts",
+            "leases",
         }
         assert store.summary("abc123")["requests"] == 0
 
@@ -176,3 +178,36 @@ def test_run_cost_applies_the_batch_discount_to_batch_tokens_only():
     ) * (1 - prices.batch_discount)
     assert _run_cost(prices, "gpt-4o-mini", summary) == pytest.approx(expected)
     assert _run_cost(prices, "no-such-model", summary) is None
+
+
+def test_leases_a_live_process_holds_a_dead_or_expired_one_is_taken_over(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from edukit.annotate.store import HOST
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with RunStore(tmp_path / "r.sqlite") as store:
+
+        def lease(key, owner, pid, expires):
+            store.db.execute(
+                "INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?, ?)",
+                (key, owner, HOST, pid, expires),
+            )
+
+        later = time.time() + 600
+        lease("live", "other", os.getppid(), later)  # our parent process: alive
+        lease("dead", "other", dead.pid, later)  # a killed process's lease
+        lease("old", "other", os.getppid(), time.time() - 1)  # expired
+        with store.write():
+            got = {k: store.claim(k, "me", 60) for k in ("live", "dead", "old", "new")}
+        assert got == {"live": "busy", "dead": "mine", "old": "mine", "new": "mine"}
+        store.record_response("done", {"status": "ok"})
+        with store.write():
+            assert store.claim("done", "me", 60) == "finished"
+            store.release_all("me")
+        owners = dict(store.db.execute("SELECT key, owner FROM leases").fetchall())
+        assert owners == {"live": "other"}

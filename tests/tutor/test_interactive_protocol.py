@@ -70,7 +70,7 @@ def test_a_default_persona_when_the_profile_is_absent(cli, fake_server, tmp_path
 def test_the_tutor_prompt_is_the_fine_tuning_exports(cli, problems, fake_server, tmp_path):
     """A tutor tuned on `edukit export finetune` output is evaluated under the same prompt."""
     template = tmp_path / "system.j2"
-    template.write_text("You tutor {{ student_profile.split()[0] }} on: {{ question }}")
+    template.write_text("You tutor {{ student_profile | upper }} on: {{ question }}")
     for extra, export_extra in (
         ((), ()),
         (("--tutor-system", template), ("--system-template", template)),
