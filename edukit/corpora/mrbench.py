@@ -112,7 +112,7 @@ def is_mrbench(path: str | os.PathLike) -> bool:
     if p.suffix.lower() != ".json" or not p.is_file():
         return False
     try:
-        with p.open(encoding="utf-8") as fh:
+        with p.open(encoding="utf-8-sig") as fh:
             head = fh.read(65536)
     except (OSError, UnicodeDecodeError):
         return False
@@ -164,7 +164,7 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
     import pandas as pd
 
     p = resolve_input(path)
-    records = _load(p)
+    records = load_records(p)
     warnings: list[str] = []
     key = _RESPONSE_KEYS[0] if _RESPONSE_KEYS[0] in records[0] else _RESPONSE_KEYS[1]
     version = "v1/v2" if key == "anno_llm_responses" else "v3"
@@ -268,18 +268,22 @@ def _opt(value: Any) -> str | None:
     return None if text.lower() in _MISSING_TEXT else text
 
 
-def _load(p: Path) -> list[dict[str, Any]]:
+def load_records(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The dialogue records of an MRBench file, checked (depth-bounded JSON, required keys)."""
+    from edukit.jsonsafe import loads
+
+    p = Path(path)
     if not p.is_file():
         raise InputError("file not found" if not p.exists() else "not a file", path=p)
     try:
-        with p.open(encoding="utf-8") as fh:
-            data = json.load(fh)
+        text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=p) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg})", path=p, where=exc.lineno) from exc
-    except RecursionError as exc:
-        raise InputError("JSON nested too deeply", path=p) from exc
+        raise InputError(f"not UTF-8 text ({exc.reason})", path=p) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=p) from None
+    if not text.strip():
+        raise InputError("empty file: not an MRBench file", path=p)
+    data = loads(text, path=p)
     if not isinstance(data, list) or not data:
         raise InputError("not an MRBench file: expected a non-empty list of dialogues", path=p)
     for n, rec in enumerate(data):
