@@ -103,9 +103,10 @@ def run(
     table_format(turns)
     guard_outputs({"--out": out, "--turns": turns, "--run-db": run_db}, [problems, tutor_system])
     check_run_store(run_db, must_exist=False)
+    from edukit.commands.export import _at
+
     template = None
     if tutor_system is not None:
-        from edukit.commands.export import _at
         from edukit.export.examples import check_template
 
         try:
@@ -138,7 +139,9 @@ def run(
         "rpm": rpm,
         "max_tokens": max_tokens,
     }
-    result = run_interactive(
+    result = _at(  # a render-time template error names the --tutor-system file
+        tutor_system,
+        run_interactive,
         table,
         Endpoint(tutor_model, tutor_base_url, tutor_api_key_env),
         Endpoint(student_model, student_base_url, student_api_key_env),
