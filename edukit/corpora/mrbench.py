@@ -175,8 +175,6 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
     for n, (rec, did) in enumerate(zip(records, ids, strict=True)):
         where = f"record {n + 1}"
         history = rec["conversation_history"]
-        if not isinstance(history, str):
-            raise InputError("conversation_history is not text", path=p, where=where)
         typos += len(re.findall(r"(?:^|\n)[ \t\xa0]*Turor[ \t\xa0]*:", history))
         turns = split_turns(history)
         clean_history = format_turns(turns)
@@ -188,14 +186,8 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
             "ground_truth": _opt(rec.get("Ground_Truth_Solution")),
         }
         tutors = rec[key]
-        if not isinstance(tutors, dict):
-            raise InputError(f"{key} is not an object of tutors", path=p, where=where)
         cid = str(rec["conversation_id"])
         for tutor, body in tutors.items():
-            if not isinstance(body, dict) or not isinstance(body.get("response"), str):
-                raise InputError(
-                    f"tutor {tutor!r} has no response text", path=p, where=f"{where}, {tutor}"
-                )
             item_id = f"{did}:{tutor}"
             raw = body["response"]
             responses.append(
@@ -286,19 +278,43 @@ def load_records(path: str | os.PathLike) -> list[dict[str, Any]]:
     data = loads(text, path=p)
     if not isinstance(data, list) or not data:
         raise InputError("not an MRBench file: expected a non-empty list of dialogues", path=p)
+    key = None
     for n, rec in enumerate(data):
+        where = f"record {n + 1}"
         if not isinstance(rec, dict):
-            raise InputError("dialogue is not a JSON object", path=p, where=f"record {n + 1}")
-        missing = [k for k in ("conversation_id", "conversation_history") if k not in rec]
-        if not any(k in rec for k in _RESPONSE_KEYS):
-            missing.append(" or ".join(_RESPONSE_KEYS))
+            raise InputError("dialogue is not a JSON object", path=p, where=where)
+        key = key or next((k for k in _RESPONSE_KEYS if k in rec), None)
+        missing = [k for k in ("conversation_id", "conversation_history", key) if k not in rec]
         if missing:
             raise InputError(
-                "not an MRBench dialogue: missing " + ", ".join(repr(m) for m in missing),
+                "not an MRBench dialogue: missing "
+                + ", ".join(repr(m) if m else " or ".join(_RESPONSE_KEYS) for m in missing),
                 path=p,
-                where=f"record {n + 1}",
+                where=where,
             )
+        _check_record(rec, key, p, where)
     return data
+
+
+def _check_record(rec: dict[str, Any], key: str, p: Path, where: str) -> None:
+    """The shapes `read_mrbench` relies on: history text, an object of tutors, each with a
+    response text and (optionally) an object of annotations."""
+    if not isinstance(rec["conversation_history"], str):
+        raise InputError("conversation_history is not text", path=p, where=where)
+    if isinstance(rec["conversation_id"], (dict, list)):
+        raise InputError("conversation_id is not a text or number", path=p, where=where)
+    tutors = rec[key]
+    if not isinstance(tutors, dict):
+        raise InputError(f"{key} is not an object of tutors", path=p, where=where)
+    for tutor, body in tutors.items():
+        if not isinstance(body, dict) or not isinstance(body.get("response"), str):
+            raise InputError(
+                f"tutor {tutor!r} has no response text", path=p, where=f"{where}, {tutor}"
+            )
+        if not isinstance(body.get("annotation") or {}, dict):
+            raise InputError(
+                f"tutor {tutor!r}: annotation is not an object", path=p, where=f"{where}, {tutor}"
+            )
 
 
 def _dialogue_ids(records: list[dict[str, Any]], key: str, p: Path) -> list[str]:
