@@ -101,7 +101,9 @@ def test_annotate_dry_run_with_bundled_names(cli):
 def test_samples_read_wherever_a_file_is_read(cli, empty_folder, repo_root):
     info = cli("info", "sample:mathdial")
     assert info.code == 0, info.err
-    assert info.out.startswith("sample:mathdial: MathDial dialogues\n12 dialogues")
+    assert info.out.startswith(
+        "sample:mathdial: MathDial dialogues (comma-separated)\n12 dialogues"
+    )
     assert cli("info", "sample:mathdial-jsonl").out.startswith("sample:mathdial-jsonl: MathDial")
     sight = cli("info", "sample:sight", "--prompts", "sample:sight-prompts")
     assert sight.code == 0 and "161 comments" in sight.out
