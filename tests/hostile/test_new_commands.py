@@ -9,6 +9,7 @@ import json
 import os
 
 import pandas as pd
+import pytest
 
 from edukit.resources import bundled
 
@@ -228,3 +229,20 @@ def test_tutor_score_reads_semicolon_predictions(bounded, tmp_path):
     r = bounded("tutor", "score", MRBENCH, "--predictions", semi, "--n-boot", "0", "--sep", ";")
     assert r.code == 0, r.err
     assert "The judge judge against gold" in r.out
+
+
+# --- prices: the user's price file is read by edukit/annotate/cost.py (another owner's area) ---
+@pytest.mark.xfail(
+    strict=True,
+    reason="edukit/annotate/cost.py _read_override reads JSON unbounded and assumes UTF-8; "
+    "the fix (jsonsafe.loads, a decoding error as one line) belongs to the engine's owner",
+)
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe{}"], ids=["deep", "latin1"]
+)
+def test_prices_override_file_is_one_line(bounded, tmp_path, monkeypatch, content):
+    folder = tmp_path / "config" / "edukit"
+    folder.mkdir(parents=True)
+    (folder / "prices.json").write_bytes(content)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    bounded("prices").assert_one_error(f"{folder / 'prices.json'}")
