@@ -81,10 +81,13 @@ def copy_rubric(name: str, dest: str | os.PathLike, *, overwrite: bool = False) 
     An existing file is kept (RubricError) unless `overwrite`; the copy is byte for byte, so it
     has the bundled rubric's hash until it is edited.
     """
+    from edukit.paths import guard_outputs
+
     source = bundled_rubric(name)
     target = Path(dest)
     if target.is_dir():
         target = target / source.name
+    guard_outputs({"DEST": target}, [source])  # e.g. DEST naming the bundled file itself
     if target.exists() and not overwrite:
         raise RubricError("already exists (use --force to overwrite it)", path=target)
     if not target.parent.is_dir():

@@ -199,17 +199,26 @@ def estimate_cost(
 def _read_override(path: Path) -> PriceFile:
     if not path.is_file():
         raise InputError("price file not found", path=path)
-    text = path.read_text(encoding="utf-8")
+    from edukit.jsonsafe import check_depth
+    from edukit.jsonsafe import loads as json_loads
+
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=path, where=exc.lineno) from None
-    except tomllib.TOMLDecodeError as exc:
-        # Python < 3.14 keeps the position only in the message: "... (at line 2, column 5)".
-        found = re.search(r"\s*\(at line (\d+), column \d+\)", str(exc))
-        line = int(found.group(1)) if found else None
-        msg = str(exc).replace(found.group(0), "") if found else str(exc)
-        raise InputError(f"not valid TOML: {msg}", path=path, where=line) from None
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
+    if path.suffix.lower() == ".json":
+        data = json_loads(text, path=path)
+    else:
+        try:
+            data = tomllib.loads(text)
+        except RecursionError:
+            raise InputError("TOML nested too deeply", path=path) from None
+        except tomllib.TOMLDecodeError as exc:
+            found = re.search(r"\s*\(at line (\d+), column \d+\)", str(exc))
+            line = int(found.group(1)) if found else None
+            msg = str(exc).replace(found.group(0), "") if found else str(exc)
+            raise InputError(f"not valid TOML: {msg}", path=path, where=line) from None
+        check_depth(data, path=path)
     if not isinstance(data, dict):
         raise InputError("a price file must hold a table of keys", path=path)
     return _parse(data, path, text)

@@ -76,11 +76,12 @@ def mrbench(
         help="One row per tutor response, per dialogue, or per gold label (long table).",
     ),
     out: Path | None = _OUT,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """MRBench JSON (V1, V2, V3 dev or test) as responses, dialogues or gold annotations."""
     from edukit.corpora.mrbench import read_mrbench
 
-    _check_out(out)
+    _check_out(out, path)
     mr = read_mrbench(path)
     df = {
         MRBenchLevel.responses: mr.responses,
@@ -95,7 +96,7 @@ def mrbench(
         )
         _describe(df, level.value)
     else:
-        _write(df, out, level.value)
+        _write(df, out, level.value, raw_csv)
     _warn(mr.warnings)
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+
 
 def register(app: typer.Typer) -> None:
     """Add `edukit redact` to the root app."""
@@ -50,18 +52,21 @@ def redact_command(
     text_col: str | None = typer.Option(
         None, "--text-col", help="Generic tables: the text column."
     ),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Replace e-mails, URLs, phones, handles, IPs and declared names with placeholders.
 
     The output keeps every item id and column; `edukit annotate` reads it like the input.
     """
     from edukit.corpora.tables import table_format
-    from edukit.errors import InputError
+    from edukit.paths import guard_outputs
     from edukit.redact import make_profile, redact_file
 
+    use_dialect(sep, encoding)
     table_format(out)  # a bad extension fails before any work
-    if out.resolve() == input.resolve():
-        raise InputError("--out is the input file; input files are never modified", path=out)
+    guard_outputs({"--out": out, "--report": report}, [input, names])
     prof = make_profile(
         profile,
         entities=entities,
@@ -69,7 +74,7 @@ def redact_command(
         spacy_model=spacy_model,
         scope="dialogue" if per_dialogue else "item",
     )
-    result = redact_file(input, out, prof, id_col=id_col, text_col=text_col)
+    result = redact_file(input, out, prof, id_col=id_col, text_col=text_col, raw_csv=raw_csv)
     counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items())
     p = result["profile"]
     typer.echo(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, SEP, use_dialect
+
 tutor_app = typer.Typer(
     help="Evaluate tutors: MRBench scoring (DAMR, BEA 2025 metrics); interactively with a "
     "simulated student (Success@k, Telling@k).",
@@ -53,11 +55,17 @@ def score(
         None, "--report", help="Write a self-contained HTML report."
     ),
     markdown_out: Path | None = typer.Option(None, "--markdown", help="Write Markdown tables."),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """The paper's DAMR table per tutor and dimension; with --predictions, the judge's scores."""
+    from edukit.paths import guard_outputs
     from edukit.tutor.mrbench_report import damr_rows, metric_rows
 
     command = _command(locals())
+    use_dialect(sep, encoding)
+    outputs = {"--json": json_out, "--report": report, "--markdown": markdown_out}
+    guard_outputs(outputs, [path, predictions])
     result = _score(path, predictions, rater, tone, weights, n_boot, seed)
     typer.echo(_plain(*damr_rows(result)))
     if result.scores is not None:
@@ -77,12 +85,17 @@ def submission_command(
     predictions: Path = typer.Option(..., "--predictions", help="Long annotation table."),
     out: Path = typer.Option(..., "--out", help="The submission JSON to write."),
     rater: str | None = typer.Option(None, "--rater", help="The rater in --predictions."),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
 ) -> None:
     """Write predictions in the BEA 2025 shared task's submission layout (the test file with
     each response's predicted labels)."""
     from edukit.annotations import read_annotations
+    from edukit.paths import guard_outputs
     from edukit.tutor.mrbench_submission import submission, write_submission
 
+    use_dialect(sep, encoding)
+    guard_outputs({"--out": out}, [test_file, predictions])
     records, warnings = submission(test_file, read_annotations(predictions), rater=rater)
     write_submission(records, out)
     n = sum(
@@ -157,6 +170,8 @@ def _command(args: dict) -> str:
         ("--json", "json_out"),
         ("--report", "report"),
         ("--markdown", "markdown_out"),
+        ("--sep", "sep"),
+        ("--encoding", "encoding"),
     ):
         value = args.get(name)
         if value is not None:

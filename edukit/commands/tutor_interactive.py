@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+
 interactive_app = typer.Typer(
     help="Tutor and simulated student talk; score Success@k and Telling@k as MathDial does.",
     no_args_is_help=True,
@@ -85,22 +87,28 @@ def run(
     ),
     max_tokens: int = typer.Option(512, "--max-tokens", min=1, help="Token limit per turn."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> int:
     """Tutor and simulated student talk (MathDial's protocol); resumable, 0 requests on re-run."""
     from edukit.corpora.tables import table_format, write_table
     from edukit.errors import InputError
+    from edukit.paths import check_run_store, guard_outputs
     from edukit.tutor.interactive import Endpoint, read_problems, run_interactive
 
+    use_dialect(sep, encoding)
     table_format(out)  # a bad extension fails before anything is sent or paid for
     turns = turns or out.with_name(f"{out.stem}-turns{out.suffix}")
     table_format(turns)
-    for path in (out, turns):
-        if path.resolve() == problems.resolve():
-            raise InputError("an output would overwrite the problems file", path=path)
-    if out.resolve() == turns.resolve():
-        raise InputError("--turns and --out name the same file", path=out)
+    guard_outputs({"--out": out, "--turns": turns, "--run-db": run_db}, [problems, tutor_system])
+    check_run_store(run_db, must_exist=False)
+    from edukit.commands.export import _at
+
     template = None
     if tutor_system is not None:
+        from edukit.export.examples import check_template
+
         try:
             template = tutor_system.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -108,6 +116,7 @@ def run(
             raise InputError(
                 f"cannot read the tutor system prompt: {reason}", path=tutor_system
             ) from None
+        _at(tutor_system, check_template, template)  # the one sandbox, before any request
     grounding = None
     if tutor_grounding is not None:
         grounding = [g.strip() for g in tutor_grounding.split(",") if g.strip()]
@@ -130,7 +139,9 @@ def run(
         "rpm": rpm,
         "max_tokens": max_tokens,
     }
-    result = run_interactive(
+    result = _at(  # a render-time template error names the --tutor-system file
+        tutor_system,
+        run_interactive,
         table,
         Endpoint(tutor_model, tutor_base_url, tutor_api_key_env),
         Endpoint(student_model, student_base_url, student_api_key_env),
@@ -150,7 +161,7 @@ def run(
     long = result.turns()
     for frame, path in ((result.table, out), (long, turns)):
         try:
-            write_table(frame, path)
+            write_table(frame, path, raw_csv=raw_csv)
         except OSError as exc:
             raise InputError(
                 f"cannot write: {exc.strerror or exc}; every turn is saved in the run store, so "
@@ -212,18 +223,19 @@ def score(
     outcomes: Path | None = typer.Option(
         None, "--outcomes", help="Write per-problem outcomes here (CSV/JSONL/Parquet)."
     ),
+    sep: str | None = SEP,
+    encoding: str | None = ENCODING,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Success@k and Telling@k for k = 1..K, equal to MathDial's evaluate.py, with intervals."""
     from edukit.corpora.tables import table_format, write_table
+    from edukit.paths import guard_outputs
     from edukit.tutor.interactive_score import score_file
 
-    for out in (json_out, report, outcomes):
-        if out is not None and out.resolve() == file.resolve():
-            from edukit.errors import InputError
-
-            raise InputError("an output would overwrite the input file", path=out)
+    use_dialect(sep, encoding)
     if outcomes is not None:
         table_format(outcomes)
+    guard_outputs({"--json": json_out, "--report": report, "--outcomes": outcomes}, [file])
     result = score_file(
         file,
         conversation_col,
@@ -240,7 +252,7 @@ def score(
         if json_out is not None:
             json_out.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
         if outcomes is not None:
-            write_table(result.outcomes_table(), outcomes)
+            write_table(result.outcomes_table(), outcomes, raw_csv=raw_csv)
         if report is not None:
             from edukit.tutor.interactive_report import write_html
 

@@ -165,11 +165,11 @@ def summarize(path: str | os.PathLike, *, prompts: str | os.PathLike | None = No
     """The counts `edukit info` prints, as plain JSON-ready data (`kind` says which ones);
     for a CSV, `separator` names its field separator (comma, semicolon, tab or space)."""
     out = _summarize(path, prompts)
-    path = resolve_input(path)
-    if path.suffix.lower() == ".csv":
+    real = resolve_input(path)  # `sample:mathdial` names a bundled CSV file
+    if real.suffix.lower() == ".csv":
         from edukit.corpora.csvfiles import header_line, separator_name
 
-        out["separator"] = separator_name(_separator(header_line(path)))
+        out["separator"] = separator_name(_separator(header_line(real)))
     return out
 
 

@@ -112,7 +112,7 @@ def is_mrbench(path: str | os.PathLike) -> bool:
     if p.suffix.lower() != ".json" or not p.is_file():
         return False
     try:
-        with p.open(encoding="utf-8") as fh:
+        with p.open(encoding="utf-8-sig") as fh:
             head = fh.read(65536)
     except (OSError, UnicodeDecodeError):
         return False
@@ -164,7 +164,7 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
     import pandas as pd
 
     p = resolve_input(path)
-    records = _load(p)
+    records = load_records(p)
     warnings: list[str] = []
     key = _RESPONSE_KEYS[0] if _RESPONSE_KEYS[0] in records[0] else _RESPONSE_KEYS[1]
     version = "v1/v2" if key == "anno_llm_responses" else "v3"
@@ -175,8 +175,6 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
     for n, (rec, did) in enumerate(zip(records, ids, strict=True)):
         where = f"record {n + 1}"
         history = rec["conversation_history"]
-        if not isinstance(history, str):
-            raise InputError("conversation_history is not text", path=p, where=where)
         typos += len(re.findall(r"(?:^|\n)[ \t\xa0]*Turor[ \t\xa0]*:", history))
         turns = split_turns(history)
         clean_history = format_turns(turns)
@@ -188,14 +186,8 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
             "ground_truth": _opt(rec.get("Ground_Truth_Solution")),
         }
         tutors = rec[key]
-        if not isinstance(tutors, dict):
-            raise InputError(f"{key} is not an object of tutors", path=p, where=where)
         cid = str(rec["conversation_id"])
         for tutor, body in tutors.items():
-            if not isinstance(body, dict) or not isinstance(body.get("response"), str):
-                raise InputError(
-                    f"tutor {tutor!r} has no response text", path=p, where=f"{where}, {tutor}"
-                )
             item_id = f"{did}:{tutor}"
             raw = body["response"]
             responses.append(
@@ -268,33 +260,61 @@ def _opt(value: Any) -> str | None:
     return None if text.lower() in _MISSING_TEXT else text
 
 
-def _load(p: Path) -> list[dict[str, Any]]:
+def load_records(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The dialogue records of an MRBench file, checked (depth-bounded JSON, required keys)."""
+    from edukit.jsonsafe import loads
+
+    p = Path(path)
     if not p.is_file():
         raise InputError("file not found" if not p.exists() else "not a file", path=p)
     try:
-        with p.open(encoding="utf-8") as fh:
-            data = json.load(fh)
+        text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=p) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg})", path=p, where=exc.lineno) from exc
-    except RecursionError as exc:
-        raise InputError("JSON nested too deeply", path=p) from exc
+        raise InputError(f"not UTF-8 text ({exc.reason})", path=p) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=p) from None
+    if not text.strip():
+        raise InputError("empty file: not an MRBench file", path=p)
+    data = loads(text, path=p)
     if not isinstance(data, list) or not data:
         raise InputError("not an MRBench file: expected a non-empty list of dialogues", path=p)
+    key = None
     for n, rec in enumerate(data):
+        where = f"record {n + 1}"
         if not isinstance(rec, dict):
-            raise InputError("dialogue is not a JSON object", path=p, where=f"record {n + 1}")
-        missing = [k for k in ("conversation_id", "conversation_history") if k not in rec]
-        if not any(k in rec for k in _RESPONSE_KEYS):
-            missing.append(" or ".join(_RESPONSE_KEYS))
+            raise InputError("dialogue is not a JSON object", path=p, where=where)
+        key = key or next((k for k in _RESPONSE_KEYS if k in rec), None)
+        missing = [k for k in ("conversation_id", "conversation_history", key) if k not in rec]
         if missing:
             raise InputError(
-                "not an MRBench dialogue: missing " + ", ".join(repr(m) for m in missing),
+                "not an MRBench dialogue: missing "
+                + ", ".join(repr(m) if m else " or ".join(_RESPONSE_KEYS) for m in missing),
                 path=p,
-                where=f"record {n + 1}",
+                where=where,
             )
+        _check_record(rec, key, p, where)
     return data
+
+
+def _check_record(rec: dict[str, Any], key: str, p: Path, where: str) -> None:
+    """The shapes `read_mrbench` relies on: history text, an object of tutors, each with a
+    response text and (optionally) an object of annotations."""
+    if not isinstance(rec["conversation_history"], str):
+        raise InputError("conversation_history is not text", path=p, where=where)
+    if isinstance(rec["conversation_id"], (dict, list)):
+        raise InputError("conversation_id is not a text or number", path=p, where=where)
+    tutors = rec[key]
+    if not isinstance(tutors, dict):
+        raise InputError(f"{key} is not an object of tutors", path=p, where=where)
+    for tutor, body in tutors.items():
+        if not isinstance(body, dict) or not isinstance(body.get("response"), str):
+            raise InputError(
+                f"tutor {tutor!r} has no response text", path=p, where=f"{where}, {tutor}"
+            )
+        if not isinstance(body.get("annotation") or {}, dict):
+            raise InputError(
+                f"tutor {tutor!r}: annotation is not an object", path=p, where=f"{where}, {tutor}"
+            )
 
 
 def _dialogue_ids(records: list[dict[str, Any]], key: str, p: Path) -> list[str]:

@@ -96,8 +96,10 @@ def redact_file(
     *,
     id_col: str | None = None,
     text_col: str | None = None,
+    raw_csv: bool = False,
 ) -> dict[str, Any]:
-    """Redact the items of `input` (as `edukit annotate` reads them) into the table `out`."""
+    """Redact the items of `input` (as `edukit annotate` reads them) into the table `out`
+    (CSV cells a spreadsheet would run as formulas neutralised unless `raw_csv`)."""
     from edukit.corpora.detect import load_items
     from edukit.corpora.tables import write_table
 
@@ -105,7 +107,7 @@ def redact_file(
     declared = declared_names(input) if id_col is None and profile.corpus_names else None
     redactor = Redactor(profile)
     table, report = redact_items_table(items, redactor, declared)
-    write_table(table, out)
+    write_table(table, out, raw_csv=raw_csv)
     report["input"] = os.fspath(input)
     report["out"] = os.fspath(out)
     return report

@@ -214,7 +214,10 @@ def start(
         fields=dict(fields),
         name=name,
         persona=persona,
-        tutor_system=tutor_system_prompt(fields, tutor_template, tutor_grounding),
+        # the id names the problem in a template error; a field of the same name wins
+        tutor_system=tutor_system_prompt(
+            {"dialogue_id": conversation_id, **fields}, tutor_template, tutor_grounding
+        ),
     )
     conv.turns.append((TEACHER, GREETING.format(name=name)))
     return conv

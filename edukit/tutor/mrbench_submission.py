@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from edukit.corpora.mrbench import FILE_KEY, SHARED_TASK_DIMENSIONS, read_mrbench
+from edukit.corpora.mrbench import FILE_KEY, SHARED_TASK_DIMENSIONS, load_records, read_mrbench
 from edukit.errors import InputError
 
 
@@ -39,7 +39,7 @@ def submission(
         raise InputError(f"rater {rater!r} has no predictions for {', '.join(dimensions)}")
     cols = (preds["item_id"], preds["label"], preds["value"])
     lookup = {(i, lab): v for i, lab, v in zip(*cols, strict=True)}
-    records = json.loads(path.read_text(encoding="utf-8"))
+    records = load_records(path)  # the same bounded, checked reader as read_mrbench
     key = "anno_llm_responses" if "anno_llm_responses" in records[0] else "tutor_responses"
     ids = iter(mr.responses["item_id"])
     missing: list[str] = []

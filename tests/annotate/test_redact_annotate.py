@@ -202,33 +202,10 @@ def test_agreement_report_says_which_annotations_were_redacted(cli, fake_server,
     assert re.search(r"rater `redacted`: redacted text, profile rules:[0-9a-f]{16}", md.read_text())
 
 
-@pytest.fixture
-def llama_server():
-    """The real llama-server (../shared/realserver) on a free port; skipped when absent."""
-    import os
-    import signal
-    import socket
-    import subprocess
-    from pathlib import Path
-
-    start = Path(__file__).resolve().parents[3] / "shared" / "realserver" / "start.sh"
-    if not start.is_file():
-        pytest.skip(f"real llama-server not found at {start}")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    out = subprocess.run([start, str(port)], capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        pytest.skip(f"llama-server did not start: {out.stderr.strip()[:200]}")
-    pid = int(out.stdout.strip().splitlines()[-1])
-    yield f"http://127.0.0.1:{port}/v1"
-    os.kill(pid, signal.SIGTERM)
-
-
-def test_redacted_run_against_the_real_llama_server(cli, llama_server, setup):
+def test_redacted_run_against_the_real_llama_server(cli, realserver, setup):
     rubric, names, db = setup
-    base = ["annotate", SAMPLE, "--rubric", rubric, "--model", "tiny", "--quiet"]
-    base += ["--base-url", llama_server, "--run-db", db, "--limit", "4"]
+    base = ["annotate", SAMPLE, "--rubric", rubric, "--model", realserver.model, "--quiet"]
+    base += ["--base-url", realserver.base_url, "--run-db", db, "--limit", "4"]
     r = cli(*base, "--redact", "--names", names)
     assert r.code == 0, r.err
     assert "4 ok, 0 invalid, 0 API errors, 0 pending; 4 requests sent" in r.out

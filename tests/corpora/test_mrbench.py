@@ -178,7 +178,7 @@ def test_ids_do_not_depend_on_record_order(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("[", "not valid JSON"),
+        ("[", "invalid JSON"),
         ("{}", "expected a non-empty list"),
         ('[{"conversation_id": "1"}]', "missing 'conversation_history'"),
         (
@@ -220,7 +220,7 @@ def test_load_and_info_cli(cli, tmp_path):
     bad = tmp_path / "x.json"
     bad.write_text("[", encoding="utf-8")
     r = cli("load", "mrbench", str(bad))
-    assert r.code == 2 and r.err.startswith("Error: ") and "not valid JSON" in r.err
+    assert r.code == 2 and r.err.startswith("Error: ") and "invalid JSON" in r.err
 
 
 def test_info_on_the_real_files(cli, mr_dir):

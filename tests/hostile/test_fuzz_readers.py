@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from edukit.annotations import read_annotations
 from edukit.corpora.mathdial import read_mathdial
+from edukit.corpora.mrbench import read_mrbench
 from edukit.corpora.sight import read_sight
 from edukit.corpora.tables import read_items, write_table
 from edukit.errors import EdukitError
@@ -43,6 +44,10 @@ SEEDS = {
     "sight": bundled("datasets", "sight", "sample_dataset.csv").read_bytes()[:6000],
     "rubric": bundled("rubrics", "sight-joint.yaml").read_bytes(),
     "export": (ALPACA + "\n" + ALPACA + "\n").encode(),
+    **{
+        f"mrbench_{name}": bundled("datasets", "mrbench", f"{name}.json").read_bytes()
+        for name in ("mrbench_sample", "mrbench_v3_dev_sample", "mrbench_v3_test_sample")
+    },
 }
 SPECIAL = [b'"', b",", b";", b"\t", b"\r", b"\n", b"\xef\xbb\xbf", b"{%", b"{{", b"&a", b"*a",
            b"[", b"{", b"\x00", b"\xff", b"=", b"NaN", b"'", b"\\"]  # fmt: skip
@@ -130,6 +135,47 @@ def test_load_rubric(data):
 @given(inputs("export"))
 def test_export_validate(data):
     _ends_well(lambda p: validate_file(p, "alpaca"), data, ".jsonl")
+
+
+MRBENCH_SEEDS = [k for k in SEEDS if k.startswith("mrbench_")]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=10,
+)
+
+
+@st.composite
+def mrbench_documents(draw) -> bytes:
+    """A bundled MRBench sample with a few values (at any depth) replaced by random JSON: the
+    type and shape errors byte mutations rarely reach."""
+    doc = json.loads(SEEDS[draw(st.sampled_from(MRBENCH_SEEDS))])
+    for _ in range(draw(st.integers(1, 4))):
+        node = doc
+        for _depth in range(
+            draw(st.integers(1, 4))
+        ):  # mostly inside a record  # walk down to a random container
+            children = node.values() if isinstance(node, dict) else node
+            inner = [c for c in children if isinstance(c, (dict, list)) and c]
+            if not inner:
+                break
+            node = draw(st.sampled_from(inner))
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        if keys:
+            node[draw(st.sampled_from(keys))] = draw(JSON_VALUES)
+    return json.dumps(doc).encode()
+
+
+@FUZZ
+@given(st.one_of(st.binary(max_size=400), *map(mutated, (SEEDS[k] for k in MRBENCH_SEEDS))))
+def test_read_mrbench(data):
+    _ends_well(read_mrbench, data, ".json")
+
+
+@settings(FUZZ, max_examples=200)
+@given(mrbench_documents())
+def test_read_mrbench_values_of_any_type(data):
+    _ends_well(read_mrbench, data, ".json")
 
 
 @FUZZ

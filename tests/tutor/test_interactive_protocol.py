@@ -70,7 +70,7 @@ def test_a_default_persona_when_the_profile_is_absent(cli, fake_server, tmp_path
 def test_the_tutor_prompt_is_the_fine_tuning_exports(cli, problems, fake_server, tmp_path):
     """A tutor tuned on `edukit export finetune` output is evaluated under the same prompt."""
     template = tmp_path / "system.j2"
-    template.write_text("You tutor {{ student_profile | upper }} on: {{ question }}")
+    template.write_text("You tutor {{ student_profile | truncate(12) }} on: {{ question }}")
     for extra, export_extra in (
         ((), ()),
         (("--tutor-system", template), ("--system-template", template)),
@@ -135,7 +135,9 @@ def test_option_mistakes_are_one_line_before_any_request(cli, problems, fake_ser
         (["--out", tmp_path / "o.jsonl", "--tutor-grounding", "question,answer"],
          "Error: unknown grounding field 'answer' (choose from question, ground_truth, "
          "student_incorrect_solution, student_profile, teacher_described_confusion)"),
-        (["--out", problems], f"Error: {problems}: an output would overwrite the problems file"),
+        (["--out", problems], f"Error: {problems}: --out is also an input ({problems})"),
+        (["--out", tmp_path / "o.jsonl", "--turns", problems],
+         f"Error: {problems}: --turns is also an input ({problems})"),
         (["--out", tmp_path / "o.txt"], f"Error: {tmp_path / 'o.txt'}: unknown table format"),
         (["--out", tmp_path / "o.jsonl", "--tutor-system", tmp_path / "missing.j2"],
          f"Error: {tmp_path / 'missing.j2'}: cannot read the tutor system prompt"),
@@ -149,7 +151,7 @@ def test_option_mistakes_are_one_line_before_any_request(cli, problems, fake_ser
     assert not (tmp_path / "o.jsonl").exists()
 
 
-def test_an_unwritable_out_loses_nothing(cli, problems, fake_server, tmp_path):
+def test_an_unwritable_out_is_refused_before_any_request(cli, problems, fake_server, tmp_path):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a folder is expected")
     args = ["tutor", "interactive", "run", problems, "--tutor-model", "t", "--student-model", "s",
@@ -158,9 +160,7 @@ def test_an_unwritable_out_loses_nothing(cli, problems, fake_server, tmp_path):
             "--quiet"]  # fmt: skip
     r = cli(*args, "--out", blocked / "o.jsonl")
     assert r.code == 2
-    assert r.err.startswith(f"Error: {blocked / 'o.jsonl'}: cannot write: ")
-    assert "re-running the command with another --out sends nothing" in r.err
-    fake_server.reset_log()
-    again = cli(*args, "--out", tmp_path / "o.jsonl")
-    assert again.code == 0 and "\n0 requests sent\n" in again.out
+    assert r.err.startswith(f"Error: {blocked / 'o.jsonl'}: --out: {blocked} is a file, not a ")
     assert fake_server.chat_requests == []
+    again = cli(*args, "--out", tmp_path / "o.jsonl")
+    assert again.code == 0 and "\n0 requests sent\n" not in again.out
