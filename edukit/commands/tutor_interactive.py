@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.annotate import ITEMS_LEFT  # one exit code for work left to do
 from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
 
 interactive_app = typer.Typer(
@@ -185,7 +186,7 @@ def run(
             "command to resume them.",
             err=True,
         )
-        return 1
+        return ITEMS_LEFT
     typer.echo(
         f"Score it: edukit tutor interactive score {out} --conversation-col {result.column!r}"
     )
