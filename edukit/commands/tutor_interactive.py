@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+ITEMS_LEFT = 3  # exit code, as `edukit annotate`: the run ended with conversations left
+
 interactive_app = typer.Typer(
     help="Tutor and simulated student talk; score Success@k and Telling@k as MathDial does.",
     no_args_is_help=True,
@@ -174,7 +176,7 @@ def run(
             "command to resume them.",
             err=True,
         )
-        return 1
+        return ITEMS_LEFT
     typer.echo(
         f"Score it: edukit tutor interactive score {out} --conversation-col {result.column!r}"
     )

@@ -91,7 +91,7 @@ def test_a_failed_turn_stops_its_conversation_until_the_next_run(
     args = _args(problems, server, db, out, "--concurrency", "1")
     server.faults = ["500"]  # the very first request: the first student's first turn
     r = cli(*args)
-    assert r.code == 1
+    assert r.code == 3  # items left, as annotate exits
     assert "3 of 4 conversations finished" in r.out
     assert "1 conversations stopped at a failed turn; re-run the same command" in r.err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
