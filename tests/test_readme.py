@@ -5,15 +5,21 @@ from __future__ import annotations
 import re
 import shlex
 
+import pytest
 import typer
 
 from edukit.cli import app
 
 
-def _readme_commands(text: str) -> list[list[str]]:
+def _readme_commands(text: str, kind: str = "bash") -> list[list[str]]:
+    """The `edukit` commands of the README's ```bash blocks (or, for "console", its `$ ` lines)."""
     commands = []
-    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+    for block in re.findall(rf"```{kind}\n(.*?)```", text, flags=re.S):
         for line in block.replace("\\\n", " ").splitlines():
+            if kind == "console":
+                if not line.startswith("$ "):
+                    continue  # output shown, not a command
+                line = line[2:]
             for part in re.split(r"&&|;|\bdo\b", line):
                 words = shlex.split(part.strip(), comments=True)
                 if words and words[0] == "edukit":
@@ -30,9 +36,10 @@ def test_readme_starts_with_the_two_fresh_machine_commands(repo_root):
     )
 
 
-def test_every_readme_command_and_option_exists(repo_root):
-    commands = _readme_commands((repo_root / "README.md").read_text())
-    assert len(commands) >= 19  # the tour shows at least this many
+@pytest.mark.parametrize("kind, at_least", [("bash", 19), ("console", 20)])
+def test_every_readme_command_and_option_exists(repo_root, kind, at_least):
+    commands = _readme_commands((repo_root / "README.md").read_text(), kind)
+    assert len(commands) >= at_least  # the README shows at least this many
     root = typer.main.get_command(app)
     for words in commands:
         cmd, rest = root, words[1:]

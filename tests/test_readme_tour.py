@@ -76,6 +76,7 @@ def normalise(line: str) -> str:
     line = re.sub(r"\b[0-9a-f]{16}\b", "<run id>", line)
     line = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<time>", line)
     line = re.sub(r"\(\d+(?:\.\d+)? s\)", "(<seconds>)", line)
+    line = re.sub(r"\bin \d+(?:\.\d+)? s;", "in <seconds>;", line)  # redact's "... in 0.2 s; wrote"
     line = re.sub(r"[│┃]", " ", line)
     return " ".join(line.split())
 
@@ -163,6 +164,11 @@ def test_output_matching():
     assert missing_lines([" general  161   0.60 [0.44, 0.73]", "...", ""], shown) == []
     assert missing_lines(["Run fedcba9876543210: 3 ok (12 s)"], shown) == []
     assert missing_lines(["Run fedcba9876543210: 4 ok"], shown) == ["Run fedcba9876543210: 4 ok"]
+    redacted = (
+        "Redacted 2 of 3 items (NAME 2) with profile rules (0123456789abcdef) in 0.0 s; wrote r.csv"
+    )
+    assert missing_lines([redacted.replace("0.0 s", "1.4 s")], redacted) == []
+    assert missing_lines([redacted.replace("2 of 3", "3 of 3")], redacted) != []
 
 
 @dataclass

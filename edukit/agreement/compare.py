@@ -28,7 +28,8 @@ Definitions
 - verdict, with margin d (default 0.1): "yes" when the interval's lower end is >= -d
   (non-inferior), "no" when its upper end is < -d, "inconclusive" otherwise; null with one human.
 - Clusters: with `groups="auto"` (the default) a video_id / dialogue_id / conversation_id column
-  in the annotations makes the bootstrap resample whole clusters; `groups=None` turns it off.
+  in the annotations makes the bootstrap resample whole clusters (an item no row assigns one is
+  its own cluster); `groups=None` turns it off.
 - Binary labels (values 0/1): prevalence and positives per rater, AC1 and specific agreement.
 - Multi-class labels: confusion matrices, per-class P/R/F1, accuracy and macro-F1 with intervals.
 - Warnings: a model that rated only part of the humans' items (with the share), constant raters.
@@ -268,7 +269,12 @@ def _groups(df: pd.DataFrame, groups: Groups) -> tuple[Mapping[str, Any] | None,
         if clash.any():
             item = pairs.loc[clash, "item_id"].iloc[0]
             raise AgreementError(f"item {item!r} has several {groups!r} values")
-        return dict(zip(pairs["item_id"].astype(str), pairs[groups], strict=True)), groups
+        mapping = dict(zip(pairs["item_id"].astype(str), pairs[groups], strict=True))
+        # An item no row gives a cluster (rated only by raters whose file lacks the column, e.g.
+        # a model's moves on a turn the gold left untagged) is a cluster of its own.
+        for item in df["item_id"].astype(str).unique():
+            mapping.setdefault(item, ("item", item))
+        return mapping, groups
     mapping = {str(k): v for k, v in dict(groups).items()}
     return mapping, getattr(groups, "name", "custom")
 

@@ -372,7 +372,6 @@ def _command(locals_: dict) -> str:
 
 
 def _print_comparison(comparison) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from edukit.report import (
@@ -392,7 +391,7 @@ def _print_comparison(comparison) -> None:
         t.add_column(h)
     for r in rows:
         t.add_row(*r)
-    console = Console(width=200)
+    console = _console_for(t)
     console.print(t)
     for w in warning_lines(comparison):
         console.print(f"warning: {w}", markup=False)
@@ -419,8 +418,20 @@ def _print_comparison(comparison) -> None:
             )
 
 
-def _print_raters(result) -> None:
+def _console_for(table):
+    """A console wide enough for `table` on one line per row (at least 200 columns).
+
+    A wrapped cell would split an interval such as "-0.03 [-0.22, 0.11]" over two lines.
+    """
     from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console(width=200)
+    need = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    return Console(width=max(200, need)) if need > 200 else console
+
+
+def _print_raters(result) -> None:
     from rich.table import Table
 
     from edukit.report import METRIC_NAMES, domain_lines, fmt, intervals_note
@@ -431,7 +442,7 @@ def _print_raters(result) -> None:
         t.add_column(h)
     for label, e in result.labels.items():
         t.add_row(label, str(e.n), fmt(e.value, e.ci, 3) + (f" ({e.reason})" if e.reason else ""))
-    console = Console(width=200)
+    console = _console_for(t)
     console.print(t)
     for line in domain_lines(result):
         console.print(f"domain {line}", markup=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from edukit.redact.profile import RedactionProfile
@@ -28,8 +27,9 @@ def text_fields(columns: list[str]) -> list[str]:
 def mathdial_names(path: str | os.PathLike) -> dict[str, list[str]]:
     """dialogue_id → the names a MathDial file declares for that dialogue's student."""
     from edukit.corpora import mathdial as md
+    from edukit.resources import resolve_input
 
-    p = Path(path)
+    p = resolve_input(path)  # a path or a bundled sample:NAME
     rows, _ = md._read_csv(p) if p.suffix.lower() == ".csv" else md._read_jsonl(p)
     out: dict[str, list[str]] = {}
     for i, (profile, conversation) in enumerate(

@@ -374,6 +374,19 @@ def test_sight_comments_resample_whole_videos_by_default(cli, repo_root, tmp_pat
     assert a["value"] == b["value"] and a["ci"] != b["ci"]
 
 
+def test_a_wide_table_keeps_each_row_on_one_line(cli, repo_root):
+    # Three labels against SIGHT's model: the table is wider than 200 columns; a wrapped cell would
+    # split an interval (and the README shows these rows).
+    sight = repo_root / "datasets" / "sight" / "sample_dataset.csv"
+    prompts = repo_root / "datasets" / "sight" / "prompts" / "bin_zeroshot"
+    r = cli("agree", sight, "--prompts", prompts, "--humans", "H1,H2", "--models", "openaichat",
+            "--labels", "general,confusion", "--n-boot", "50")  # fmt: skip
+    assert r.code == 0, r.err
+    rows = [line for line in r.out.splitlines() if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == ["general", "confusion"]
+    assert all(row.rstrip().endswith("│") and row.count("[") == 6 for row in rows)
+
+
 @pytest.mark.parametrize("margin", ["-0.1", "nan"])
 def test_a_bad_margin_is_one_line_exit_2(cli, files, margin):
     h, m = files

@@ -207,6 +207,21 @@ def test_cluster_bootstrap_uses_the_group_column():
         compare(df, ["H1", "H2"], ["M"], groups="dialogue_id")
 
 
+def test_an_item_without_a_cluster_is_its_own_cluster():
+    # The gold carries dialogue_id; the model's file does not, and the model also rated an item
+    # the gold left out (a MathDial turn without a move tag): that item is a cluster of its own.
+    df = long({"H1": H1, "H2": H2, "M": M})
+    df["dialogue_id"] = df["item_id"].map(lambda i: f"d{int(i[1:]) // 4}")
+    df.loc[df["rater"] == "M", "dialogue_id"] = np.nan
+    extra = pd.DataFrame(
+        [{"item_id": "extra", "rater": "M", "label": "x", "value": 1, "version": "v1"}]
+    )
+    with_extra = pd.concat([df, extra], ignore_index=True)
+    r = compare(with_extra, ["H1", "H2"], ["M"], n_boot=200, seed=0)
+    assert r.groups == "dialogue_id"
+    assert r.labels["x"].human_model_mean["M"].n == 12  # the extra item pairs with no human
+
+
 def test_raters_mode_one_coefficient_per_label():
     df = long({"A": H1, "B": H2, "C": M})
     r = raters_agreement(df, ["A", "B", "C"], metric="fleiss", n_boot=100)

@@ -129,3 +129,11 @@ def test_redact_with_a_saved_pipeline_folder(cli, tmp_path):
     assert r.code == 0, r.err
     assert "profile ner (" in r.out and "GPE 1" in r.out and "DATE 1" in r.out
     assert pd.read_csv(out)["text"].tolist() == ["See you in [GPE_1] on [DATE_1] at [EMAIL_1]"]
+
+
+def test_annotate_redact_on_a_bundled_sample_finds_its_names(cli):
+    # sample:NAME must reach the MathDial name lookup as the bundled file (was a traceback).
+    r = cli("annotate", "sample:mathdial", "--rubric", "mathdial-moves", "--model", "gpt-4o-mini",
+            "--dry-run", "--redact")  # fmt: skip
+    assert r.code == 0, r.err
+    assert "28 of 33 items changed" in r.out + r.err and "NAME 28" in r.out + r.err
