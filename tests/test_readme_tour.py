@@ -128,7 +128,11 @@ def installed(tmp_path_factory) -> Path:
     purelib = _run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))")
     outer = [p for p in site.getsitepackages() if Path(p).is_dir()]
     (Path(purelib) / "_edukit_test_deps.pth").write_text("\n".join(outer) + "\n")
-    _run(*pip, "--python", python, "install", "--no-deps", "--no-index", wheel)
+    # --ignore-installed: the outer environment may hold edukit too (CI installs the checkout),
+    # which pip would otherwise take as already satisfied and install nothing
+    _run(
+        *pip, "--python", python, "install", "--ignore-installed", "--no-deps", "--no-index", wheel
+    )
     where = _run(python, "-c", "import edukit; print(edukit.__file__)", cwd=tmp)
     assert Path(where).is_relative_to(venv), f"edukit imported from {where}, not the wheel"
     return venv
