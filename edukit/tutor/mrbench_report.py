@@ -204,27 +204,24 @@ def html(
     tables = [("DAMR from the gold labels", "damr", damr_rows(score))]
     if score.scores is not None:
         tables.append((f"DAMR from the judge {score.rater}", "judge-damr", damr_rows(score, True)))
-    return (
-        template_env()
-        .get_template("tutor_mrbench.html.j2")
-        .render(
-            version=edukit.__version__,
-            source=score.source,
-            legend=_legend(score),
-            tables=tables,
-            metrics=metric_rows(score) if score.scores is not None else None,
-            metrics_note=(
-                f"95% percentile bootstrap intervals resampling whole conversations ({score.n_boot} "
-                f"resamples, seed {score.seed}); kappa weights: {score.weights or 'none'}, over the "
-                "declared category order. Lenient metrics merge Yes and To some extent."
-            ),
-            rater=score.rater,
-            charts=dimension_charts(score),
-            confusions=confusion_charts(score),
-            warnings=score.warnings,
-            command=command,
-            inputs=_provenance(inputs),
-        )
+    template = template_env().get_template("tutor_mrbench.html.j2")
+    return template.render(
+        version=edukit.__version__,
+        source=score.source,
+        legend=_legend(score),
+        tables=tables,
+        metrics=metric_rows(score) if score.scores is not None else None,
+        metrics_note=(
+            f"95% percentile bootstrap intervals resampling whole conversations ({score.n_boot} "
+            f"resamples, seed {score.seed}); kappa weights: {score.weights or 'none'}, over the "
+            "declared category order. Lenient metrics merge Yes and To some extent."
+        ),
+        rater=score.rater,
+        charts=dimension_charts(score),
+        confusions=confusion_charts(score),
+        warnings=score.warnings,
+        command=command,
+        inputs=_provenance(inputs),
     )
 
 
