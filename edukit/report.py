@@ -147,7 +147,7 @@ def confusion_markdown(comparison: Comparison) -> list[str]:
                     [lbl, *map(str, row)]
                     for lbl, row in zip(cm["labels"], cm["matrix"], strict=True)
                 ]
-                parts += [f"**{name}**: {h} (rows) vs {m} (columns)", _md_table(header, rows)]
+                parts += [f"**{name}**: {h} (rows) vs {m} (columns)", md_table(header, rows)]
     return parts
 
 
@@ -249,13 +249,30 @@ def _domain_note(comparison: Comparison | RatersAgreement) -> str:
     return head + "; ".join(domain_lines(comparison))
 
 
-def _png(fig: Any) -> str:
+def figure_png(fig: Any, dpi: int = 110) -> str:
+    """A matplotlib figure as base64 PNG (for an `<img src="data:...">`); the figure is closed."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def template_env() -> Any:
+    """The Jinja2 environment of the package's own report templates (edukit/templates)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("edukit", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
+
+
+def write_report(path: str | os.PathLike, text: str) -> Path:
+    """Write a report's text (UTF-8) to `path` and return the path."""
+    out = Path(path)
+    out.write_text(text, encoding="utf-8")
+    return out
 
 
 def scatter_png(comparison: Comparison) -> str | None:
@@ -293,7 +310,7 @@ def scatter_png(comparison: Comparison) -> str | None:
     ax.set_ylabel(f"mean human-model {name}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def counts_png(comparison: Comparison) -> str | None:
@@ -317,7 +334,7 @@ def counts_png(comparison: Comparison) -> str | None:
     ax.set_xticks(x, labels, rotation=30, ha="right")
     ax.set_ylabel("positive ratings")
     ax.legend(fontsize=8)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def confusion_pngs(comparison: Comparison) -> list[tuple[str, str]]:
@@ -345,7 +362,7 @@ def confusion_pngs(comparison: Comparison) -> list[tuple[str, str]]:
                     # white on dark cells, black on light ones: readable on every shade
                     color = "white" if top and v > top / 2 else "black"
                     ax.text(j, i, str(v), ha="center", va="center", fontsize=8, color=color)
-                out.append((f"{name}: {h} (rows) vs {m} (columns)", _png(fig)))
+                out.append((f"{name}: {h} (rows) vs {m} (columns)", figure_png(fig)))
     return out
 
 
@@ -391,11 +408,7 @@ def html(
     """The self-contained HTML report (plots embedded as base64 PNG).
 
     `redaction`: (rater, what text its annotations came from), shown under Provenance."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("edukit", "templates"), autoescape=select_autoescape(["html", "j2"])
-    )
+    env = template_env()
     ctx = _context(comparison, command, inputs, redaction)
     ctx["scatter"] = scatter_png(comparison) if ctx["show_correlation"] else None
     ctx["counts_png"] = counts_png(comparison)
@@ -410,12 +423,10 @@ def write_html(
     inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """Write the self-contained HTML report (plots embedded) and return its path."""
-    out = Path(path)
-    out.write_text(html(comparison, command, inputs), encoding="utf-8")
-    return out
+    return write_report(path, html(comparison, command, inputs))
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
+def md_table(header: list[str], rows: list[list[str]]) -> str:
     esc = [[c.replace("|", "\\|") for c in r] for r in [header, *rows]]
     lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in esc[1:]]
@@ -439,20 +450,20 @@ def markdown(
     if ctx["warnings"]:
         parts.append("\n".join(f"- **Warning**: {w}" for w in ctx["warnings"]))
     parts += [
-        _md_table(*ctx["table"]),
+        md_table(*ctx["table"]),
         "### Each human-model pair",
-        _md_table(*ctx["pairs"]),
+        md_table(*ctx["pairs"]),
     ]
     if ctx["classification"][1]:
         parts += [
             "### Accuracy and macro-F1 (multi-class labels)",
-            _md_table(*ctx["classification"]),
+            md_table(*ctx["classification"]),
         ]
         parts += ["### Confusion matrices", *confusion_markdown(comparison)]
     if ctx["counts"][1]:
-        parts += ["### Positive ratings per rater", _md_table(*ctx["counts"])]
+        parts += ["### Positive ratings per rater", md_table(*ctx["counts"])]
     if ctx["per_class"][1]:
-        parts += ["### Per-class precision, recall and F1", _md_table(*ctx["per_class"])]
+        parts += ["### Per-class precision, recall and F1", md_table(*ctx["per_class"])]
     correlation = comparison.correlation.items() if ctx["show_correlation"] else []
     if ctx["show_correlation"]:
         parts.append("### Human IRR vs human-model agreement across labels")
@@ -479,9 +490,7 @@ def write_markdown(
     inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """Write `markdown(...)` to a file and return its path."""
-    out = Path(path)
-    out.write_text(markdown(comparison, command, inputs), encoding="utf-8")
-    return out
+    return write_report(path, markdown(comparison, command, inputs))
 
 
 def raters_markdown(result: RatersAgreement) -> str:
@@ -493,6 +502,6 @@ def raters_markdown(result: RatersAgreement) -> str:
     ]
     return (
         f"## {name} over {', '.join(result.raters)}\n\n{_domain_note(result)}\n\n"
-        + _md_table(["label", "n", f"{name} [95% CI]"], rows)
+        + md_table(["label", "n", f"{name} [95% CI]"], rows)
         + "\n"
     )

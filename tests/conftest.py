@@ -6,7 +6,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,3 +181,20 @@ def realserver_factory():
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def kill_9_after():
+    """`kill_9_after(proc, server, n)`: once `server` has received `n` chat requests (within 90 s,
+    `proc` still running), kill -9 the CLI process `proc` and wait for it to be gone."""
+
+    def kill(proc: subprocess.Popen, server, n: int) -> None:
+        deadline = time.monotonic() + 90
+        while len(server.chat_requests) < n and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+
+    return kill

@@ -124,6 +124,21 @@ class LabelComparison:
         return out
 
 
+def _settings_json(result: Comparison | RatersAgreement) -> dict[str, Any]:
+    """The estimator settings both results' JSON opens with (same keys, same order)."""
+    return {
+        "metric": result.metric,
+        "level": result.level,
+        "weights": result.weights,
+        "categories": None if result.categories is None else [plain(c) for c in result.categories],
+        "categories_source": result.categories_source,
+        "n_boot": result.n_boot,
+        "seed": result.seed,
+        "groups": result.groups,
+        "resampling": resampling_note(result.groups, result.n_boot),
+    }
+
+
 @dataclass
 class Comparison:
     """Result of `compare`: per-label results and the across-label correlation."""
@@ -149,15 +164,7 @@ class Comparison:
     def to_json(self) -> dict[str, Any]:
         """The documented, stable JSON shape; NaN becomes null."""
         return {
-            "metric": self.metric,
-            "level": self.level,
-            "weights": self.weights,
-            "categories": None if self.categories is None else [plain(c) for c in self.categories],
-            "categories_source": self.categories_source,
-            "n_boot": self.n_boot,
-            "seed": self.seed,
-            "groups": self.groups,
-            "resampling": resampling_note(self.groups, self.n_boot),
+            **_settings_json(self),
             "humans": list(self.humans),
             "models": list(self.models),
             "margin": self.margin,
@@ -208,15 +215,7 @@ class RatersAgreement:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "metric": self.metric,
-            "level": self.level,
-            "weights": self.weights,
-            "categories": None if self.categories is None else [plain(c) for c in self.categories],
-            "categories_source": self.categories_source,
-            "n_boot": self.n_boot,
-            "seed": self.seed,
-            "groups": self.groups,
-            "resampling": resampling_note(self.groups, self.n_boot),
+            **_settings_json(self),
             "raters": list(self.raters),
             "labels": {
                 name: {**e.to_json(), "domain": self.domains[name].to_json()}

@@ -279,6 +279,17 @@ class Exchange:
         latency = 0.0
         completion = None
         extra: list = []
+
+        def tally() -> dict[str, Any]:
+            """What every outcome record reports so far: tokens, latency, attempts, errors."""
+            return {
+                "input_tokens": tin,
+                "output_tokens": tout,
+                "latency": latency,
+                "attempts": len(log),
+                "errors": errors,
+            }
+
         for attempt in range(self.max_reasks + 1):
             result = await self.call(client, messages, req, log, n if attempt == 0 else 1)
             if isinstance(result, str):
@@ -289,11 +300,7 @@ class Exchange:
                     {
                         "status": "api_error",
                         "raw": completion.text if completion else None,
-                        "input_tokens": tin,
-                        "output_tokens": tout,
-                        "latency": latency,
-                        "attempts": len(log),
-                        "errors": errors,
+                        **tally(),
                     },
                     log,
                     extra,
@@ -332,11 +339,7 @@ class Exchange:
                     "raw": completion.text,
                     "parsed": obj,
                     "mode": mode,
-                    "input_tokens": tin,
-                    "output_tokens": tout,
-                    "latency": latency,
-                    "attempts": len(log),
-                    "errors": errors,
+                    **tally(),
                     "logprob": conf or None,
                     "usage_estimated": completion.estimated,
                 },
@@ -350,11 +353,7 @@ class Exchange:
                 "status": "invalid",
                 "raw": completion.text if completion else None,
                 "mode": completion.mode if completion else None,
-                "input_tokens": tin,
-                "output_tokens": tout,
-                "latency": latency,
-                "attempts": len(log),
-                "errors": errors,
+                **tally(),
             },
             log,
             extra,

@@ -206,6 +206,7 @@ def _write_outputs(result, json_out, report, markdown_out, command, inputs, reda
     import json
 
     from edukit.agreement.compare import RatersAgreement
+    from edukit.commands.files import write_outputs
     from edukit.errors import AgreementError
 
     def markdown_text() -> str:
@@ -225,18 +226,7 @@ def _write_outputs(result, json_out, report, markdown_out, command, inputs, reda
         (report, html_text),
         (markdown_out, markdown_text),
     ]
-    failed: AgreementError | None = None
-    for path, text in jobs:
-        if not path:
-            continue
-        try:
-            path.write_text(text(), encoding="utf-8")
-        except OSError as exc:
-            failed = failed or AgreementError(f"cannot write: {exc.strerror or exc}", path=path)
-            continue
-        typer.echo(f"wrote {path}", err=True)
-    if failed:
-        raise failed
+    write_outputs(jobs, AgreementError)
 
 
 def _read(paths: list[Path], prompts: Path | None, renames=()):

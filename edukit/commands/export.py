@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from edukit.commands.files import at_template, read_system_template
 from edukit.commands.options import ENCODING, SEP, use_dialect
 from edukit.errors import ExportError
 
@@ -98,19 +99,12 @@ def finetune(
     _guard(out, [*inputs, moves_from, system_template])
     template = None
     if system_template is not None:
-        try:
-            template = system_template.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise ExportError(f"cannot read: {reason}", path=system_template) from None
-        from edukit.export.examples import check_template
-
-        _at(system_template, check_template, template)
+        template = read_system_template(system_template, ExportError)
     read = [read_mathdial(p) for p in inputs]
     for p, md in zip(inputs, read, strict=True):
         for w in md.warnings:
             typer.echo(f"Warning: {p}: {w}", err=True)
-    manifest = _at(
+    manifest = at_template(
         system_template,
         export_finetune,
         pd.concat([md.dialogues for md in read], ignore_index=True),
@@ -187,16 +181,6 @@ def _guard(out: Path, inputs: list[Path | None]) -> None:
         raise ExportError("--out must be a folder, and this is a file", path=out)
     names = ("train.jsonl", "val.jsonl", "test.jsonl", "manifest.json", "dataset_info.json")
     guard_outputs({f"--out ({name})": out / name for name in names}, inputs)
-
-
-def _at(template_path, fn, *args, **kwargs):
-    """`fn(...)`, a system-template error (`template: ...` with no file) named at its file."""
-    try:
-        return fn(*args, **kwargs)
-    except ExportError as exc:
-        if exc.path is None and exc.message.startswith("template: ") and template_path:
-            raise ExportError(exc.message, path=template_path, where=exc.where) from None
-        raise
 
 
 _SHOWN = 50  # a wrong --format flags every line: show the first ones, count the rest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
@@ -54,16 +55,16 @@ def mathdial(
     _check_out(out, path)
     md = read_mathdial(path)
     df = md.dialogues if level is MathDialLevel.dialogues else md.utterances
-    if out is None:
+
+    def summary() -> str:
         u = md.utterances
         teacher = int((u["speaker"] == "teacher").sum())
-        typer.echo(
+        return (
             f"{path}: {len(md.dialogues):,} dialogues, {len(u):,} utterances "
             f"({teacher:,} teacher, {len(u) - teacher:,} student)"
         )
-        _describe(df, level.value)
-    else:
-        _write(df, out, level.value, raw_csv)
+
+    _show(df, out, level.value, raw_csv, summary)
     _warn(md.warnings)
 
 
@@ -88,15 +89,15 @@ def mrbench(
         MRBenchLevel.dialogues: mr.dialogues,
         MRBenchLevel.annotations: mr.annotations,
     }[level]
-    if out is None:
-        typer.echo(
+
+    def summary() -> str:
+        return (
             f"{path}: {len(mr.dialogues):,} dialogues, {len(mr.responses):,} responses by "
             f"{_n(mr.responses['tutor'].nunique(), 'tutor')}, {len(mr.annotations):,} gold labels "
             f"on {_n(len(mr.dimensions), 'dimension')}"
         )
-        _describe(df, level.value)
-    else:
-        _write(df, out, level.value, raw_csv)
+
+    _show(df, out, level.value, raw_csv, summary)
     _warn(mr.warnings)
 
 
@@ -123,15 +124,15 @@ def sight(
     _check_out(out, path, prompts)
     s = read_sight(path, prompts=prompts)
     df = s.items if level is SightLevel.items else s.annotations
-    if out is None:
+
+    def summary() -> str:
         ann = s.annotations
-        typer.echo(
+        return (
             f"{path}: {len(s.items):,} comments, {len(ann):,} annotations by "
             f"{_n(ann['rater'].nunique(), 'rater')} on {_n(ann['label'].nunique(), 'label')}"
         )
-        _describe(df, level.value)
-    else:
-        _write(df, out, level.value, raw_csv)
+
+    _show(df, out, level.value, raw_csv, summary)
     _warn(s.warnings)
 
 
@@ -151,11 +152,7 @@ def table(
     use_dialect(sep, encoding)
     _check_out(out, path)
     df = read_items(path, id_col, text_col)
-    if out is None:
-        typer.echo(f"{path}: {len(df):,} items")
-        _describe(df, "items")
-    else:
-        _write(df, out, "items", raw_csv)
+    _show(df, out, "items", raw_csv, lambda: f"{path}: {len(df):,} items")
 
 
 def _n(count: int, noun: str) -> str:
@@ -172,16 +169,17 @@ def _check_out(out: Path | None, *inputs: Path | None) -> None:
         guard_outputs({"--out": out}, inputs)
 
 
-def _describe(df, what: str) -> None:
-    typer.echo(f"{what}: {len(df):,} rows; columns: {', '.join(map(str, df.columns))}")
-    typer.echo("(use --out FILE to write them)")
+def _show(df, out: Path | None, what: str, raw_csv: bool, summary: Callable[[], str]) -> None:
+    """Write the table to --out; without --out, the corpus summary and the table's shape."""
+    if out is None:
+        typer.echo(summary())
+        typer.echo(f"{what}: {len(df):,} rows; columns: {', '.join(map(str, df.columns))}")
+        typer.echo("(use --out FILE to write them)")
+    else:
+        from edukit.corpora.tables import write_table
 
-
-def _write(df, out: Path, what: str, raw_csv: bool = False) -> None:
-    from edukit.corpora.tables import write_table
-
-    write_table(df, out, raw_csv=raw_csv)
-    typer.echo(f"Wrote {len(df):,} {what} to {out}")
+        write_table(df, out, raw_csv=raw_csv)
+        typer.echo(f"Wrote {len(df):,} {what} to {out}")
 
 
 def _warn(warnings: list[str]) -> None:

@@ -136,6 +136,7 @@ def _write(result, json_out, report, markdown_out, command, inputs) -> None:
     """Write each requested output; one that cannot be written does not stop the others."""
     import json
 
+    from edukit.commands.files import write_outputs
     from edukit.errors import InputError
     from edukit.tutor import mrbench_report as rep
 
@@ -144,18 +145,7 @@ def _write(result, json_out, report, markdown_out, command, inputs) -> None:
         (report, lambda: rep.html(result, command=command, inputs=inputs)),
         (markdown_out, lambda: rep.markdown(result, command=command, inputs=inputs)),
     ]
-    failed = None
-    for out, text in jobs:
-        if not out:
-            continue
-        try:
-            out.write_text(text(), encoding="utf-8")
-        except OSError as exc:
-            failed = failed or InputError(f"cannot write: {exc.strerror or exc}", path=out)
-            continue
-        typer.echo(f"wrote {out}", err=True)
-    if failed:
-        raise failed
+    write_outputs(jobs, InputError)
 
 
 def _command(args: dict) -> str:

@@ -104,20 +104,11 @@ def run(
     table_format(turns)
     guard_outputs({"--out": out, "--turns": turns, "--run-db": run_db}, [problems, tutor_system])
     check_run_store(run_db, must_exist=False)
-    from edukit.commands.export import _at
+    from edukit.commands.files import at_template, read_system_template
 
     template = None
-    if tutor_system is not None:
-        from edukit.export.examples import check_template
-
-        try:
-            template = tutor_system.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise InputError(
-                f"cannot read the tutor system prompt: {reason}", path=tutor_system
-            ) from None
-        _at(tutor_system, check_template, template)  # the one sandbox, before any request
+    if tutor_system is not None:  # the one sandbox checks it before any request
+        template = read_system_template(tutor_system, InputError, "the tutor system prompt")
     grounding = None
     if tutor_grounding is not None:
         grounding = [g.strip() for g in tutor_grounding.split(",") if g.strip()]
@@ -140,7 +131,7 @@ def run(
         "rpm": rpm,
         "max_tokens": max_tokens,
     }
-    result = _at(  # a render-time template error names the --tutor-system file
+    result = at_template(  # a render-time template error names the --tutor-system file
         tutor_system,
         run_interactive,
         table,

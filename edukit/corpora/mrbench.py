@@ -59,29 +59,21 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "Tutor_Tone": ("Encouraging", "Neutral", "Offensive"),
 }
 
+# The dialogue context each response row and each dialogue row carries.
+_CONTEXT_COLUMNS = ("data", "split", "topic", "ground_truth", "history", "turns")
 RESPONSE_COLUMNS = (
     "item_id",
     "text",
     "dialogue_id",
     "conversation_id",
     "tutor",
-    "data",
-    "split",
-    "topic",
-    "ground_truth",
-    "history",
-    "turns",
+    *_CONTEXT_COLUMNS,
     "response_raw",
 )
 DIALOGUE_COLUMNS = (
     "dialogue_id",
     "conversation_id",
-    "data",
-    "split",
-    "topic",
-    "ground_truth",
-    "history",
-    "turns",
+    *_CONTEXT_COLUMNS,
     "n_turns",
     "tutors",
     "n_responses",

@@ -82,7 +82,7 @@ def plot_png(score: InteractiveScore) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from edukit.report import _png
+    from edukit.report import figure_png
 
     ks = list(range(1, score.max_k + 1))
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
@@ -103,21 +103,16 @@ def plot_png(score: InteractiveScore) -> str:
     ax.set_xticks(ks)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def html(
     score: InteractiveScore, command: str | None = None, inputs: Iterable[str | os.PathLike] = ()
 ) -> str:
     """The self-contained HTML report (plot embedded as base64 PNG)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
     import edukit
-    from edukit.report import input_hashes
+    from edukit.report import input_hashes, template_env
 
-    env = Environment(
-        loader=PackageLoader("edukit", "templates"), autoescape=select_autoescape(["html", "j2"])
-    )
     if score.n_boot:
         level = round(score.level * 100)
         intervals = (
@@ -140,7 +135,7 @@ def html(
         "command": command,
         "inputs": input_hashes(inputs),
     }
-    return env.get_template("tutor_interactive.html.j2").render(**ctx)
+    return template_env().get_template("tutor_interactive.html.j2").render(**ctx)
 
 
 def write_html(
@@ -150,6 +145,6 @@ def write_html(
     inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """Write the HTML report and return its path."""
-    out = Path(path)
-    out.write_text(html(score, command, inputs), encoding="utf-8")
-    return out
+    from edukit.report import write_report
+
+    return write_report(path, html(score, command, inputs))

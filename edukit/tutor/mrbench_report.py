@@ -8,13 +8,12 @@ of every input) the agreement report has.
 
 from __future__ import annotations
 
-import base64
-import io
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from edukit.report import figure_png, input_hashes, md_table, template_env, write_report
 from edukit.tutor.mrbench_score import TutorScore, desired_values
 
 _ABBREV = {
@@ -79,13 +78,6 @@ def _fmt(v: float | None, ci: Any = None) -> str:
     return text
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    esc = [[c.replace("|", "\\|") for c in r] for r in [header, *rows]]
-    lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in esc[1:]]
-    return "\n".join(lines)
-
-
 def _legend(score: TutorScore) -> str:
     desired = desired_values(score.tone)
     parts = [f"{_ABBREV.get(d, d)} = {d} ({' or '.join(desired[d])})" for d in score.dimensions]
@@ -95,9 +87,8 @@ def _legend(score: TutorScore) -> str:
     )
 
 
-def _provenance(command: str | None, inputs: Iterable[str | os.PathLike]) -> list[tuple[str, str]]:
-    from edukit.report import input_hashes
-
+def _provenance(inputs: Iterable[str | os.PathLike | None]) -> list[tuple[str, str]]:
+    """sha256 of each given input (an optional input left out is None and skipped)."""
     return input_hashes([p for p in inputs if p is not None])
 
 
@@ -106,24 +97,24 @@ def markdown(
 ) -> str:
     """The report's tables as Markdown."""
     parts = [f"## MRBench DAMR (gold labels of {score.source})", _legend(score)]
-    parts.append(_md_table(*damr_rows(score)))
+    parts.append(md_table(*damr_rows(score)))
     if score.scores is not None:
         parts += [
             f"## The judge {score.rater}: DAMR from its labels",
-            _md_table(*damr_rows(score, judge=True)),
+            md_table(*damr_rows(score, judge=True)),
             "## The judge against gold (BEA 2025 metrics)",
             "Values with 95% percentile bootstrap intervals resampling whole conversations "
             f"({score.n_boot} resamples, seed {score.seed}); kappa weights: "
             f"{score.weights or 'none'}, over the declared category order.",
-            _md_table(*metric_rows(score)),
+            md_table(*metric_rows(score)),
         ]
         for d, s in score.scores.items():
             header = ["gold \\ predicted", *s.categories]
             rows = [[c, *map(str, row)] for c, row in zip(s.categories, s.confusion, strict=True)]
-            parts += [f"### Confusion: {d}", _md_table(header, rows)]
+            parts += [f"### Confusion: {d}", md_table(header, rows)]
     if score.warnings:
         parts.append("\n".join(f"- Warning: {w}" for w in score.warnings))
-    hashes = _provenance(command, inputs)
+    hashes = _provenance(inputs)
     if command or hashes:
         parts.append("### Provenance")
         if command:
@@ -139,18 +130,7 @@ def write_markdown(
     inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """Write `markdown(...)` and return the path."""
-    out = Path(path)
-    out.write_text(markdown(score, command, inputs), encoding="utf-8")
-    return out
-
-
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return write_report(path, markdown(score, command, inputs))
 
 
 def dimension_charts(score: TutorScore) -> list[tuple[str, str]]:
@@ -179,7 +159,7 @@ def dimension_charts(score: TutorScore) -> list[tuple[str, str]]:
         ax.set_ylim(0, 100)
         ax.set_ylabel("DAMR (%)")
         ax.set_title(d, fontsize=9)
-        out.append((d, _png(fig)))
+        out.append((d, figure_png(fig, dpi=90)))
     return out
 
 
@@ -211,80 +191,21 @@ def confusion_charts(score: TutorScore) -> list[tuple[str, str]]:
         for (i, j), v in np.ndenumerate(mat):
             colour = "white" if v > dark else "black"  # readable on the dark cells too
             ax.text(j, i, str(v), ha="center", va="center", fontsize=8, color=colour)
-        out.append((d, _png(fig)))
+        out.append((d, figure_png(fig, dpi=90)))
     return out
-
-
-# Lines of the template may be long: it is HTML, not Python.
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>edukit tutor score: MRBench</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 78em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
-th, td { border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; }
-th { background: #eef; }
-td.best { font-weight: bold; background: #efe; }
-code, pre { background: #f5f5f5; padding: 0.2em 0.4em; }
-pre { white-space: pre-wrap; word-break: break-all; }
-.note { color: #555; font-size: 0.9em; }
-figure { display: inline-block; margin: 0.5em; }
-</style>
-</head>
-<body>
-<h1>Tutor response evaluation: MRBench</h1>
-<p class="note">edukit {{ version }}. Gold labels from <code>{{ source }}</code>.
-{{ legend }}</p>
-{% for title, tid, table in tables %}
-<h2>{{ title }}</h2>
-<table id="{{ tid }}">
-<thead><tr>{% for h in table[0] %}<th>{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in table[1] %}<tr>{% for c in row %}<td{% if c.endswith('*') %} class="best"{% endif %}>{{ c }}</td>{% endfor %}</tr>
-{% endfor %}</tbody>
-</table>
-{% endfor %}
-{% if metrics %}
-<h2>The judge {{ rater }} against gold (BEA 2025 metrics)</h2>
-<p class="note">{{ metrics_note }}</p>
-<table id="metrics">
-<thead><tr>{% for h in metrics[0] %}<th>{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in metrics[1] %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>
-{% endfor %}</tbody>
-</table>
-{% endif %}
-<h2>DAMR per dimension across tutors</h2>
-{% for title, png in charts %}<figure><img alt="DAMR {{ title }}" src="data:image/png;base64,{{ png }}"></figure>
-{% endfor %}
-{% if confusions %}<h2>Confusion matrices of the judge</h2>
-{% for title, png in confusions %}<figure><img alt="confusion {{ title }}" src="data:image/png;base64,{{ png }}"></figure>
-{% endfor %}{% endif %}
-{% if warnings %}<h2>Warnings</h2><ul>{% for w in warnings %}<li>{{ w }}</li>{% endfor %}</ul>{% endif %}
-<h2>Provenance</h2>
-{% if command %}<pre id="command">{{ command }}</pre>{% endif %}
-<ul>{% for p, h in inputs %}<li><code>{{ p }}</code> sha256 <code>{{ h }}</code></li>{% endfor %}</ul>
-</body>
-</html>
-"""  # noqa: E501
 
 
 def html(
     score: TutorScore, command: str | None = None, inputs: Iterable[str | os.PathLike] = ()
 ) -> str:
     """The self-contained HTML report."""
-    from jinja2 import select_autoescape
-    from jinja2.sandbox import SandboxedEnvironment
-
     import edukit
 
-    env = SandboxedEnvironment(autoescape=select_autoescape(default=True, default_for_string=True))
     tables = [("DAMR from the gold labels", "damr", damr_rows(score))]
     if score.scores is not None:
         tables.append((f"DAMR from the judge {score.rater}", "judge-damr", damr_rows(score, True)))
-    return env.from_string(_TEMPLATE).render(
+    template = template_env().get_template("tutor_mrbench.html.j2")
+    return template.render(
         version=edukit.__version__,
         source=score.source,
         legend=_legend(score),
@@ -300,7 +221,7 @@ def html(
         confusions=confusion_charts(score),
         warnings=score.warnings,
         command=command,
-        inputs=_provenance(command, inputs),
+        inputs=_provenance(inputs),
     )
 
 
@@ -311,6 +232,4 @@ def write_html(
     inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """Write the HTML report and return the path."""
-    out = Path(path)
-    out.write_text(html(score, command, inputs), encoding="utf-8")
-    return out
+    return write_report(path, html(score, command, inputs))

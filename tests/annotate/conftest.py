@@ -150,6 +150,40 @@ def request_ids(server) -> list[str]:
     return out
 
 
+def annotate_args(items_csv, rubric, server, db, *extra) -> list:
+    """`edukit annotate` arguments: the fake model at `server`, run store `db`, no progress bar."""
+    return [
+        "annotate",
+        items_csv,
+        "--rubric",
+        rubric,
+        "--model",
+        "fake-model",
+        "--base-url",
+        server.base_url,
+        "--run-db",
+        db,
+        "--quiet",
+        *extra,
+    ]
+
+
+@pytest.fixture
+def set_prices(tmp_path, monkeypatch):
+    """`set_prices(model)`: the user's price file makes every input token of `model` cost $1 and
+    output free (budgets are easy to read)."""
+
+    def price(model: str) -> None:
+        cfg = tmp_path / "cfg" / "edukit"
+        cfg.mkdir(parents=True)
+        (cfg / "prices.toml").write_text(
+            f'checked = "2026-01-01"\n[models."{model}"]\ninput = 1000000.0\noutput = 0.0\n'
+        )
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+
+    return price
+
+
 @pytest.fixture
 def kit():
     """Helpers for tests (conftest modules cannot be imported under --import-mode=importlib)."""
@@ -159,4 +193,5 @@ def kit():
         make_items=make_items,
         expected_rows=expected_rows,
         request_ids=request_ids,
+        annotate_args=annotate_args,
     )

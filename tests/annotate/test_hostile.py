@@ -23,23 +23,6 @@ def fast_retries(monkeypatch):
     monkeypatch.setattr(exchange, "BACKOFF_BASE", 0.01)
 
 
-def _args(items_csv, rubric, server, db, *extra):
-    return [
-        "annotate",
-        items_csv,
-        "--rubric",
-        rubric,
-        "--model",
-        "fake-model",
-        "--base-url",
-        server.base_url,
-        "--run-db",
-        db,
-        "--quiet",
-        *extra,
-    ]
-
-
 def _items_csv(tmp_path, kit, n):
     path = tmp_path / "items.csv"
     items = kit.make_items(n)
@@ -67,7 +50,7 @@ def test_malformed_200_bodies_are_retried_api_errors(
     faults = [*MALFORMED, "usage_strings", "usage_absurd"]
     fake_server.fault_rules = [(f"Comment number {i}:", [f]) for i, f in enumerate(faults)]
     db, out = tmp_path / "r.sqlite", tmp_path / "out.csv"
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--out", out))
+    r = cli(*kit.annotate_args(items_csv, binary_rubric_path, fake_server, db, "--out", out))
     assert r.code == 0, r.err
     assert "Traceback" not in r.err and "Done." in r.out
     assert _rows(out) == kit.expected_rows(binary_rubric, items)
@@ -93,14 +76,16 @@ def test_a_body_malformed_on_every_retry_is_one_api_error(
     fake_server.fault_rules = [("Comment number 1:", ["not_json"] * 6)]  # 1 call + 5 retries
     db = tmp_path / "r.sqlite"
     # both requests of item 1 have its text: with one at a time, the first meets all six
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--concurrency", "1"))
+    r = cli(
+        *kit.annotate_args(items_csv, binary_rubric_path, fake_server, db, "--concurrency", "1")
+    )
     assert r.code == 3 and "Traceback" not in r.err and "Done." not in r.out
     assert "5 ok, 0 invalid, 1 API errors, 0 pending; 11 requests sent" in r.out
     assert "1 items left: 1 requests failed with API errors" in r.out
     with sqlite3.connect(db) as con:
         (errors,) = con.execute("SELECT errors FROM responses WHERE status='api_error'").fetchone()
     assert "malformed answer: the 200 answer is not JSON" in errors and "502 Bad Gateway" in errors
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db))
+    r = cli(*kit.annotate_args(items_csv, binary_rubric_path, fake_server, db))
     assert r.code == 0 and "Done." in r.out and "1 requests sent" in r.out
 
 
@@ -109,23 +94,25 @@ def test_endpoint_is_part_of_the_request_identity(
 ):
     items_csv, _ = _items_csv(tmp_path, kit, 4)
     db = tmp_path / "r.sqlite"
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db))
+    r = cli(*kit.annotate_args(items_csv, binary_rubric_path, fake_server, db))
     assert r.code == 0 and len(fake_server.chat_requests) == 8
     first_run = r.out.split()[1].rstrip(":")
     # the same endpoint spelled differently is the same run: nothing sent
     fake_server.reset_log()
     same = fake_server.base_url.replace("/v1", "//v1/")
-    args = _args(items_csv, binary_rubric_path, fake_server, db)
+    args = kit.annotate_args(items_csv, binary_rubric_path, fake_server, db)
     r = cli(*[same if a == fake_server.base_url else a for a in args])
     assert r.code == 0 and fake_server.chat_requests == [] and first_run in r.out
     # another server: its own answers, sent again
     other = kit.fake.FakeOpenAI(api_key=kit.secret).start()
     third = kit.fake.FakeOpenAI(api_key=kit.secret).start()
     try:
-        r = cli(*_args(items_csv, binary_rubric_path, other, db))
+        r = cli(*kit.annotate_args(items_csv, binary_rubric_path, other, db))
         assert r.code == 0 and len(other.chat_requests) == 8 and first_run not in r.out
         # moving the first run's answers to a third endpoint is explicit
-        r = cli(*_args(items_csv, binary_rubric_path, third, db, "--reuse-from", first_run))
+        r = cli(
+            *kit.annotate_args(items_csv, binary_rubric_path, third, db, "--reuse-from", first_run)
+        )
         assert r.code == 0 and third.chat_requests == [], r.err
         assert "8 reused from another run" in r.out and "tokens 0 in / 0 out" in r.out
         third_run = r.out.split()[1].rstrip(":")
@@ -144,7 +131,11 @@ def test_a_trickling_server_times_out_and_is_retried(
     fake_server.fault_rules = [("Comment number 0:", ["trickle"])]
     db, out = tmp_path / "r.sqlite", tmp_path / "o.csv"
     start = time.monotonic()
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--timeout", "1", "--out", out))
+    r = cli(
+        *kit.annotate_args(
+            items_csv, binary_rubric_path, fake_server, db, "--timeout", "1", "--out", out
+        )
+    )
     assert r.code == 0, r.err
     assert time.monotonic() - start < 10  # the whole call was cut at 1 s, then retried
     assert _rows(out) == kit.expected_rows(binary_rubric, items)
@@ -158,16 +149,24 @@ def test_the_api_key_is_in_no_file_and_no_message(
     items_csv, _ = _items_csv(tmp_path, kit, 3)
     db, out = tmp_path / "r.sqlite", tmp_path / "o.csv"
     # a key pasted where the variable's name belongs is refused without echoing it
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db), "--api-key-env", kit.secret)
+    r = cli(
+        *kit.annotate_args(items_csv, binary_rubric_path, fake_server, db),
+        "--api-key-env",
+        kit.secret,
+    )
     assert r.code == 2 and kit.secret not in r.out + r.err and "not a valid name" in r.err
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db), "--api-key-env", "sk_abc12")
+    r = cli(
+        *kit.annotate_args(items_csv, binary_rubric_path, fake_server, db),
+        "--api-key-env",
+        "sk_abc12",
+    )
     assert r.code == 2 and "sk_abc12" not in r.out + r.err
     # a gateway echoing the credentials in a 400 (on every rung of the ladder) and in a 200
     fake_server.fault_rules = [
         ("Comment number 0:", ["echo_auth"] * 3),
         ("Comment number 1:", ["echo_auth_200"]),
     ]
-    args = _args(items_csv, binary_rubric_path, fake_server, db, "--out", out)
+    args = kit.annotate_args(items_csv, binary_rubric_path, fake_server, db, "--out", out)
     r = cli(*args, "--concurrency", "1")
     assert r.code == 3 and kit.secret not in r.out + r.err
     with sqlite3.connect(db) as con:
@@ -203,10 +202,16 @@ def test_limit_smaller_than_an_earlier_run(
     items_csv, items = _items_csv(tmp_path, kit, 8)
     db, out = tmp_path / "r.sqlite", tmp_path / "o.csv"
     fake_server.fault_rules = [("Comment number 6:", ["429"] * 6)]
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--concurrency", "1"))
+    r = cli(
+        *kit.annotate_args(items_csv, binary_rubric_path, fake_server, db, "--concurrency", "1")
+    )
     assert r.code == 3 and "7 of 8 items done (1 left)" in r.out
     fake_server.reset_log()
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--limit", "3", "--out", out))
+    r = cli(
+        *kit.annotate_args(
+            items_csv, binary_rubric_path, fake_server, db, "--limit", "3", "--out", out
+        )
+    )
     assert r.code == 0 and fake_server.chat_requests == [], r.out
     assert "3 of 3 items done; 6 ok, 0 invalid, 0 API errors, 0 pending" in r.out
     assert "Done." in r.out and "API errors; re-run" not in r.out
@@ -219,7 +224,7 @@ def test_runs_show_gives_options_endpoint_time_and_latency(
     items_csv, _ = _items_csv(tmp_path, kit, 3)
     fake_server.faults = ["500"]
     db = tmp_path / "r.sqlite"
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--limit", "3"))
+    r = cli(*kit.annotate_args(items_csv, binary_rubric_path, fake_server, db, "--limit", "3"))
     assert r.code == 0
     r = cli("runs", "show", r.out.split()[1].rstrip(":"), "--run-db", db)
     assert f"at endpoint {fake_server.base_url}" in r.out
@@ -260,14 +265,9 @@ def test_each_response_is_committed_before_progress_hears_of_it(
 
 
 @pytest.fixture
-def priced(tmp_path, monkeypatch):
+def priced(set_prices):
     """Every input token of fake-model costs $1, output is free (budgets are easy to read)."""
-    cfg = tmp_path / "cfg" / "edukit"
-    cfg.mkdir(parents=True)
-    (cfg / "prices.toml").write_text(
-        'checked = "2026-01-01"\n[models."fake-model"]\ninput = 1000000.0\noutput = 0.0\n'
-    )
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    set_prices("fake-model")
 
 
 def test_max_cost_reserves_in_flight_requests_and_counts_only_this_runs_spending(
@@ -276,7 +276,7 @@ def test_max_cost_reserves_in_flight_requests_and_counts_only_this_runs_spending
     items_csv, _ = _items_csv(tmp_path, kit, 20)
     db = tmp_path / "r.sqlite"
     fake_server.latency = 0.05
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db, "--max-cost", "500"))
+    r = cli(*kit.annotate_args(items_csv, binary_rubric_path, fake_server, db, "--max-cost", "500"))
     assert r.code == 3 and "Done." not in r.out and "--max-cost $500" in r.out
     served = [i for i, _ in fake_server.served_usage]
     # eight requests in flight at a time, yet at most one request's cost over the budget
@@ -287,12 +287,12 @@ def test_max_cost_reserves_in_flight_requests_and_counts_only_this_runs_spending
     assert f"{40 - len(served)} pending" in r.out  # items never started are pending too
     # finish the run without a budget, then move it to another endpoint: the reused answers
     # cost this run nothing, so a small budget does not block it
-    r = cli(*_args(items_csv, binary_rubric_path, fake_server, db))
+    r = cli(*kit.annotate_args(items_csv, binary_rubric_path, fake_server, db))
     assert r.code == 0 and "Done." in r.out
     first_run = r.out.split()[1].rstrip(":")
     other = kit.fake.FakeOpenAI(api_key=kit.secret).start()
     try:
-        args = _args(items_csv, binary_rubric_path, other, db, "--max-cost", "1")
+        args = kit.annotate_args(items_csv, binary_rubric_path, other, db, "--max-cost", "1")
         r = cli(*args, "--reuse-from", first_run)
         assert r.code == 0 and other.chat_requests == [] and "cost $0.0000" in r.out
         assert "40 reused from another run" in r.out

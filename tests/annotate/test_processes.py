@@ -24,22 +24,9 @@ def setup(tmp_path, kit, single_rubric_path, repo_root):
     db = tmp_path / "runs.sqlite"
 
     def args(server, *extra):
-        return [
-            "annotate",
-            items_csv,
-            "--rubric",
-            single_rubric_path,
-            "--model",
-            "fake-model",
-            "--base-url",
-            server.base_url,
-            "--run-db",
-            db,
-            "--quiet",
-            "--concurrency",
-            "4",
-            *extra,
-        ]
+        return kit.annotate_args(
+            items_csv, single_rubric_path, server, db, "--concurrency", "4", *extra
+        )
 
     def start(server, *extra, **popen):
         env = {**os.environ, "OPENAI_API_KEY": kit.secret}

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import pytest
@@ -27,7 +25,7 @@ def _ids_of_committed(db, fake):
 
 
 def test_kill_9_then_resume_sends_no_finished_request(
-    single_rubric_path, single_rubric, tmp_path, kit, repo_root, cli
+    single_rubric_path, single_rubric, tmp_path, kit, repo_root, cli, kill_9_after
 ):
     server = kit.fake.FakeOpenAI(api_key=kit.secret, latency=0.2).start()
     try:
@@ -35,21 +33,7 @@ def test_kill_9_then_resume_sends_no_finished_request(
         items_csv = tmp_path / "items.csv"
         items.to_csv(items_csv, index=False)
         db, out = tmp_path / "runs.sqlite", tmp_path / "out.csv"
-        args = [
-            "annotate",
-            items_csv,
-            "--rubric",
-            single_rubric_path,
-            "--model",
-            "fake-model",
-            "--base-url",
-            server.base_url,
-            "--run-db",
-            db,
-            "--concurrency",
-            "4",
-            "--quiet",
-        ]
+        args = kit.annotate_args(items_csv, single_rubric_path, server, db, "--concurrency", "4")
         env = {**os.environ, "OPENAI_API_KEY": kit.secret}
         proc = subprocess.Popen(
             [sys.executable, str(repo_root / "cli.py"), *map(str, args)],
@@ -57,13 +41,7 @@ def test_kill_9_then_resume_sends_no_finished_request(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 90
-        while len(server.chat_requests) < 16 and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        assert proc.returncode == -signal.SIGKILL
+        kill_9_after(proc, server, 16)
         first = list(kit.request_ids(server))
         committed = _ids_of_committed(db, kit.fake)
         assert 12 <= len(committed) < 40  # it died mid-run, with work saved
@@ -107,14 +85,9 @@ def test_finished_run_rerun_sends_zero_requests(binary_rubric, fake_server, tmp_
 
 
 @pytest.fixture
-def priced(tmp_path, monkeypatch):
+def priced(set_prices):
     """A price file that makes every input token cost $1 (so budgets are easy to read)."""
-    cfg = tmp_path / "cfg" / "edukit"
-    cfg.mkdir(parents=True)
-    (cfg / "prices.toml").write_text(
-        'checked = "2026-01-01"\n[models."fake-priced"]\ninput = 1000000.0\noutput = 0.0\n'
-    )
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    set_prices("fake-priced")
 
 
 def test_max_cost_stops_cleanly_and_resumes(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 from edukit.annotate.store import dumps
 
@@ -37,7 +35,7 @@ def _sent_prompts(server) -> list[str]:
 
 
 def test_kill_9_mid_conversation_resumes_without_resending_finished_turns(
-    cli, problems, repo_root, tmp_path, slow_fake_server
+    cli, problems, repo_root, tmp_path, slow_fake_server, kill_9_after
 ):
     server = slow_fake_server
     db, out = tmp_path / "runs.sqlite", tmp_path / "chats.jsonl"
@@ -48,15 +46,9 @@ def test_kill_9_mid_conversation_resumes_without_resending_finished_turns(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 90
     # 4 conversations: requests 1-4 are the students' first turns, 5-8 the tutors' first
     # replies; the 11th is inside the second round
-    while len(server.chat_requests) < 11 and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode()
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    kill_9_after(proc, server, 11)
     assert not out.exists()
     first = _sent_prompts(server)
     finished = _finished_prompts(db)
