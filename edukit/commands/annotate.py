@@ -172,7 +172,13 @@ def annotate_command(
     if redact:
         scope = "dialogue" if redact_per_dialogue else "item"
         redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope)
-    items = load_items(input, id_col=id_col, text_col=text_col)
+    from edukit.rubric.data import check_not_all_empty, read_items_for, with_rubric_fields
+
+    if id_col is None and text_col is None:
+        items = read_items_for(rub, input)  # a table may name its text as the rubric does
+    else:
+        items = with_rubric_fields(rub, load_items(input, id_col=id_col, text_col=text_col))
+    check_not_all_empty(rub, items, input)
     from edukit.resources import resolve_input, resolve_rubric
 
     input_path = resolve_input(input).resolve()  # a bundled sample: its file, not ./sample:x

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from edukit.errors import RubricError
 from edukit.rubric.model import Rubric
 from edukit.rubric.source import suggest
 
@@ -82,8 +83,28 @@ def read_items_for(rubric: Rubric, path: str | os.PathLike):
         return load_items(path)
     if not {rubric.id_field, rubric.text_field} <= cols:
         return read_table(path)  # check_data then names the missing field and its rubric line
-    items = load_items(path, id_col=rubric.id_field, text_col=rubric.text_field)
+    return with_rubric_fields(
+        rubric, load_items(path, id_col=rubric.id_field, text_col=rubric.text_field)
+    )
+
+
+def with_rubric_fields(rubric: Rubric, items):
+    """`items` (with `item_id` and `text`) also under the rubric's own id and text field names,
+    so a rubric that reads `comment` finds it whatever the table called the column."""
     for alias, column in ((rubric.id_field, "item_id"), (rubric.text_field, "text")):
         if alias not in items.columns:
             items[alias] = items[column]
     return items
+
+
+def check_not_all_empty(rubric: Rubric, items, path: str | os.PathLike) -> None:
+    """Refuse a table in which no item has text in the rubric's text field: nothing to send."""
+    from edukit.annotate.recorder import is_empty
+
+    field = rubric.text_field
+    if len(items) and field in items.columns and all(map(is_empty, items[field])):
+        raise RubricError(
+            f"all {len(items)} items have empty text in column {field!r} (the rubric's "
+            "unit.text_field): nothing to annotate; name the text column with --text-col",
+            path=path,
+        )
