@@ -113,7 +113,7 @@ def estimate(
     humans_src = annotations if human_annotations is None else human_annotations
     model_rows = _rater_rows(annotations, [s.model], "--model")
     human_rows = _rater_rows(humans_src, s.humans, "--humans")
-    model_rows, versions = _one_version(model_rows, s.version, s.model)
+    model_rows, versions = one_version(model_rows, s.version, s.model)
     labels = _labels(model_rows, human_rows, s.labels)
     groups = _groups(model_rows, items, s.by) if s.by else None
 
@@ -219,7 +219,7 @@ def _rater_rows(ann: pd.DataFrame, raters: list[str], option: str) -> pd.DataFra
     return ann[ann["rater"].isin(raters)]
 
 
-def _one_version(rows: pd.DataFrame, version: str | None, model: str):
+def one_version(rows: pd.DataFrame, version: str | None, model: str):
     """The model's rows of one version per label (`version` picks one where several exist)."""
     versions: dict[str, str] = {}
     keep = []

@@ -1,0 +1,279 @@
+"""Group rates to outcomes: OLS with cluster-robust standard errors, and the prediction-powered
+coefficient beside the naive one.
+
+Naive: statsmodels OLS of the outcome on the rates (and covariates) with an intercept;
+cluster-robust (CR1, statsmodels' `cov_type="cluster"`) standard errors when a cluster column is
+given, else heteroskedasticity-robust HC1.
+
+Prediction-powered (when `human_rates` is given): the rates counted from model labels are
+predicted covariates; `human_rates` (the same `aggregate` table computed from human labels, for the
+groups humans coded in full, drawn at random) gives their true values on those groups. The PPI++
+least-squares coefficient (`edukit.findings.ppi.ppi_ols`) uses the coded groups as the labelled
+set and every group's model rates as predictions. Its interval treats groups as independent (no
+clustering).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from edukit.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class RelateSettings:
+    on: str
+    y: str
+    x: list[str]
+    cluster: str | None = None
+    covariates: list[str] = field(default_factory=list)
+    confidence: float = 0.95
+
+
+@dataclass
+class Coefficient:
+    name: str
+    naive: dict[str, Any]
+    ppi: dict[str, Any] | None
+    sentence: str
+
+    def to_json(self) -> dict:
+        return {"naive": self.naive, "ppi": self.ppi, "plain": self.sentence}
+
+
+@dataclass
+class Relation:
+    settings: RelateSettings
+    n: int
+    n_clusters: int | None
+    n_human_coded: int | None
+    coefficients: dict[str, Coefficient]
+    data: pd.DataFrame  # the rows the fit used (for the scatter)
+    se_type: str
+    notes: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        s = self.settings
+        return {
+            "outcome": s.y,
+            "on": s.on,
+            "x": s.x,
+            "covariates": s.covariates,
+            "cluster": s.cluster,
+            "n": self.n,
+            "n_clusters": self.n_clusters,
+            "n_human_coded": self.n_human_coded,
+            "standard_errors": self.se_type,
+            "confidence": s.confidence,
+            "coefficients": {k: c.to_json() for k, c in self.coefficients.items()},
+            "notes": self.notes,
+            "provenance": self.provenance,
+        }
+
+
+def _key(df: pd.DataFrame, on: str, what: str, path: str | None) -> pd.Series:
+    if on not in df.columns:
+        raise InputError(
+            f"--on: the {what} have no column {on!r} (columns: {', '.join(map(str, df.columns))})",
+            path=path,
+        )
+    return df[on].map(lambda v: str(v).strip())
+
+
+def _numeric(df: pd.DataFrame, col: str, what: str, path: str | None) -> pd.Series:
+    import pandas as pd
+
+    values = pd.to_numeric(df[col], errors="coerce")
+    bad = values.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"{what} column {col!r}: {str(df[col].iloc[i])!r} is not a number",
+            path=path,
+            where=f"row {i + 2}" if path and str(path).endswith(".csv") else f"row {i + 1}",
+        )
+    return values
+
+
+def relate(
+    rates: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    settings: RelateSettings,
+    *,
+    human_rates: pd.DataFrame | None = None,
+    paths: dict[str, str] | None = None,
+) -> Relation:
+    """Fit the outcome on the rates (module docstring); `paths` names the files in errors."""
+
+    s = settings
+    paths = paths or {}
+    if not 0.5 <= s.confidence < 1:
+        raise InputError(f"--confidence must be in [0.5, 1), not {s.confidence}")
+    rk = _key(rates, s.on, "rates", paths.get("rates"))
+    ok = _key(outcomes, s.on, "outcomes", paths.get("outcomes"))
+    if rk.duplicated().any():
+        raise InputError(
+            f"--on {s.on}: key {rk[rk.duplicated()].iloc[0]!r} repeats in the rates: "
+            "one row per group",
+            path=paths.get("rates"),
+        )
+    for col in s.x:
+        if col not in rates.columns:
+            raise InputError(f"--x: the rates have no column {col!r}", path=paths.get("rates"))
+    if s.y not in outcomes.columns:
+        raise InputError(f"--y: the outcomes have no column {s.y!r}", path=paths.get("outcomes"))
+    y = _numeric(outcomes, s.y, "outcome", paths.get("outcomes"))
+    data = outcomes.assign(_key=ok, _y=y)
+    extra = [c for c in rates.columns if c not in outcomes.columns and c not in s.x]
+    xs = rates.assign(_key=rk)[["_key", *s.x, *extra]]
+    for col in s.x:
+        xs[col] = _numeric(rates, col, "rate", paths.get("rates")).to_numpy()
+    merged = data.drop(columns=[c for c in s.x if c in data.columns]).merge(xs, on="_key")
+    if merged.empty:
+        raise InputError(
+            f"--on {s.on}: no key of the outcomes matches a key of the rates "
+            f"(outcomes e.g. {ok.iloc[0]!r}, rates e.g. {rk.iloc[0]!r})",
+            path=paths.get("outcomes"),
+        )
+    for col in s.covariates:
+        if col not in merged.columns:
+            raise InputError(f"--covariates: no column {col!r} in the outcomes or the rates")
+        merged[col] = _numeric(merged, col, "covariate", paths.get("outcomes")).to_numpy()
+    if s.cluster and s.cluster not in merged.columns:
+        raise InputError(f"--cluster: no column {s.cluster!r} in the outcomes or the rates")
+    notes = []
+    unmatched = int((~ok.isin(set(rk))).sum())
+    if unmatched:
+        notes.append(f"{unmatched} outcome rows have no group in the rates (left out)")
+    cols = ["_y", *s.x, *s.covariates]
+    complete = merged[cols].notna().all(axis=1)
+    if not complete.all():
+        notes.append(f"{int((~complete).sum())} rows with a missing value left out")
+    merged = merged[complete].reset_index(drop=True)
+    k = 1 + len(s.x) + len(s.covariates)
+    if len(merged) <= k:
+        raise InputError(f"{len(merged)} usable rows for {k} coefficients: too few to fit")
+
+    fit, se_type, n_clusters = _naive(merged, s)
+    ppi, n_coded = None, None
+    if human_rates is not None:
+        ppi, n_coded, ppi_notes = _ppi(merged, human_rates, s, paths.get("human_rates"))
+        notes += ppi_notes
+    coefs = {}
+    for j, name in enumerate(["const", *s.x, *s.covariates]):
+        b, se = float(fit.params[j]), float(fit.bse[j])
+        lo, hi = fit.conf_int(alpha=1 - s.confidence)[j]
+        naive = {"coef": b, "se": se, "ci": [float(lo), float(hi)], "p": float(fit.pvalues[j])}
+        entry = ppi[name] if ppi and name in ppi else None
+        coefs[name] = Coefficient(name, naive, entry, _sentence(name, s, naive, entry))
+    return Relation(s, len(merged), n_clusters, n_coded, coefs, merged, se_type, notes=notes)
+
+
+def _design(df: pd.DataFrame, cols: list[str]):
+    import numpy as np
+
+    return np.column_stack([np.ones(len(df)), *(df[c].to_numpy(float) for c in cols)])
+
+
+def _naive(df: pd.DataFrame, s: RelateSettings):
+    import numpy as np
+    import statsmodels.api as sm
+
+    x = _design(df, [*s.x, *s.covariates])
+    model = sm.OLS(df["_y"].to_numpy(float), x)
+    if s.cluster:
+        codes = np.unique(df[s.cluster].astype(str), return_inverse=True)[1]
+        n_clusters = int(codes.max() + 1)
+        if n_clusters < 2:
+            raise InputError(f"--cluster {s.cluster}: one cluster only; cannot cluster")
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+        return fit, f"cluster-robust by {s.cluster} ({n_clusters} clusters)", n_clusters
+    return model.fit(cov_type="HC1"), "heteroskedasticity-robust (HC1)", None
+
+
+def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, path: str | None):
+    import numpy as np
+
+    from edukit.findings.ppi import effective_n, ppi_ols
+
+    hk = _key(human, s.on, "human rates", path)
+    for col in s.x:
+        if col not in human.columns:
+            raise InputError(f"the human rates have no column {col!r}", path=path)
+    truth = human.assign(_key=hk).drop_duplicates("_key").set_index("_key")
+    labelled = df["_key"].isin(truth.index).to_numpy()
+    n = int(labelled.sum())
+    k = 1 + len(s.x) + len(s.covariates)
+    if n <= k + 1:
+        raise InputError(
+            f"--human-rates: {n} of the fitted groups are human-coded; need more than {k + 1}",
+            path=path,
+        )
+    lab = df[labelled]
+    x_hat = _design(lab, [*s.x, *s.covariates])
+    x_true = x_hat.copy()
+    for j, col in enumerate(s.x, start=1):
+        x_true[:, j] = _numeric(truth, col, "human rate", path).reindex(lab["_key"]).to_numpy()
+    y_lab = lab["_y"].to_numpy(float)
+    xu = _design(df, [*s.x, *s.covariates])
+    yu = df["_y"].to_numpy(float)
+    fit = ppi_ols(x_true, y_lab, x_hat, y_lab, xu, yu, confidence=s.confidence)
+    classical = ppi_ols(x_true, y_lab, x_hat, y_lab, xu, yu, confidence=s.confidence, lam=0.0)
+    eff = effective_n(classical, fit)
+    out = {}
+    for j, name in enumerate(["const", *s.x, *s.covariates]):
+        out[name] = {
+            "coef": float(fit.coef[j]),
+            "se": float(fit.se[j]),
+            "ci": [float(fit.ci[j, 0]), float(fit.ci[j, 1])],
+            "lambda": fit.lam,
+            "human_only": {
+                "coef": float(classical.coef[j]),
+                "ci": [float(classical.ci[j, 0]), float(classical.ci[j, 1])],
+            },
+            "effective_n": round(float(eff[j]), 1) if np.isfinite(eff[j]) else None,
+            "n": n,
+        }
+    notes = [
+        f"prediction-powered: {n} human-coded groups as the labelled set, the model's rates on "
+        f"all {len(df)} as predictions; its interval treats groups as independent"
+    ]
+    return out, n, notes
+
+
+def _sentence(name: str, s: RelateSettings, naive: dict, ppi: dict | None) -> str:
+    """One plain-language line per coefficient."""
+    pct = round(100 * s.confidence)
+    if name == "const":
+        return (
+            f"With every predictor at 0, the expected {s.y} is {naive['coef']:.3g} "
+            f"({pct}% CI {naive['ci'][0]:.3g} to {naive['ci'][1]:.3g})."
+        )
+    step, unit = (0.1, "10 percentage points") if name.endswith(".rate") else (1.0, "1 unit")
+    if name.endswith(".per100"):
+        step, unit = 10.0, "10 more per 100 items"
+    b = naive["coef"] * step
+    lo, hi = naive["ci"][0] * step, naive["ci"][1] * step
+    direction = "higher" if b >= 0 else "lower"
+    text = (
+        f"Groups whose {name} is {unit} higher have {s.y} {abs(b):.3g} {direction} on average "
+        f"(naive {pct}% CI {lo:.3g} to {hi:.3g}"
+    )
+    text += f", p = {naive['p']:.2g})" if math.isfinite(naive["p"]) else ")"
+    if ppi is not None:
+        pb, plo, phi = (v * step for v in (ppi["coef"], *ppi["ci"]))
+        text += (
+            f"; corrected with the human-coded groups (PPI): {pb:.3g} "
+            f"({pct}% CI {plo:.3g} to {phi:.3g})"
+        )
+        if plo <= 0 <= phi:
+            text += ", an interval that includes no association"
+    if s.covariates:
+        text += f", holding {', '.join(s.covariates)} fixed"
+    return text + ". An association between groups, not an effect."
