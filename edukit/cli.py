@@ -18,6 +18,7 @@ from edukit.commands import (
     annotate,
     datasets,
     export,
+    findings,
     info,
     load,
     prices,
@@ -72,6 +73,7 @@ for _module in (
     prices,
     runs,
     agree,
+    findings,
     export,
     tutor,
 ):
@@ -89,6 +91,9 @@ _PANELS = {
     "prices": "Annotate",
     "runs": "Annotate",
     "agree": "Analyse and export",
+    "estimate": "Analyse and export",
+    "aggregate": "Analyse and export",
+    "relate": "Analyse and export",
     "export": "Analyse and export",
     "tutor": "Analyse and export",
 }

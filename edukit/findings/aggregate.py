@@ -50,7 +50,7 @@ def read_items(path: str | os.PathLike) -> pd.DataFrame:
         from edukit.corpora.mathdial import read_mathdial
 
         return read_mathdial(path).utterances
-    if kind == "sight":
+    if kind in ("sight", "sight-full"):
         from edukit.corpora.sight import read_sight
 
         return read_sight(path).items

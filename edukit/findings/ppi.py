@@ -53,6 +53,9 @@ def undefined(n: int, reason: str, **extra: Any) -> Estimate:
     return Estimate(None, None, n, dict(extra), reason)
 
 
+MIN_CODED = 10  # fewer human-coded items and a CLT interval is not to be trusted
+
+
 def _alpha(confidence: float) -> float:
     return 1.0 - confidence
 
@@ -72,8 +75,8 @@ def human_mean(y: np.ndarray, w: np.ndarray | None = None, confidence: float = 0
     from ppi_py import classical_mean_ci
 
     n = len(y)
-    if n < 2:
-        return undefined(n, "fewer than 2 human-coded items")
+    if n < MIN_CODED:
+        return undefined(n, f"fewer than {MIN_CODED} human-coded items")
     y = y.astype(float)
     lo, hi = classical_mean_ci(y, w=w, alpha=_alpha(confidence))
     value = float(y.mean()) if w is None else float((w / w.sum() * y).sum())
@@ -117,8 +120,10 @@ def ppi_mean(
     from ppi_py import classical_mean_ci, ppi_mean_ci, ppi_mean_pointestimate
 
     n = len(y)
-    if n < 2:
-        return undefined(n, "fewer than 2 human-coded items", **{"lambda": None})
+    if n < MIN_CODED:
+        return undefined(
+            n, f"fewer than {MIN_CODED} human-coded items", **{"lambda": None, "effective_n": None}
+        )
     y, yhat, yhat_all = (a.astype(float) for a in (y, yhat, yhat_all))
     lam = mean_lambda(y, yhat, yhat_all, w)
     alpha = _alpha(confidence)
