@@ -1,0 +1,111 @@
+"""`edukit relate`: against statsmodels called directly; PPI beside the naive coefficient;
+bad input as one `Error:` line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+
+@pytest.fixture
+def files(tmp_path):
+    rng = np.random.default_rng(4)
+    g = 120
+    true = rng.beta(2, 5, g)
+    model = np.clip(0.7 * true + 0.08 + rng.normal(0, 0.03, g), 0, 1)
+    teacher = np.repeat([f"t{i}" for i in range(30)], 4)
+    score = 50 + 20 * true + rng.normal(0, 3, g) + np.repeat(rng.normal(0, 2, 30), 4)
+    hours = rng.uniform(1, 10, g)
+    sessions = [f"s{i:03d}" for i in range(g)]
+    rates = pd.DataFrame({"session_id": sessions, "move.focus.rate": model, "n_items": 40})
+    human = pd.DataFrame({"session_id": sessions[::3], "move.focus.rate": true[::3]})
+    outcomes = pd.DataFrame(
+        {"session_id": sessions, "teacher_id": teacher, "score": score, "hours": hours}
+    )
+    paths = {k: tmp_path / f"{k}.csv" for k in ("rates", "human", "outcomes")}
+    rates.to_csv(paths["rates"], index=False)
+    human.to_csv(paths["human"], index=False)
+    outcomes.to_csv(paths["outcomes"], index=False)
+    return paths, rates, outcomes
+
+
+def test_cluster_robust_ols_equals_statsmodels(cli, files, tmp_path):
+    paths, rates, outcomes = files
+    out = tmp_path / "rel.json"
+    r = cli(
+        "relate", paths["rates"], "--outcomes", paths["outcomes"], "--on", "session_id",
+        "--y", "score", "--x", "move.focus.rate", "--covariates", "hours",
+        "--cluster", "teacher_id", "--json", out,
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    doc = json.loads(out.read_text())
+    x = sm.add_constant(np.column_stack([rates["move.focus.rate"], outcomes["hours"]]))
+    groups = pd.factorize(outcomes["teacher_id"])[0]
+    ref = sm.OLS(outcomes["score"], x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    for j, name in enumerate(["const", "move.focus.rate", "hours"]):
+        naive = doc["coefficients"][name]["naive"]
+        assert naive["coef"] == pytest.approx(ref.params.iloc[j], abs=1e-10)
+        assert naive["se"] == pytest.approx(ref.bse.iloc[j], abs=1e-10)
+        assert naive["ci"] == pytest.approx(list(ref.conf_int().iloc[j]), abs=1e-10)
+        assert naive["p"] == pytest.approx(ref.pvalues.iloc[j], rel=1e-8)
+        assert doc["coefficients"][name]["ppi"] is None
+    assert doc["n_clusters"] == 30 and doc["n"] == 120
+    plain = doc["coefficients"]["move.focus.rate"]["plain"]
+    assert "10 percentage points" in plain and "holding hours fixed" in plain
+
+
+def test_ppi_coefficient_beside_the_naive_one(cli, files, tmp_path):
+    paths, *_ = files
+    out, html, md = tmp_path / "rel.json", tmp_path / "rel.html", tmp_path / "rel.md"
+    r = cli(
+        "relate", paths["rates"], "--outcomes", paths["outcomes"], "--on", "session_id",
+        "--y", "score", "--x", "move.focus.rate", "--human-rates", paths["human"],
+        "--json", out, "--report", html, "--markdown", md,
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    c = json.loads(out.read_text())["coefficients"]["move.focus.rate"]
+    assert c["ppi"]["n"] == 40 and 0 <= c["ppi"]["lambda"] <= 1
+    assert c["ppi"]["ci"][0] < 20 < c["ppi"]["ci"][1]  # the true slope
+    assert c["naive"]["coef"] > 24  # the model's compressed rates inflate the naive slope
+    assert "PPI" in c["plain"]
+    page = html.read_text()
+    assert page.count("data:image/png;base64,") == 1  # the scatter with its fitted lines
+    assert "Provenance" in page and "human.csv" in page
+    assert "PPI coef" in md.read_text()
+
+
+def _one_error(r, *needles):
+    assert r.code == 2, r.err
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:"), r.err
+    for n in needles:
+        assert n in lines[0]
+
+
+def test_bad_input(cli, files, tmp_path):
+    paths, _rates, outcomes = files
+    base = ["relate", paths["rates"], "--y", "score", "--x", "move.focus.rate"]
+    # outcomes file without the key
+    no_key = tmp_path / "nokey.csv"
+    outcomes.drop(columns="session_id").to_csv(no_key, index=False)
+    _one_error(cli(*base, "--outcomes", no_key, "--on", "session_id"), "nokey.csv", "session_id")
+    # a key matching nothing
+    other = tmp_path / "other.csv"
+    outcomes.assign(session_id="x" + outcomes["session_id"]).to_csv(other, index=False)
+    _one_error(cli(*base, "--outcomes", other, "--on", "session_id"), "no key")
+    # a non-numeric outcome
+    text = tmp_path / "text.csv"
+    outcomes.assign(
+        score=outcomes["score"].astype(object).where(outcomes.index != 5, "high")
+    ).to_csv(text, index=False)
+    _one_error(cli(*base, "--outcomes", text, "--on", "session_id"), "text.csv", "'high'", "row 7")
+    # unknown columns, bounded options
+    _one_error(cli(*base, "--outcomes", paths["outcomes"], "--on", "session_id", "--cluster", "z"))
+    _one_error(
+        cli(*base, "--outcomes", paths["outcomes"], "--on", "session_id", "--confidence", "1"),
+        "--confidence",
+    )
