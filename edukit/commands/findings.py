@@ -159,8 +159,9 @@ def _guard(outputs: dict, inputs: list) -> None:
 
 def _table(path: Path):
     from edukit.corpora.tables import read_table, table_format
+    from edukit.resources import resolve_input
 
-    return read_table(path, dtype=str if table_format(path) == ".csv" else None)
+    return read_table(path, dtype=str if table_format(resolve_input(path)) == ".csv" else None)
 
 
 def _estimate(

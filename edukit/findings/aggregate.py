@@ -44,7 +44,9 @@ def read_items(path: str | os.PathLike) -> pd.DataFrame:
     """The items table of a corpus file (MathDial: every utterance, teacher and student; SIGHT:
     its comments) or of any table with an `item_id` column."""
     from edukit.corpora.detect import detect
+    from edukit.resources import resolve_input
 
+    path = resolve_input(path)
     kind = detect(path)
     if kind == "mathdial":
         from edukit.corpora.mathdial import read_mathdial

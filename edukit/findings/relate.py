@@ -207,6 +207,9 @@ def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, path: str | N
         if col not in human.columns:
             raise InputError(f"the human rates have no column {col!r}", path=path)
     truth = human.assign(_key=hk).drop_duplicates("_key").set_index("_key")
+    for col in s.x:  # groups the humans did not code have no rate (aggregate writes it empty)
+        truth[col] = _numeric(truth, col, "human rate", path)
+    truth = truth.dropna(subset=s.x)
     labelled = df["_key"].isin(truth.index).to_numpy()
     n = int(labelled.sum())
     k = 1 + len(s.x) + len(s.covariates)
@@ -219,7 +222,7 @@ def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, path: str | N
     x_hat = _design(lab, [*s.x, *s.covariates])
     x_true = x_hat.copy()
     for j, col in enumerate(s.x, start=1):
-        x_true[:, j] = _numeric(truth, col, "human rate", path).reindex(lab["_key"]).to_numpy()
+        x_true[:, j] = truth[col].reindex(lab["_key"]).to_numpy(float)
     y_lab = lab["_y"].to_numpy(float)
     xu = _design(df, [*s.x, *s.covariates])
     yu = df["_y"].to_numpy(float)
@@ -274,6 +277,7 @@ def _sentence(name: str, s: RelateSettings, naive: dict, ppi: dict | None) -> st
         )
         if plo <= 0 <= phi:
             text += ", an interval that includes no association"
-    if s.covariates:
-        text += f", holding {', '.join(s.covariates)} fixed"
+    others = [o for o in [*s.x, *s.covariates] if o != name]
+    if others:
+        text += f", holding {', '.join(others)} fixed"
     return text + ". An association between groups, not an effect."
