@@ -9,6 +9,8 @@ Three methods side by side, per label (and per group of `by`):
   are the labelled set, the model's labels on every item the predictions. `lambda` is the tuning
   weight (0: human only, 1: plain PPI), `effective_n` the human labels the model's labels are
   worth (a human-only interval would need that many to be as narrow).
+Intervals are clipped to [0, 1]. Fewer than 10 human-coded items (in a group) give no human or PPI
+estimate, with the reason.
 
 Several humans: an item's human label of a category is the share of the listed humans who rated
 the item and chose that category (two humans who disagree give 0.5): the estimate is the
@@ -191,6 +193,9 @@ def _estimate_scope(scope, model_value, human_share, cats, sel: Selection, s) ->
             est = ppi_mean(y, yhat, yhat_all, w, s.confidence)
             est.extra["n_model"] = len(yhat_all)
             per["ppi"] = est
+        for est in per.values():
+            if est.ci is not None:  # a share lies in [0, 1]: clipping only adds coverage
+                est.ci = (max(0.0, est.ci[0]), min(1.0, est.ci[1]))
         res[c] = per
     return res
 
