@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import ppi_py
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edukit.findings.ppi import human_mean, mean_lambda, model_mean, ppi_mean, ppi_ols
 
@@ -113,3 +115,32 @@ def test_ppi_ols_corrects_a_biased_covariate():
     assert fit.ci[1, 0] < 2.0 < fit.ci[1, 1]
     classical = ppi_ols(x_true, y[idx], xu[idx], y[idx], xu, y, lam=0.0)
     assert fit.se[1] <= classical.se[1] + 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(st.integers(0, 1), st.integers(0, 1), st.floats(0.05, 1.0)),
+        min_size=10,
+        max_size=60,
+    ),
+    unlabeled=st.lists(st.integers(0, 1), min_size=20, max_size=200),
+)
+def test_ppi_mean_property(data, unlabeled):
+    """Any binary data: ppi-python's interval (where it has one), lambda in [0, 1], the value
+    inside its interval, and with constant weights the same as without."""
+    y = np.array([d[0] for d in data], float)
+    yhat = np.array([d[1] for d in data], float)
+    w = np.array([d[2] for d in data])
+    yu = np.array(unlabeled, float)
+    for weights in (None, w):
+        est = ppi_mean(y, yhat, yu, w=weights)
+        lo, hi = ppi_py.ppi_mean_ci(y, yhat, yu, alpha=0.05, w=weights)
+        if np.isfinite(lo[0]):
+            assert est.ci == pytest.approx((float(lo[0]), float(hi[0])), abs=1e-8)
+        else:  # every prediction constant: ppi-python divides 0 by 0, edukit takes lambda 0
+            assert est.extra["lambda"] == 0.0 and np.isfinite(est.ci).all()
+        assert 0.0 <= est.extra["lambda"] <= 1.0
+        assert est.ci[0] - 1e-12 <= est.value <= est.ci[1] + 1e-12
+    same = ppi_mean(y, yhat, yu, w=np.full(len(y), 3.0))
+    assert same.ci == pytest.approx(ppi_mean(y, yhat, yu).ci, abs=1e-12)
