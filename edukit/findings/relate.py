@@ -57,6 +57,7 @@ class Relation:
     se_type: str
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    human_data: pd.DataFrame | None = None  # the human-coded rows with the humans' rates
 
     def to_json(self) -> dict:
         s = self.settings
@@ -161,9 +162,9 @@ def relate(
         raise InputError(f"{len(merged)} usable rows for {k} coefficients: too few to fit")
 
     fit, se_type, n_clusters = _naive(merged, s)
-    ppi, n_coded = None, None
+    ppi, n_coded, human_data = None, None, None
     if human_rates is not None:
-        ppi, n_coded, ppi_notes = _ppi(merged, human_rates, s, paths.get("human_rates"))
+        ppi, n_coded, ppi_notes, human_data = _ppi(merged, human_rates, s, paths.get("human_rates"))
         notes += ppi_notes
     coefs = {}
     for j, name in enumerate(["const", *s.x, *s.covariates]):
@@ -172,7 +173,9 @@ def relate(
         naive = {"coef": b, "se": se, "ci": [float(lo), float(hi)], "p": float(fit.pvalues[j])}
         entry = ppi[name] if ppi and name in ppi else None
         coefs[name] = Coefficient(name, naive, entry, _sentence(name, s, naive, entry))
-    return Relation(s, len(merged), n_clusters, n_coded, coefs, merged, se_type, notes=notes)
+    return Relation(
+        s, len(merged), n_clusters, n_coded, coefs, merged, se_type, notes, human_data=human_data
+    )
 
 
 def _design(df: pd.DataFrame, cols: list[str]):
@@ -247,7 +250,8 @@ def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, path: str | N
         f"prediction-powered: {n} human-coded groups as the labelled set, the model's rates on "
         f"all {len(df)} as predictions; its interval treats groups as independent"
     ]
-    return out, n, notes
+    human_data = lab.assign(**{col: x_true[:, j] for j, col in enumerate(s.x, start=1)})
+    return out, n, notes, human_data
 
 
 def _sentence(name: str, s: RelateSettings, naive: dict, ppi: dict | None) -> str:

@@ -208,16 +208,24 @@ def scatter_pngs(result: Relation) -> list[tuple[str, str]]:
     for x in s.x:
         fig, ax = plt.subplots(figsize=(5.6, 4.2))
         xs = df[x].to_numpy(float)
-        ax.scatter(xs, df["_y"], s=12, alpha=0.6, label="groups")
+        ax.scatter(xs, df["_y"], s=12, alpha=0.5, color="C0", label="groups (model's rates)")
+        human = result.human_data
+        if human is not None:
+            ax.scatter(
+                human[x], human["_y"], s=14, alpha=0.8, color="C1", marker="^",
+                label="human-coded groups (humans' rates)",
+            )  # fmt: skip
+            xs = np.concatenate([xs, human[x].to_numpy(float)])
         grid = np.linspace(np.nanmin(xs), np.nanmax(xs), 20)
-        for key, style, name in (("naive", "-", "naive OLS"), ("ppi", "--", "PPI")):
+        lines = (("naive", "-", "C0", "naive OLS"), ("ppi", "--", "C1", "PPI (humans' scale)"))
+        for key, style, color, name in lines:
             coefs = {k: getattr(c, key) for k, c in result.coefficients.items()}
             if any(v is None for v in coefs.values()):
                 continue
             base = coefs["const"]["coef"] + sum(
                 coefs[o]["coef"] * float(df[o].mean()) for o in [*s.x, *s.covariates] if o != x
             )
-            ax.plot(grid, base + coefs[x]["coef"] * grid, style, lw=1.8, label=name)
+            ax.plot(grid, base + coefs[x]["coef"] * grid, style, color=color, lw=1.8, label=name)
         ax.set_xlabel(x)
         ax.set_ylabel(s.y)
         ax.grid(alpha=0.3)
