@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import typer
@@ -20,8 +19,17 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
-def _command(name: str) -> str:
-    return shlex.join(["edukit", name, *sys.argv[2:]]) if len(sys.argv) > 1 else f"edukit {name}"
+_DEFAULTS = {"method": "model,human,ppi", "confidence": 0.95}
+
+
+def _command(name: str, positional, options: dict) -> str:
+    """The command line, rebuilt from the options given (paths as given, defaults left out)."""
+    parts = ["edukit", name, str(positional)]
+    for key, value in options.items():
+        if value is None or value is False or _DEFAULTS.get(key) == value:
+            continue
+        parts += [f"--{key.replace('_out', '').replace('_', '-')}", str(value)]
+    return shlex.join(parts)
 
 
 def register(app: typer.Typer) -> None:
@@ -238,7 +246,15 @@ def _estimate(
         selection_path=str(selection) if selection else "--selection",
     )
     result.provenance = _estimate_provenance(result, ann, human_ann, match, gold)
-    command = _command("estimate")
+    command = _command(
+        "estimate",
+        annotations,
+        dict(
+            model=model, humans=humans, label=label, by=by, items=items, method=method,
+            gold=gold, match_on=match_on, selection=selection, assume=assume, version=version,
+            confidence=confidence, json_out=json_out, markdown_out=markdown_out, report=report,
+        ),
+    )  # fmt: skip
     if not any(outputs.values()):
         _print_estimates(result)
         return
@@ -373,7 +389,16 @@ def _relate(
     if not any(outputs.values()):
         _print_relation(result)
         return
-    _write(result, json_out, markdown_out, report, _command("relate"), inputs, "relate")
+    command = _command(
+        "relate",
+        rates,
+        dict(
+            outcomes=outcomes, on=on, y=y, x=x, cluster=cluster, covariates=covariates,
+            human_rates=human_rates, confidence=confidence, json_out=json_out,
+            markdown_out=markdown_out, report=report,
+        ),
+    )  # fmt: skip
+    _write(result, json_out, markdown_out, report, command, inputs, "relate")
 
 
 def _print_relation(result) -> None:

@@ -164,5 +164,6 @@ def test_reports(cli, corpus, tmp_path):
     assert "prediction-powered (PPI++)" in text and "model only (biased)" in text
     assert "human sample: selection rules (random: 120)" in text
     assert "### Per course" in text
+    assert f"edukit estimate {path} --model gpt --humans H1,H2 --by course" in text
     page = html.read_text()
     assert "Provenance" in page and "gpt" in page and "sha256" in page
