@@ -80,6 +80,9 @@ def register(app: typer.Typer) -> None:
         version: str | None = typer.Option(
             None, "--version", help="The model's version where it has several."
         ),
+        prompts: Path | None = typer.Option(
+            None, "--prompts", help="SIGHT prompt folder selecting the model's versions."
+        ),
         confidence: float = _CONFIDENCE,
         json_out: Path | None = _JSON,
         markdown_out: Path | None = _MD,
@@ -108,6 +111,9 @@ def register(app: typer.Typer) -> None:
         ),
         label: str | None = typer.Option(None, "--label", help="Only these labels: L1[,L2]."),
         version: str | None = typer.Option(None, "--version", help="Version where several."),
+        prompts: Path | None = typer.Option(
+            None, "--prompts", help="SIGHT prompt folder selecting the rater's versions."
+        ),
         raw_csv: bool = RAW_CSV,
         sep: str | None = SEP,
         encoding: str | None = ENCODING,
@@ -189,6 +195,7 @@ def _estimate(
     json_out,
     markdown_out,
     report,
+    prompts=None,
     **_,
 ) -> None:
     from edukit.errors import EdukitError, InputError
@@ -204,14 +211,14 @@ def _estimate(
     if match_on and gold is None:
         raise EdukitError("--match-on needs --gold (the file whose items are matched)")
     outputs = {"--json": json_out, "--markdown": markdown_out, "--report": report}
-    inputs = [p for p in (annotations, items, gold, selection) if p is not None]
+    inputs = [p for p in (annotations, items, gold, selection, prompts) if p is not None]
     _guard(outputs, inputs)
 
     from edukit.annotations import read_annotations
     from edukit.findings.aggregate import read_items
     from edukit.findings.estimate import estimate
 
-    ann = read_annotations(annotations)
+    ann = read_annotations(annotations, prompts=prompts)
     human_ann, match, item_table = None, None, None
     if by or match_on:
         item_table = read_items(items if items is not None else annotations)
@@ -320,18 +327,20 @@ def _print_estimates(result) -> None:
         console.print(f"note: {n}", markup=False)
 
 
-def _aggregate(annotations, out, by, items, rater, role_col, label, version, raw_csv, **_) -> None:
+def _aggregate(
+    annotations, out, by, items, rater, role_col, label, version, raw_csv, prompts=None, **_
+) -> None:
     from edukit.errors import EdukitError
 
     cols = _split(by)
     if not cols:
         raise EdukitError("--by: name at least one column")
-    _guard({"--out": out}, [p for p in (annotations, items) if p is not None])
+    _guard({"--out": out}, [p for p in (annotations, items, prompts) if p is not None])
     from edukit.annotations import read_annotations
     from edukit.corpora.tables import write_table
     from edukit.findings.aggregate import AggregateSettings, aggregate, read_items
 
-    ann = read_annotations(annotations)
+    ann = read_annotations(annotations, prompts=prompts)
     table = read_items(items if items is not None else annotations)
     settings = AggregateSettings(cols, rater, role_col, version, _split(label) or None)
     rates = aggregate(ann, table, settings)

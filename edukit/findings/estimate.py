@@ -237,7 +237,7 @@ def one_version(rows: pd.DataFrame, version: str | None, model: str):
         else:
             raise InputError(
                 f"{model} labelled {label!r} in several versions ({', '.join(have)}): "
-                "pick one with --version V"
+                "pick one with --version V (or --prompts FOLDER for SIGHT)"
             )
         versions[str(label)] = pick
         keep.append(g[g["version"] == pick])

@@ -84,7 +84,16 @@ def _key(df: pd.DataFrame, on: str, what: str, path: str | None) -> pd.Series:
             f"--on: the {what} have no column {on!r} (columns: {', '.join(map(str, df.columns))})",
             path=path,
         )
-    return df[on].map(lambda v: str(v).strip())
+    return df[on].map(_key_text)
+
+
+def _key_text(value) -> str:
+    """A key as text; the ' edukit writes before a cell starting with = + - @ (formula-safe CSV,
+    e.g. SIGHT's video id -hN2mZq8YtU) is not part of the key."""
+    text = str(value).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        return text[1:]
+    return text
 
 
 def _numeric(df: pd.DataFrame, col: str, what: str, path: str | None) -> pd.Series:

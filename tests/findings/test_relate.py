@@ -109,3 +109,17 @@ def test_bad_input(cli, files, tmp_path):
         cli(*base, "--outcomes", paths["outcomes"], "--on", "session_id", "--confidence", "1"),
         "--confidence",
     )
+
+
+def test_keys_written_formula_safe_still_match(cli, files, tmp_path):
+    """aggregate writes a key starting with - as '-...: relate reads it back as the key."""
+    paths, rates, outcomes = files
+    keys = "-" + rates["session_id"]
+    rates.assign(session_id="'" + keys).to_csv(paths["rates"], index=False)
+    outcomes.assign(session_id=keys).to_csv(paths["outcomes"], index=False)
+    r = cli(
+        "relate", paths["rates"], "--outcomes", paths["outcomes"], "--on", "session_id",
+        "--y", "score", "--x", "move.focus.rate", "--json", tmp_path / "r.json",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert json.loads((tmp_path / "r.json").read_text())["n"] == 120
