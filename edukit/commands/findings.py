@@ -234,6 +234,9 @@ def _estimate(
             if human_ann.empty:
                 raise InputError(f"--match-on {match_on}: no item matched the corpus", path=gold)
     sel_table = _table(selection) if selection is not None else None
+    if sel_table is not None and match is not None and "item_id" in sel_table.columns:
+        # the selection file names the --gold file's items: follow them to the corpus
+        sel_table["item_id"] = [match.mapping.get(str(i), i) for i in sel_table["item_id"]]
     settings = EstimateSettings(
         model=model,
         humans=_split(humans),
