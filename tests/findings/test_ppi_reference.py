@@ -117,6 +117,7 @@ def test_ppi_ols_corrects_a_biased_covariate():
     assert fit.se[1] <= classical.se[1] + 1e-12
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @settings(max_examples=60, deadline=None)
 @given(
     data=st.lists(
