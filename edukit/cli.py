@@ -23,6 +23,7 @@ from edukit.commands import (
     prices,
     quickstart,
     redact,
+    review,
     rubric,
     runs,
     tutor,
@@ -72,6 +73,7 @@ for _module in (
     prices,
     runs,
     agree,
+    review,
     export,
     tutor,
 ):
@@ -89,6 +91,7 @@ _PANELS = {
     "prices": "Annotate",
     "runs": "Annotate",
     "agree": "Analyse and export",
+    "review": "Analyse and export",
     "export": "Analyse and export",
     "tutor": "Analyse and export",
 }
