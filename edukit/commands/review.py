@@ -62,7 +62,9 @@ def export_command(
     budget: int | None = typer.Option(
         None, "--budget", help="Items in all, 1 to 1,000,000 (shared by rules without :N)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random and stratified picks."),
+    seed: int = typer.Option(
+        0, "--seed", help="Seed of the random and stratified picks (0 to 4,294,967,295)."
+    ),
     models: str | None = typer.Option(
         None,
         "--models",
@@ -90,7 +92,7 @@ def _export(
     from edukit.errors import InputError
     from edukit.paths import guard_outputs
     from edukit.review.exporting import FORMATS, ExportSettings, export_review, sessions_for
-    from edukit.review.selection import SelectionSettings, parse_rules
+    from edukit.review.selection import SelectionSettings, check_seed, parse_rules
 
     if format not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
@@ -113,6 +115,7 @@ def _export(
         annotators=_split(annotators),
     )
     parse_rules(settings.selection.rules, budget)  # bad options fail before any file is read
+    check_seed(seed)
     guard_outputs(
         {"--out": out, "--config": config, "--selection-out": selection_out},
         [*annotations, items, rubric],

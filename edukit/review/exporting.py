@@ -65,6 +65,7 @@ def export_review(
     if settings.format == "sandpiper":
         sandpiper.check_annotators(settings.annotators)
     ann = _rubric_labels(ann, rubric)
+    _check_items(ann, items, settings.selection.models)
     selection = select_items(ann, settings.selection)
     if selection.table.empty:
         raise InputError("no item fits the selection: nothing to review")
@@ -84,6 +85,19 @@ def export_review(
     else:
         out.table = csvformat.table(picked, qs)
     return out
+
+
+def _check_items(ann: pd.DataFrame, items: pd.DataFrame, models: list[str] | None) -> None:
+    """Every item the models labelled must be in the items file (else the wrong items file)."""
+    known = set(items["item_id"].astype(str))
+    labelled = ann.loc[ann["rater"].isin(model_raters(ann, models)), "item_id"]
+    missing = sorted(set(labelled) - known)
+    if missing:
+        raise InputError(
+            f"item {missing[0]!r} has model labels but is not in the items file "
+            f"({len(missing)} such item{'s' if len(missing) != 1 else ''}): is it the items "
+            "file the model annotated?"
+        )
 
 
 def _rubric_labels(ann: pd.DataFrame, rubric: Any) -> pd.DataFrame:

@@ -144,6 +144,10 @@ def to_table(
                 f"(its questions: {', '.join(qs)})",
                 path=path,
             )
+        alternatives = a.extra.pop("_alternatives", [])
+        if known is not None and a.item_id not in known:
+            # Sandpiper: session:sequence for dialogue turns, the session for flat items
+            a.item_id = next((i for i in alternatives if i in known), a.item_id)
         if known is not None and a.item_id not in known:
             raise InputError(
                 f"{a.where}: unknown item {a.item_id!r} (not in the selection file)", path=path

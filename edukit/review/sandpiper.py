@@ -153,6 +153,7 @@ def read_export(df: pd.DataFrame, qs: list[Question], path: Any = None) -> Answe
                     annotator=who,
                     question=field,
                     codes=given,
+                    extra={"_alternatives": [f"{session}:{seq}", session]},
                 )
             )
     return out

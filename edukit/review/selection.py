@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 RULES = ("disagreement", "low-confidence", "random", "stratified", "all")
 SELECTION_COLUMNS = ("item_id", "rule", "probability", "stratum")
 MAX_BUDGET = 1_000_000
+MAX_SEED = 2**32 - 1
 
 
 @dataclass
@@ -158,11 +159,17 @@ def strata(ann: pd.DataFrame, model: str) -> dict[str, str]:
     return {item: ";".join(parts) for item, parts in out.items()}
 
 
+def check_seed(seed: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"--seed must be between 0 and {MAX_SEED:,}, not {seed}")
+
+
 def select_items(ann: pd.DataFrame, settings: SelectionSettings) -> Selection:
     """Pick the items to review from the items the model raters labelled (see module doc)."""
     import numpy as np
     import pandas as pd
 
+    check_seed(settings.seed)
     rules = parse_rules(settings.rules, settings.budget)
     models = model_raters(ann, settings.models)
     pool = sorted(set(ann.loc[ann["rater"].isin(models), "item_id"]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pandas as pd
 import pytest
 
 
@@ -131,8 +132,6 @@ def test_label_studio_good_export_and_latest_on_conflict(cli, tmp_path):
         "--on-conflict", "latest",
     )  # fmt: skip
     assert r.code == 0, r.err
-    import pandas as pd
-
     table = pd.read_csv(out)
     row = table[(table["item_id"] == "test-1:0") & (table["rater"] == "label-studio-user-6")]
     assert row["value"].tolist() == ["generic"]  # the later answer (T2) is kept
@@ -190,10 +189,27 @@ def test_export_options_fail_before_any_file_is_written(cli, tmp_path, mathdial_
         (["--select", "random", "--budget", "0"], "--budget"),
         (["--select", "mystery:3"], "unknown rule"),
         (["--select", "low-confidence:3", "--models", "nobody"], "no rater 'nobody'"),
+        (["--select", "random:3", "--seed", "-1"], "--seed must be between"),
+        (["--select", "random:3", "--format", "prodigy"], "--out: a prodigy file ends in .jsonl"),
     ]:
+        fmt = [] if "--format" in extra else ["--format", "label-studio"]
         r = cli("review", "export", models, "--items", "sample:mathdial", "--rubric",
-                "mathdial-moves", "--format", "label-studio", "--out", out, *extra)  # fmt: skip
+                "mathdial-moves", *fmt, "--out", out, *extra)  # fmt: skip
         assert r.code == 2 and words in r.err, r.err
         assert len(r.err.strip().splitlines()) == 1
         assert not out.exists() and not (tmp_path / "tasks.xml").exists()
         assert not (tmp_path / "tasks.selection.csv").exists()
+
+
+def test_export_with_the_wrong_items_file(cli, tmp_path, mathdial_models):
+    _, df = mathdial_models
+    models = tmp_path / "models.csv"
+    extra = df.iloc[:1].assign(item_id="elsewhere:9")
+    pd.concat([df, extra]).to_csv(models, index=False)
+    out = tmp_path / "tasks.json"
+    r = cli(
+        "review", "export", models, "--items", "sample:mathdial", "--rubric", "mathdial-moves",
+        "--format", "label-studio", "--out", out, "--select", "all",
+    )  # fmt: skip
+    assert r.code == 2 and "item 'elsewhere:9' has model labels but is not in the items" in r.err
+    assert len(r.err.strip().splitlines()) == 1 and not out.exists()
