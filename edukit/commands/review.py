@@ -71,6 +71,12 @@ def export_command(
         help="Model raters A,B (e.g. the arms of a compare sweep); default: raters with a "
         "version. The first one's labels define the strata.",
     ),
+    stratify_by: str | None = typer.Option(
+        None,
+        "--stratify-by",
+        help="stratified: the label whose model values are the strata (default: the rubric's "
+        "first label).",
+    ),
     annotators: str = typer.Option(
         "reviewer", "--annotators", help="sandpiper: annotator names, one set of columns each."
     ),
@@ -87,7 +93,7 @@ def export_command(
 
 def _export(
     annotations, items, rubric, format, out, config, selection_out, select, budget, seed,
-    models, annotators, id_col, text_col, raw_csv, **_,
+    models, stratify_by, annotators, id_col, text_col, raw_csv, **_,
 ) -> None:  # fmt: skip
     from edukit.errors import InputError
     from edukit.paths import guard_outputs
@@ -110,7 +116,11 @@ def _export(
     settings = ExportSettings(
         format=format,
         selection=SelectionSettings(
-            rules=_split(select), budget=budget, seed=seed, models=_split(models) or None
+            rules=_split(select),
+            budget=budget,
+            seed=seed,
+            models=_split(models) or None,
+            stratify_by=stratify_by,
         ),
         annotators=_split(annotators),
     )

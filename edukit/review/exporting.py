@@ -3,7 +3,7 @@ here: the result holds the texts and tables, the command writes them)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from edukit.errors import InputError
@@ -65,11 +65,15 @@ def export_review(
     if settings.format == "sandpiper":
         sandpiper.check_annotators(settings.annotators)
     ann = _rubric_labels(ann, rubric)
-    _check_items(ann, items, settings.selection.models)
-    selection = select_items(ann, settings.selection)
+    sel = settings.selection
+    if sel.stratify_by is None:
+        first = questions(rubric, flat=True)[0].labels[0]
+        sel = replace(sel, stratify_by=first if first in set(ann["label"]) else None)
+    _check_items(ann, items, sel.models)
+    selection = select_items(ann, sel)
     if selection.table.empty:
         raise InputError("no item fits the selection: nothing to review")
-    models = model_raters(ann, settings.selection.models)
+    models = model_raters(ann, sel.models)
     flat = settings.format == "csv"
     qs = questions(rubric, flat=flat)
     picked = review_items(items, ann, selection.table, qs, models, rubric.context_fields)

@@ -5,8 +5,9 @@ Rules (applied in the order given, each among the items the earlier rules left):
   model, or the arms of a compare sweep given as model raters), least confident first;
 - `low-confidence`: the items whose lowest stored model confidence is lowest;
 - `random`: a simple random sample (probability n / N of the items still in the pool);
-- `stratified`: a random sample within each stratum of the first model's labels (equal
-  allocation, one slot per stratum in turn; probability n_h / N_h);
+- `stratified`: a random sample within each stratum, the first model's value of one label
+  (`stratify_by`, default the first label; equal allocation, one slot per stratum in turn;
+  probability n_h / N_h);
 - `all`: every item (probability 1).
 
 Agreement measured on items picked for disagreement or low confidence is not the corpus's
@@ -34,12 +35,14 @@ MAX_SEED = 2**32 - 1
 @dataclass
 class SelectionSettings:
     """`rules`: RULE or RULE:N entries; `budget`: items in all (rules without :N share it);
-    `models`: the model raters (default: raters with a version); `seed` for random picks."""
+    `models`: the model raters (default: raters with a version); `seed` for random picks;
+    `stratify_by`: the label whose model values are the strata (default: the first label)."""
 
     rules: list[str] = field(default_factory=lambda: ["all"])
     budget: int | None = None
     seed: int = 0
     models: list[str] | None = None
+    stratify_by: str | None = None
 
 
 @dataclass
@@ -150,13 +153,22 @@ def disagreeing_items(ann: pd.DataFrame, models: list[str]) -> list[str]:
     )
 
 
-def strata(ann: pd.DataFrame, model: str) -> dict[str, str]:
-    """Item -> the model's labels as one stratum name (`label=value;...`, labels sorted)."""
-    rows = ann[ann["rater"] == model].sort_values(["item_id", "label"], kind="stable")
-    out: dict[str, list[str]] = {}
-    for item, label, value in zip(rows["item_id"], rows["label"], rows["value"], strict=True):
-        out.setdefault(item, []).append(f"{label}={value}")
-    return {item: ";".join(parts) for item, parts in out.items()}
+def strata(ann: pd.DataFrame, model: str, label: str | None = None) -> dict[str, str]:
+    """Item -> stratum `label=value`: the model's value of `label` (default: the first label
+    of the table); items without it share the stratum ``."""
+    rows = ann[ann["rater"] == model]
+    if label is None:
+        label = str(rows["label"].iloc[0]) if len(rows) else ""
+    elif label not in set(rows["label"]):
+        raise InputError(
+            f"--stratify-by: {model} has no label {label!r} "
+            f"(its labels: {', '.join(sorted(set(rows['label'])))})"
+        )
+    rows = rows[rows["label"] == label]
+    out: dict[str, str] = {}
+    for item, value in zip(rows["item_id"], rows["value"], strict=True):
+        out.setdefault(item, f"{label}={value}")  # a rater's first version
+    return out
 
 
 def check_seed(seed: int) -> None:
@@ -208,7 +220,8 @@ def select_items(ann: pd.DataFrame, settings: SelectionSettings) -> Selection:
             chosen = sorted(left[j] for j in idx)
             picked += [(i, rule, k / len(left), "") for i in chosen]
         else:  # stratified
-            chosen = _stratified(left, strata(ann, models[0]), n, rng, picked)
+            by = strata(ann, models[0], settings.stratify_by)
+            chosen = _stratified(left, by, n, rng, picked)
         if len(chosen) < n:
             notes.append(f"{rule}: {len(chosen)} of {n} items (no more items fit the rule)")
     table = pd.DataFrame(picked, columns=list(SELECTION_COLUMNS))

@@ -311,3 +311,21 @@ def test_label_studio_config_has_one_choices_block_per_question(sight_models, tm
         ("sight-joint", "multiple")
     ]
     assert xml.count("<Choice ") == 9 and xml.count("hint=") == 9  # definitions as hints
+
+
+def test_stratified_by_one_label_of_a_multi_label_rubric(sight_models, tmp_path, cli):
+    out = tmp_path / "tasks.json"
+    r = cli(
+        "review", "export", sight_models, "--items", "sample:sight", "--rubric", "sight",
+        "--format", "label-studio", "--out", out, "--select", "stratified", "--budget", "6",
+        "--stratify-by", "confusion", "--seed", "1",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    sel = pd.read_csv(tmp_path / "tasks.selection.csv", dtype=str)
+    assert sel["stratum"].value_counts().to_dict() == {"confusion=0": 3, "confusion=1": 3}
+    model = read_annotations(sight_models)
+    conf = model[model["label"] == "confusion"]
+    sizes = conf.drop_duplicates("item_id")["value"].value_counts()
+    probs = sel.groupby("stratum")["probability"].first().astype(float)
+    assert probs["confusion=1"] == pytest.approx(3 / sizes[1])
+    assert probs["confusion=0"] == pytest.approx(3 / sizes[0])
