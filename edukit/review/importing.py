@@ -171,12 +171,19 @@ def to_table(
                 f"{a.where}: {what} for the single-choice question {a.question}", path=path
             )
         a.codes = codes
-        key = (a.item_id, a.annotator, a.question)
+        # adjudicated: one answer per item, whoever gave it
+        key = (a.item_id, rename or a.annotator, a.question)
         if key in kept:
             if settings.on_conflict == "error":
+                first = kept[key]
+                who = (
+                    f"annotator {a.annotator} answered"
+                    if first.annotator == a.annotator
+                    else f"annotators {first.annotator} and {a.annotator} (--adjudicated) answered"
+                )
                 raise InputError(
-                    f"{a.where}: annotator {a.annotator} answered {a.question} of item "
-                    f"{a.item_id} twice (also at {kept[key].where.split(', annotator')[0]}); "
+                    f"{a.where}: {who} {a.question} of item {a.item_id} twice (also at "
+                    f"{first.where.split(', annotator')[0].split(', rater')[0]}); "
                     "give --on-conflict latest to keep the latest answer",
                     path=path,
                 )

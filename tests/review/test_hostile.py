@@ -213,3 +213,10 @@ def test_export_with_the_wrong_items_file(cli, tmp_path, mathdial_models):
     )  # fmt: skip
     assert r.code == 2 and "item 'elsewhere:9' has model labels but is not in the items" in r.err
     assert len(r.err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_adjudicated_answers_from_two_annotators_conflict(cli, tmp_path):
+    r, out = _run(cli, tmp_path, "export.json", json.dumps(GOOD), "label-studio", "--adjudicated")
+    assert r.code == 2
+    assert "task 11" in r.err and "label-studio-user-6 and label-studio-user-7" in r.err
+    assert not out.exists()
