@@ -139,3 +139,72 @@ def test_label_studio_round_trip(label_studio, mathdial_models, tmp_path, cli):
     assert result["human_human"]["n"] == len(both) == 10
     assert result["human_human"]["value"] == pytest.approx(expected)
     assert np.isfinite(expected)
+
+
+SIGHT_LABELS = [
+    "general", "confusion", "pedagogy", "setup", "gratitude",
+    "personal_experience", "clarification", "non_english", "na",
+]  # fmt: skip
+
+
+def test_label_studio_multiple_choice_round_trip(label_studio, tmp_path, cli):
+    """A multi-label rubric: one multiple-choice block, the choices become 0/1 per label."""
+    from edukit.annotations import read_annotations
+
+    ann = read_annotations("sample:sight", prompts="sample:sight-prompts")
+    models = tmp_path / "model.csv"
+    ann[ann["rater"] == "openaichat"].to_csv(models, index=False)
+    tasks_path = tmp_path / "tasks.json"
+    r = cli(
+        "review", "export", models, "--items", "sample:sight", "--rubric", "sight-joint",
+        "--format", "label-studio", "--out", tasks_path, "--select", "random:5",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    url = label_studio.url
+    h = label_studio.user("coder-multi@example.org", "review-pass-m3")
+    me = requests.get(f"{url}/api/current-user/whoami", headers=h, timeout=30).json()["id"]
+    config = (tmp_path / "tasks.xml").read_text()
+    r = requests.post(
+        f"{url}/api/projects/", headers=h, json={"title": "sight joint", "label_config": config},
+        timeout=60,
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    project = r.json()["id"]
+    exported = json.loads(tasks_path.read_text())
+    r = requests.post(f"{url}/api/projects/{project}/import", headers=h, json=exported, timeout=60)
+    assert r.status_code == 201, r.text
+    tasks = requests.get(
+        f"{url}/api/tasks/?project={project}&page_size=100", headers=h, timeout=60
+    ).json()["tasks"]
+    expected = {}
+    for t in tasks:
+        item = t["data"]["item_id"]
+        chosen = SIGHT_LABELS[sum(map(ord, item)) % 9 :: 4]
+        body = {
+            "result": [
+                {
+                    "from_name": "sight-joint",
+                    "to_name": "text",
+                    "type": "choices",
+                    "value": {"choices": chosen},
+                }
+            ],
+            "lead_time": 2.0,
+        }
+        r = requests.post(f"{url}/api/tasks/{t['id']}/annotations/", headers=h, json=body,
+                          timeout=60)  # fmt: skip
+        assert r.status_code == 201, r.text
+        for label in SIGHT_LABELS:
+            expected[(item, label)] = int(label in chosen)
+    r = requests.get(f"{url}/api/projects/{project}/export?exportType=JSON", headers=h, timeout=120)
+    r.raise_for_status()
+    export = tmp_path / "export.json"
+    export.write_bytes(r.content)
+    labels = tmp_path / "labels.csv"
+    r = cli("review", "import", export, "--format", "label-studio", "--rubric", "sight-joint",
+            "--out", labels)  # fmt: skip
+    assert r.code == 0, r.err
+    got = read_annotations(labels)
+    assert set(got["rater"]) == {f"label-studio-user-{me}"}
+    cols = (got["item_id"], got["label"])
+    assert dict(zip(zip(*cols, strict=True), got["value"], strict=True)) == expected
