@@ -204,6 +204,11 @@ def select_items(ann: pd.DataFrame, settings: SelectionSettings) -> Selection:
                 )
             order = sorted(known.index, key=lambda i: (known[i], i))
             chosen = order[:n]
+            if len(known) < len(left):
+                notes.append(
+                    f"low-confidence: {len(left) - len(known)} items have no stored confidence "
+                    "and were not considered"
+                )
             picked += [(i, rule, math.nan, "") for i in chosen]
         elif rule == "disagreement":
             if len(set(ann["rater"])) < 2:

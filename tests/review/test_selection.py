@@ -124,3 +124,20 @@ def test_low_confidence_without_confidences_is_one_error(mathdial_models):
     _, df = mathdial_models
     with pytest.raises(InputError, match="no stored confidence"):
         _select(df.drop(columns=["confidence"]), ["low-confidence"], 3)
+
+
+def test_low_confidence_skips_items_without_a_confidence_and_says_so():
+    df = pd.DataFrame(
+        {
+            "item_id": ["a", "b", "c"],
+            "rater": "m",
+            "label": "x",
+            "value": [1, 0, 1],
+            "version": "v",
+            "confidence": [0.5, math.nan, 0.2],
+        }
+    )
+    sel = select_items(df, SelectionSettings(["low-confidence"], 3))
+    assert list(sel.table["item_id"]) == ["c", "a"]
+    assert any("1 items have no stored confidence" in n for n in sel.notes)
+    assert any("2 of 3 items" in n for n in sel.notes)
