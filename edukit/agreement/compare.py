@@ -85,6 +85,7 @@ from edukit.agreement.results import (
     RatersAgreement,
     verdict_rule,
 )
+from edukit.agreement.selection import selection_warnings
 from edukit.agreement.versus import compare_label
 from edukit.errors import AgreementError
 
@@ -148,6 +149,8 @@ def compare(
     )
     opts = Options(metric, level, weights, categories, n_boot, seed, margin, categories_source)
     results = {name: compare_label(df, name, humans, models, opts, group_map) for name in names}
+    for name, notes in selection_warnings(annotations, [*humans, *models], names).items():
+        results[name].warnings.extend(notes)
     correlation = {m: _correlation(results, m) for m in models}
     return Comparison(
         metric=metric,
