@@ -64,7 +64,18 @@ UTTERANCE_COLUMNS = (
     "student_tag",
     "student_move",
 )
-ITEM_COLUMNS = ("item_id", "text", "lesson_id", "subset", "sentence", "turn", "speaker", "role")
+# The context a rubric may read; the tags and moves (the gold answer) are left out on purpose.
+ITEM_COLUMNS = (
+    "item_id",
+    "text",
+    "lesson_id",
+    "subset",
+    "sentence",
+    "turn",
+    "speaker",
+    "role",
+    "history",
+)
 _TIME_NAMES = ("timestamp", "video length", "s", "ss", "time")
 _ROLE_LABEL = {"teacher": "Teacher", "student": "Student", "other": "Speaker"}
 
@@ -94,6 +105,48 @@ def read_talkmoves(path: str | os.PathLike, level: str = "utterances") -> pd.Dat
     df.attrs["anomalies"] = tm.anomalies
     df.attrs["warnings"] = list(tm.warnings)
     return df
+
+
+def talkmoves_items(path: str | os.PathLike, role: str | None = None) -> pd.DataFrame:
+    """The sentences to annotate (`ITEM_COLUMNS`; those without text left out, and only
+    `role`'s when given). Loader warnings: `.attrs["warnings"]`."""
+    tm = load_talkmoves(path)
+    u = tm.utterances
+    keep = u["text"] != ""
+    if role is not None:
+        keep &= u["role"] == role
+    items = u.loc[keep, list(ITEM_COLUMNS)].reset_index(drop=True)
+    items.attrs["warnings"] = list(tm.warnings)
+    return items
+
+
+def summarize_talkmoves(path: str | os.PathLike) -> dict[str, Any]:
+    """The counts `edukit info` prints for a TalkMoves folder or lesson file."""
+    tm = load_talkmoves(path)
+    u, lessons, a = tm.utterances, tm.lessons, tm.anomalies
+    return {
+        "kind": "talkmoves",
+        "path": os.fspath(path),
+        "lessons": len(lessons),
+        "sentences": len(u),
+        "subsets": {
+            str(k): int(v) for k, v in lessons["subset"].value_counts().sort_index().items()
+        },
+        "roles": {r: int((u["role"] == r).sum()) for r in ("teacher", "student", "other")},
+        "moves": {
+            side: {m: int((u[f"{side}_move"] == m).sum()) for m in MOVES[side].values()}
+            for side in ("teacher", "student")
+        },
+        "annotations": len(tm.annotations),
+        "datasheet": {str(k): int(v) for k, v in lessons["datasheet_match"].value_counts().items()},
+        "anomalies": {
+            "not_codes": a["not_codes"],
+            "bare_codes": {s: a["tags"][s].get("bare", 0) for s in ("teacher", "student")},
+            "unknown_speakers": len(a["unknown_speakers"]),
+            "column_layouts": len(a["column_layouts"]),
+        },
+        "warnings": list(tm.warnings),
+    }
 
 
 def lesson_files(path: str | os.PathLike) -> list[tuple[str, Path]]:
@@ -382,7 +435,7 @@ class _Report:
             n = sum(self.unknown_speakers.values())
             shown = ", ".join(f"{k!r}" for k, _ in self.unknown_speakers.most_common(5))
             out.append(
-                f"{n:,} sentences by {len(self.unknown_speakers):,} speakers neither named as "
+                f"{n:,} sentences by {_n(len(self.unknown_speakers), 'speaker')} neither named as "
                 f"teacher or student nor coded as one: role 'other' ({shown}, ...)"
             )
         inferred = sum(n for (_, r), n in self.speakers_by_tags.items() if r != "other")
@@ -409,3 +462,7 @@ class _Report:
                 f"empty); {len(ds.get('unmatched_rows', []))} datasheet rows match no file"
             )
         return out
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
