@@ -158,7 +158,10 @@ def datasheet_join(lessons: pd.DataFrame, datasheet: Path | None, report: Any) -
                     ds["unmatched_rows"].append(f"{subset}: {title}")
     report.datasheet = ds
     out = pd.concat(
-        [lessons.drop(columns=["_stem"]), pd.DataFrame(matched, columns=list(DATASHEET_COLUMNS))],
+        [
+            lessons.drop(columns=["_stem"]),
+            pd.DataFrame(matched, columns=list(DATASHEET_COLUMNS), dtype=object),
+        ],
         axis=1,
     )
     out["study_year"] = out["study_year"].astype("Int64")
