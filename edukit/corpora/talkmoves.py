@@ -426,7 +426,9 @@ class _Report:
                 )
             bare = self.tags[side].get("bare", 0)
             if bare:
-                out.append(f"{bare:,} {side} tags are a bare code number (mapped by the number)")
+                out.append(
+                    f"{_n(bare, side + ' tag')} written as a bare code number (mapped by it)"
+                )
             if self.missing_tag_columns[side]:
                 out.append(
                     f"{self.missing_tag_columns[side]} lessons have no {side.title()} Tag column"
@@ -446,20 +448,28 @@ class _Report:
             )
         if self.turns_not_numbers:
             n = sum(self.turns_not_numbers.values())
-            out.append(f"{n:,} Turn cells are not plain numbers (e.g. '12)'; the number kept)")
+            out.append(f"{_n(n, 'Turn cell')} not a plain number (e.g. '12)'; the number kept)")
         if self.empty_sentences:
-            out.append(f"{self.empty_sentences:,} rows have no sentence (kept, empty text)")
+            out.append(f"{_n(self.empty_sentences, 'row')} without a sentence (kept, empty text)")
         if self.file_names["unparsed"] or self.file_names["unknown_term"]:
             out.append(
                 "TalkBack file names not fully parsed: "
                 + ", ".join(self.file_names["unparsed"] + self.file_names["unknown_term"])
             )
         ds = self.datasheet
-        if ds.get("unmatched_files") or ds.get("ambiguous"):
+        parts = [
+            f"{_n(len(ds.get(key, [])), noun)} {what}"
+            for key, noun, what in (
+                ("unmatched_files", "lesson", "without a datasheet row"),
+                ("ambiguous", "lesson", "matching differing rows"),
+            )
+            if ds.get(key)
+        ]
+        if parts:
+            rows = len(ds.get("unmatched_rows", []))
             out.append(
-                f"{len(ds.get('unmatched_files', []))} lessons have no datasheet row and "
-                f"{len(ds.get('ambiguous', []))} match differing rows (datasheet columns left "
-                f"empty); {len(ds.get('unmatched_rows', []))} datasheet rows match no file"
+                f"datasheet: {' and '.join(parts)} (its columns left empty); "
+                f"{_n(rows, 'datasheet row')} matching no file"
             )
         return out
 
