@@ -96,28 +96,35 @@ def role_from_speaker(speaker: str) -> str:
     return ""
 
 
-_ROLE_WORDS = """t s ss sn teacher teachers student students class whole speaker video male female
-boy girl unknown all everyone group researcher observer unison multiple ms mr mrs miss mx dr prof
-and or"""
-ROLE_WORDS = frozenset(_ROLE_WORDS.split())  # never a name: roles, titles, joining words
+_ROLE_WORDS = """t s ss sn teacher teachers student students class whole speaker speakers speaking
+video male female boy girl man woman lady unknown all everyone someone others both together group
+team researcher observer facilitator facilitatior participant participants unison multiple ms mr
+mrs miss mx dr prof and or with voice automated machine computer recorded recording playback
+presentation camera crew classroom intercom game math message principal over pupil pupils purpose
+partner full well sudent sudents teaxher unintelligible inaudible crosstalk unspecified stu mom dad
+parent kids narrator announcer audio"""
+# never a name: roles, titles, joining words, and what transcribers wrote for non-people
+ROLE_WORDS = frozenset(_ROLE_WORDS.split())
 
 
 def name_tokens(speaker: object) -> list[str]:
-    """The personal-name words of a written speaker: "Ms. Smith" -> ["Smith"],
-    "Shelly Gibson" -> ["Shelly Gibson"], "T1", "Students", "Speaker 2" -> []."""
+    """The personal name in a written speaker, as one phrase: "Ms. Smith" -> ["Smith"],
+    "Shelly Gibson" -> ["Shelly Gibson"]; roles ("T1", "Students", "Speaker 2"), recordings
+    ("Video playback"), lower-case words and short capitals ("CT", "PA") give nothing."""
     if not isinstance(speaker, str):
         return []
     s = speaker.strip().rstrip(":").strip()
     title = _TITLE.match(s)
     if title:
         s = title.group(2)
-    words = [w.strip(".,;:()[]'\"") for w in re.split(r"[\s/]+", s)]
+    words = [re.sub(r"'s$", "", w.strip(".,;:()[]'\"?!")) for w in re.split(r"[\s/]+", s)]
     words = [
         w
         for w in words
-        if len(w) > 1
+        if w[:1].isupper()
         and sum(c.isalpha() for c in w) >= 2
         and not any(c.isdigit() for c in w)
+        and not (w.isupper() and len(w) <= 3)
         and w.casefold() not in ROLE_WORDS
     ]
     return [" ".join(words)] if words else []
