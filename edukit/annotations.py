@@ -99,6 +99,8 @@ def read_annotations(
 def is_sight_wide(path: str | os.PathLike) -> bool:
     """True for a SIGHT wide CSV (comma- or space-separated): `comment_id` and `annotator_*`."""
     path = resolve_input(path)
+    if path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm"):  # TalkMoves
+        return False
     if table_format(path) != ".csv" or not path.is_file():
         return False
     with path.open(encoding="utf-8", errors="replace") as fh:

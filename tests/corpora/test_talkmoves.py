@@ -417,3 +417,23 @@ def test_real_datasheet_matches(real):
     assert (two["teacher"] != "").all() and two["study_year"].notna().all()
     assert set(two["study_year"]) == {1, 2}
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", two["date"].iloc[0])
+
+
+def test_agree_reads_the_corpus_folder_as_gold(cli, tmp_path):
+    gold = read_talkmoves(SAMPLE, "annotations")
+    teacher = gold[gold["label"] == "teacher_move"].copy()
+    teacher["rater"] = "copy"  # a "model" that repeats the gold codes: kappa must be 1
+    model = tmp_path / "model.csv"
+    teacher[["item_id", "rater", "label", "value", "version"]].to_csv(model, index=False)
+    out = tmp_path / "agree.json"
+    r = cli(
+        "agree", "sample:talkmoves", model, "--humans", "gold", "--models", "copy",
+        "--labels", "teacher_move", "--rubric", "talkmoves-teacher", "--n-boot", "20",
+        "--json", out,
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    result = json.loads(out.read_text())
+    assert result["groups"] == "lesson_id"  # whole lessons resampled by default
+    label = result["labels"]["teacher_move"]
+    assert label["human_model"]["copy"]["gold"]["value"] == pytest.approx(1.0)
+    assert label["human_model"]["copy"]["gold"]["n"] == len(teacher)
