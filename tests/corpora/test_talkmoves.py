@@ -437,3 +437,12 @@ def test_agree_reads_the_corpus_folder_as_gold(cli, tmp_path):
     label = result["labels"]["teacher_move"]
     assert label["human_model"]["copy"]["gold"]["value"] == pytest.approx(1.0)
     assert label["human_model"]["copy"]["gold"]["n"] == len(teacher)
+
+
+def test_annotate_dry_run_reads_a_lesson_workbook(cli):
+    r = cli(
+        "annotate", "sample:talkmoves-lesson", "--rubric", "talkmoves-student",
+        "--model", "gpt-4o-mini", "--dry-run",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "Dry run (nothing sent): 13 requests to gpt-4o-mini" in r.out  # every sentence
