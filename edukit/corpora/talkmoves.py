@@ -170,13 +170,13 @@ def lesson_files(path: str | os.PathLike) -> list[tuple[str, Path]]:
 
 
 def is_talkmoves_folder(path: str | os.PathLike) -> bool:
-    """True for a folder holding `Subset N/` lesson folders or lesson workbooks."""
+    """True for a folder holding `Subset N/` lesson folders or lesson workbooks (`.xlsx`)."""
     p = resolve_input(path)
     if not p.is_dir():
         return False
     if any(d.is_dir() and _subset_of(d) for d in p.iterdir()):
         return True
-    return _subset_of(p) != "" and any(p.glob("*.xlsx"))
+    return any(not f.name.startswith("~$") for f in p.glob("*.xlsx"))
 
 
 def _subset_of(folder: Path) -> str:

@@ -446,3 +446,16 @@ def test_annotate_dry_run_reads_a_lesson_workbook(cli):
     )  # fmt: skip
     assert r.code == 0, r.err
     assert "Dry run (nothing sent): 13 requests to gpt-4o-mini" in r.out  # every sentence
+
+
+def test_a_folder_of_chosen_lessons(cli, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for f in sorted((SAMPLE / "Subset 2").glob("*Okafor*.xlsx")):
+        (mine / f.name).write_bytes(f.read_bytes())
+    assert detect(mine) == "talkmoves"
+    r = cli("info", mine, "--json")
+    assert r.code == 0, r.err
+    summary = json.loads(r.out)
+    assert summary["lessons"] == 3 and summary["subsets"] == {"": 3}
+    assert summary["datasheet"] == {"none": 3}  # no datasheet next to them
