@@ -5,7 +5,8 @@ dependency). Every sentence, name and date is made up for edukit; nothing is cop
 TalkMoves corpus. The files keep its quirks: the time column spelled `TimeStamp`, `TImeStamp`,
 `Video Length`, `S` or `SS` or absent, `turn` for `Turn`, `S` where `Speaker` belongs, a leftover
 index column, tags written `1 - none` / `1 - None`, double spaces, find-and-replace accidents
-(`8 - PreStudents for Accuracy`, `3 - gettingSSto relate`), bare numbers and noise (`128`, `7\\`),
+(`8 - PreStudents for Accuracy`, `3 - gettingSSto relate`), bare numbers (`1`, `2`, `8`) and
+noise (`128`, `\\`, `7\\`),
 teachers' names as speakers and inside sentences, a first-name student speaker, `12)` turns, an
 empty sentence, TalkBack file names (one without a term), a second `Tags` sheet, and a datasheet
 with exact, case-different, duplicated and missing titles.
@@ -125,14 +126,14 @@ OKAFOR_FALL = [
     ("T", "Why twenty?", P, None),
     ("S", "Four rows of five.", None, SE),
     ("T", "Does everyone agree with four rows of five?", R, None),
-    ("SS", "Yes.", None, SR),
+    ("SS", "Yes.", None, "\\"),
 ]
 OKAFOR_SPRING = [
     ("T", "Let's warm up with doubles.", T1, None),
     ("T", "Double eight?", A, None),
     ("S", "Sixteen.", None, SC),
     ("T", "Sixteen.", RS, None),
-    ("T", "Double sixteen?", A, None),
+    ("T", "Double sixteen?", 8, None),
     ("S", "Thirty-two, because sixteen and sixteen.", None, SE),
     ("T", "Stay with me, everyone.", K, None),
     ("T", "How did you get thirty-two?", P, None),

@@ -421,7 +421,9 @@ class _Report:
             if bad:
                 shown = ", ".join(f"{k!r} x{n}" for k, n in bad.most_common(6))
                 out.append(
-                    f"{sum(bad.values()):,} {side} tags are not codes, left uncoded: {shown} "
+                    f"{_n(sum(bad.values()), side + ' tag')} "
+                    f"{'is not a code' if sum(bad.values()) == 1 else 'are not codes'}, "
+                    f"left uncoded: {shown} "
                     f"(e.g. {', '.join(self.not_code_where[side][:2])})"
                 )
             bare = self.tags[side].get("bare", 0)
