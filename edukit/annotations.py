@@ -49,8 +49,9 @@ def read_annotations(
     A file is a long table (CSV/JSONL/Parquet), a SIGHT wide file (`annotator_<rater>_<label>`
     columns, converted by `edukit.corpora.sight.read_sight`) or a MathDial file, whose gold teacher
     moves become rater `gold`, label `move`, or an MRBench JSON file (its gold labels, rater
-    `gold`). `prompts` (a SIGHT prompt folder) keeps the human rows and only the model rows of
-    the versions it holds.
+    `gold`), or a TalkMoves folder or lesson `.xlsx` (rater `gold`, labels `teacher_move` and
+    `student_move`). `prompts` (a SIGHT prompt folder) keeps the human rows and only the model
+    rows of the versions it holds.
     Errors name the file and row.
     """
     import pandas as pd
@@ -65,6 +66,12 @@ def read_annotations(
             from edukit.corpora.mrbench import gold_annotations as mrbench_gold
 
             return mrbench_gold(path)
+        from edukit.corpora.detect import is_talkmoves
+
+        if is_talkmoves(path):
+            from edukit.corpora.talkmoves import read_talkmoves
+
+            return normalise_annotations(read_talkmoves(path, "annotations"), path=path)
         if is_sight_wide(path):
             from edukit.corpora.sight import read_sight
 
@@ -92,6 +99,8 @@ def read_annotations(
 def is_sight_wide(path: str | os.PathLike) -> bool:
     """True for a SIGHT wide CSV (comma- or space-separated): `comment_id` and `annotator_*`."""
     path = resolve_input(path)
+    if path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm"):  # TalkMoves
+        return False
     if table_format(path) != ".csv" or not path.is_file():
         return False
     with path.open(encoding="utf-8", errors="replace") as fh:

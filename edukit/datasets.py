@@ -98,6 +98,28 @@ def _sight_files() -> tuple[RemoteFile, ...]:
     return tuple(files)
 
 
+_TALKMOVES_RAW = (
+    "https://raw.githubusercontent.com/SumnerLab/TalkMoves/869b9406de268ebab0f1b9a3bccde0b416b97290"
+)
+_TALKMOVES_ROOT = ("LICENSE", "README.md", "Coding Manual.pdf")  # the rest is under data/
+
+
+@cache
+def _talkmoves_files() -> tuple[RemoteFile, ...]:
+    # 567 lesson workbooks, the datasheet, the coding manual and the authors' model splits:
+    # their sums (computed from the files at the pinned commit) live in the dataset card folder.
+    sums = bundled("datasets", "talkmoves", "SHA256SUMS")
+    files = []
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        digest, rel = line.split(maxsplit=1)
+        rel = rel.lstrip("*")
+        upstream = rel if rel in _TALKMOVES_ROOT else f"data/{rel}"
+        files.append(RemoteFile(rel, f"{_TALKMOVES_RAW}/{urllib.parse.quote(upstream)}", digest))
+    return tuple(files)
+
+
 CATALOGUE: dict[str, Dataset] = {
     "mathdial": Dataset(
         name="mathdial",
@@ -123,6 +145,24 @@ CATALOGUE: dict[str, Dataset] = {
         "Applications).",
         homepage="https://github.com/rosewang2008/sight",
         files_loader=_sight_files,
+    ),
+    "talkmoves": Dataset(
+        name="talkmoves",
+        title="TalkMoves: K-12 mathematics lesson transcripts coded for talk moves",
+        description="567 classroom transcripts (Subset 1: 191 lessons from public video "
+        "collections; Subset 2: 376 TalkBack study lessons, 2019-2021), one .xlsx per lesson, "
+        "one row per sentence (237,537) coded for teacher talk moves (keeping everyone "
+        "together, getting students to relate, restating, revoicing, pressing for accuracy, "
+        "pressing for reasoning) and student talk moves (relating to another student, asking "
+        "for more information, making a claim, providing evidence or reasoning); a datasheet "
+        "of lesson metadata and the coding manual. Non-commercial use only.",
+        licence="CC BY-NC-SA 4.0",
+        citation="Suresh, A., Jacobs, J., Harty, C., Perkoff, M., Martin, J. H., & Sumner, T. "
+        "(2022). The TalkMoves Dataset: K-12 Mathematics Lesson Transcripts Annotated for "
+        "Teacher and Student Discursive Moves. Proceedings of the 13th Language Resources and "
+        "Evaluation Conference (LREC 2022).",
+        homepage="https://github.com/SumnerLab/TalkMoves",
+        files_loader=_talkmoves_files,
     ),
 }
 

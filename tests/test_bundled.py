@@ -8,7 +8,13 @@ import pytest
 
 from edukit.resources import resolve_input, rubric_names
 
-BUNDLED_RUBRICS = {"mathdial-moves", "sight", "sight-joint"}
+BUNDLED_RUBRICS = {
+    "mathdial-moves",
+    "sight",
+    "sight-joint",
+    "talkmoves-teacher",
+    "talkmoves-student",
+}
 
 
 @pytest.fixture(autouse=True)

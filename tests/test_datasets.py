@@ -114,11 +114,13 @@ def test_catalogue_urls_point_at_github_raw():
 
 
 def test_unknown_dataset_is_user_error(cli, tmp_path):
-    with pytest.raises(InputError, match="unknown dataset 'nope'; known: mathdial, sight"):
+    with pytest.raises(
+        InputError, match="unknown dataset 'nope'; known: mathdial, sight, talkmoves"
+    ):
         get_dataset("nope")
     r = cli("datasets", "fetch", "nope", "--dest", tmp_path)
     assert r.code == 2
-    assert r.err.strip() == "Error: unknown dataset 'nope'; known: mathdial, sight"
+    assert r.err.strip() == "Error: unknown dataset 'nope'; known: mathdial, sight, talkmoves"
 
 
 def test_list_command(cli):
@@ -231,3 +233,30 @@ def test_complete_part_file_is_verified_without_a_body(server, tmp_path):
     result = fetch("mathdial", dest, base_url=f"{server.url}/mathdial")
     assert result.status["example.jsonl"] == "resumed"
     assert (dest / "example.jsonl").read_bytes() == full
+
+
+def test_talkmoves_card_and_files(cli):
+    r = cli("datasets", "list")
+    block = r.out[r.out.index("talkmoves: ") :].split("\n\n")[0]
+    assert "licence:  CC BY-NC-SA 4.0" in block and "Suresh, A." in block and "LREC 2022" in block
+    assert (
+        "567 classroom transcripts" in block
+        and "homepage: https://github.com/SumnerLab/TalkMoves" in block
+    )
+    files = {f.path: f.url for f in get_dataset("talkmoves").files}
+    assert len(files) == 574
+    base = "https://raw.githubusercontent.com/SumnerLab/TalkMoves/869b9406de268ebab0f1b9a3bccde0b416b97290"
+    assert files["Coding Manual.pdf"] == f"{base}/Coding%20Manual.pdf"
+    assert files["Subset 2/TalkBack.Year1.Baker.Fall.121019-1.xlsx"] == (
+        f"{base}/data/Subset%202/TalkBack.Year1.Baker.Fall.121019-1.xlsx"
+    )
+    assert sum(p.startswith("Subset ") for p in files) == 567
+
+
+@pytest.mark.shared
+def test_talkmoves_checksums_match_the_real_files(shared_data):
+    from edukit.datasets import sha256_of
+
+    root = shared_data / "talkmoves"
+    for f in get_dataset("talkmoves").files[:8]:  # the root files and the datasheet
+        assert sha256_of(root / f.path) == f.sha256, f.path

@@ -106,7 +106,7 @@ __all__ = [
 ]
 
 # columns that carry an item's cluster in the bundled corpora (SIGHT, MathDial, MRBench)
-CLUSTER_COLUMNS = ("video_id", "dialogue_id", "conversation_id")
+CLUSTER_COLUMNS = ("video_id", "dialogue_id", "conversation_id", "lesson_id")  # lesson: TalkMoves
 
 Groups = str | Mapping[str, Any] | None
 

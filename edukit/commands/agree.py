@@ -62,8 +62,8 @@ def register(app: typer.Typer) -> None:
         group_col: str | None = typer.Option(
             None,
             "--group-col",
-            help="Resample whole clusters by this column (default: video_id, dialogue_id or "
-            "conversation_id when the items carry one); none resamples items.",
+            help="Resample whole clusters by this column (default: video_id, dialogue_id, "
+            "conversation_id or lesson_id when the items carry one); none resamples items.",
             show_default=False,
         ),
         margin: float = typer.Option(

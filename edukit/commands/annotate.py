@@ -128,6 +128,12 @@ def annotate_command(
     redact_per_dialogue: bool = typer.Option(
         False, "--redact-per-dialogue", help="--redact: one placeholder numbering per dialogue."
     ),
+    names_from_column: str | None = typer.Option(
+        None,
+        "--names-from-column",
+        help="--redact: also replace the names written in this column of the items (e.g. "
+        "speaker: 'Ms. Smith' gives Smith; role codes such as T, S2, Students are skipped).",
+    ),
     sep: str | None = SEP,
     encoding: str | None = ENCODING,
     raw_csv: bool = RAW_CSV,
@@ -162,15 +168,18 @@ def annotate_command(
     from edukit.annotate.engine import annotate
     from edukit.rubric import load_rubric
 
-    if not redact and (names or redact_profile or spacy_model or redact_per_dialogue):
+    if not redact and (
+        names or redact_profile or spacy_model or redact_per_dialogue or names_from_column
+    ):
         raise AnnotationError(
-            "--names, --redact-profile, --spacy-model and --redact-per-dialogue need --redact"
+            "--names, --names-from-column, --redact-profile, --spacy-model and "
+            "--redact-per-dialogue need --redact"
         )
     rub = load_rubric(rubric)
     model = model or rub.defaults.get("model")  # None: annotate() says --model is required
     redaction = None
-    if redact:
-        scope = "dialogue" if redact_per_dialogue else "item"
+    scope = "dialogue" if redact_per_dialogue else "item"
+    if redact and names_from_column is None:
         redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope)
     from edukit.rubric.data import check_not_all_empty, read_items_for, with_rubric_fields
 
@@ -179,6 +188,11 @@ def annotate_command(
     else:
         items = with_rubric_fields(rub, load_items(input, id_col=id_col, text_col=text_col))
     check_not_all_empty(rub, items, input)
+    if redact and names_from_column is not None:  # the names come from the items themselves
+        from edukit.redact.columns import names_from_column as column_names
+
+        declared = column_names(items, names_from_column, path=input)
+        redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope, declared)
     from edukit.resources import resolve_input, resolve_rubric
 
     input_path = resolve_input(input).resolve()  # a bundled sample: its file, not ./sample:x
@@ -260,11 +274,16 @@ def annotate_command(
         raise typer.Exit(ITEMS_LEFT)
 
 
-def _redaction(input: Path, names, profile, spacy_model, id_col, scope: str = "item"):
-    """The redaction for --redact: the profile, and the names a MathDial input declares."""
+def _redaction(
+    input: Path, names, profile, spacy_model, id_col, scope: str = "item", column_names=()
+):
+    """The redaction for --redact: the profile (with the names of --names-from-column), and the
+    names a MathDial input declares."""
     from edukit.redact import Redaction, declared_names, make_profile
 
-    prof = make_profile(profile, names_file=names, spacy_model=spacy_model, scope=scope)
+    prof = make_profile(
+        profile, names_file=names, names=tuple(column_names), spacy_model=spacy_model, scope=scope
+    )
     declared = declared_names(input) if id_col is None and prof.corpus_names else None
     return Redaction(prof, declared)
 

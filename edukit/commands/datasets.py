@@ -37,7 +37,7 @@ def list_datasets() -> None:
 
 @datasets_app.command("fetch")
 def fetch_dataset(
-    name: str = typer.Argument(..., help="Dataset name: mathdial or sight."),
+    name: str = typer.Argument(..., help="Dataset name: mathdial, sight or talkmoves."),
     dest: Path = typer.Option(..., "--dest", help="Folder to download into (created)."),
     base_url: str | None = typer.Option(
         None, "--base-url", help="Fetch from this mirror instead of GitHub (e.g. a local server)."

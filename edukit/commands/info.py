@@ -17,13 +17,17 @@ _KIND_NAMES = {
     "sight": "SIGHT comments (wide sample_dataset layout)",
     "sight-full": "SIGHT comments (space-separated sight_dataset layout)",
     "annotations": "long annotation table",
+    "talkmoves": "TalkMoves classroom transcripts",
     "table": "table",
 }
 
 
 def info(
     path: Path = typer.Argument(
-        ..., help="A corpus or table file (CSV, JSONL or Parquet).", show_default=False
+        ...,
+        help="A corpus or table file (CSV, JSONL, Parquet, JSON), a TalkMoves folder or lesson "
+        ".xlsx.",
+        show_default=False,
     ),
     prompts: Path | None = typer.Option(
         None, "--prompts", help="SIGHT prompt folder: count only the model versions it names."
@@ -77,6 +81,8 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines += table(["dimension", "annotated", "values"], rows)
     elif kind == "table":
         lines.append(f"{summary['rows']:,} rows; columns: {', '.join(summary['columns'])}")
+    elif kind == "talkmoves":
+        lines += _talkmoves_lines(summary)
     else:
         noun = "items" if kind == "annotations" else "comments"
         repeats = summary["rows"] - summary["items"] if kind != "annotations" else 0
@@ -103,6 +109,21 @@ def format_summary(summary: dict[str, Any]) -> str:
         ]
         lines += table(["label", "rater", "version", "annotated", "positives"], rows)
     return "\n".join(lines)
+
+
+def _talkmoves_lines(summary: dict[str, Any]) -> list[str]:
+    subsets = ", ".join(f"{k or 'no subset'}: {v:,}" for k, v in summary["subsets"].items())
+    roles = summary["roles"]
+    ds = ", ".join(f"{k} {v:,}" for k, v in summary["datasheet"].items())
+    lines = [
+        f"{summary['lessons']:,} lessons ({subsets}), {summary['sentences']:,} sentences "
+        f"({roles['teacher']:,} teacher, {roles['student']:,} student, {roles['other']:,} other), "
+        f"{summary['annotations']:,} gold codes; datasheet: {ds}",
+    ]
+    for side in ("teacher", "student"):
+        lines.append("")
+        lines += table([f"{side} move", "sentences"], list(summary["moves"][side].items()))
+    return lines
 
 
 def _values(values: dict[str, int]) -> str:

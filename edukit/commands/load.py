@@ -1,4 +1,4 @@
-"""`edukit load mathdial|mrbench|sight|table ...`: load a corpus into a tidy table (issue 2)."""
+"""`edukit load mathdial|mrbench|sight|talkmoves|table ...`: load a corpus into a tidy table."""
 
 from __future__ import annotations
 
@@ -134,6 +134,77 @@ def sight(
 
     _show(df, out, level.value, raw_csv, summary)
     _warn(s.warnings)
+
+
+class TalkMovesLevel(StrEnum):
+    utterances = "utterances"
+    lessons = "lessons"
+    annotations = "annotations"
+
+
+class Role(StrEnum):
+    teacher = "teacher"
+    student = "student"
+    other = "other"
+
+
+@load_app.command("talkmoves")
+def talkmoves(
+    path: Path = typer.Argument(
+        ...,
+        help="The corpus folder (Subset 1/, Subset 2/, the datasheet), a subset folder or one "
+        "lesson .xlsx.",
+        show_default=False,
+    ),
+    level: TalkMovesLevel = typer.Option(
+        TalkMovesLevel.utterances,
+        "--level",
+        help="One row per sentence, per lesson (datasheet joined), or per gold code (long table).",
+    ),
+    role: Role | None = typer.Option(
+        None, "--role", help="utterances/annotations: only the sentences of this role."
+    ),
+    out: Path | None = _OUT,
+    anomalies: Path | None = typer.Option(
+        None, "--anomalies", help="Write the summary of everything odd in the files (JSON)."
+    ),
+    raw_csv: bool = RAW_CSV,
+) -> None:
+    """TalkMoves lesson workbooks (.xlsx) as sentences, lessons or gold talk-move codes."""
+    import json
+
+    from edukit.corpora.talkmoves import load_talkmoves
+
+    _check_out(out, path)
+    if anomalies is not None:
+        from edukit.paths import guard_outputs
+
+        guard_outputs({"--out": out, "--anomalies": anomalies}, [path])
+    if role is not None and level is TalkMovesLevel.lessons:
+        from edukit.errors import InputError
+
+        raise InputError("--role applies to --level utterances or annotations, not lessons")
+    tm = load_talkmoves(path)
+    df = tm.table(level.value)
+    if role is not None:
+        df = df[df["role"] == role.value].reset_index(drop=True)
+
+    def summary() -> str:
+        u = tm.utterances
+        roles = u["role"].value_counts()
+        return (
+            f"{path}: {len(tm.lessons):,} lessons, {len(u):,} sentences "
+            f"({int(roles.get('teacher', 0)):,} teacher, {int(roles.get('student', 0)):,} "
+            f"student, {int(roles.get('other', 0)):,} other), {len(tm.annotations):,} gold codes"
+        )
+
+    _show(df, out, level.value, raw_csv, summary)
+    if anomalies is not None:
+        anomalies.write_text(
+            json.dumps(tm.anomalies, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        typer.echo(f"Wrote the anomaly summary to {anomalies}")
+    _warn(tm.warnings)
 
 
 @load_app.command("table")

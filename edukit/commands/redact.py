@@ -42,6 +42,12 @@ def redact_command(
         "--spacy-model",
         help="An installed spaCy pipeline (e.g. en_core_web_sm) or its directory, for NER.",
     ),
+    names_from_column: str | None = typer.Option(
+        None,
+        "--names-from-column",
+        help="Also replace the names written in this column of the items (e.g. speaker: "
+        "'Ms. Smith' gives Smith; role codes such as T, S2, Students are skipped).",
+    ),
     per_dialogue: bool = typer.Option(
         False, "--per-dialogue", help="One placeholder numbering per dialogue (MathDial)."
     ),
@@ -67,13 +73,18 @@ def redact_command(
     use_dialect(sep, encoding)
     table_format(out)  # a bad extension fails before any work
     guard_outputs({"--out": out, "--report": report}, [input, names])
-    prof = make_profile(
-        profile,
+    settings = dict(
         entities=entities,
         names_file=names,
         spacy_model=spacy_model,
         scope="dialogue" if per_dialogue else "item",
     )
+    prof = make_profile(profile, **settings)  # bad options fail before the items are read
+    if names_from_column is not None:
+        from edukit.redact.columns import column_names
+
+        declared = column_names(input, names_from_column, id_col=id_col, text_col=text_col)
+        prof = make_profile(profile, names=tuple(declared), **settings)
     result = redact_file(input, out, prof, id_col=id_col, text_col=text_col, raw_csv=raw_csv)
     counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items())
     p = result["profile"]

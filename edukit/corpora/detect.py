@@ -3,7 +3,8 @@
 Kinds: `mathdial` (a MathDial CSV/JSONL), `mrbench` (an MRBench JSON file), `sight` (the wide,
 comma-separated SIGHT `sample_dataset.csv` layout), `sight-full` (the space-separated
 `sight_dataset.csv`),
-`annotations` (a long table: item_id, rater, label, value) and `table` (anything else readable).
+`annotations` (a long table: item_id, rater, label, value), `talkmoves` (a TalkMoves corpus
+folder, subset folder or lesson `.xlsx`) and `table` (anything else readable).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from edukit.resources import resolve_input
 if TYPE_CHECKING:
     import pandas as pd
 
-KINDS = ("mathdial", "mrbench", "sight", "sight-full", "annotations", "table")
+KINDS = ("mathdial", "mrbench", "sight", "sight-full", "annotations", "talkmoves", "table")
 FORMATS = (".csv", ".jsonl", ".parquet")
 # The context a rubric may read for a MathDial teacher turn. `move` (the gold label) is left out
 # on purpose: a template must not be able to show the answer to the model.
@@ -84,11 +85,22 @@ def _separator(first_line: str) -> str:
     return sniff_separator(first_line)
 
 
+def is_talkmoves(path: str | os.PathLike) -> bool:
+    """A TalkMoves corpus or subset folder, or an `.xlsx` file (read as a lesson workbook)."""
+    from edukit.corpora.talkmoves import is_talkmoves_folder
+    from edukit.corpora.xlsx import SUFFIXES
+
+    p = resolve_input(path)
+    return p.suffix.lower() in SUFFIXES if p.is_file() else is_talkmoves_folder(p)
+
+
 def detect(path: str | os.PathLike) -> str:
     """The kind of corpus in `path`: one of `KINDS`, decided from the columns it holds."""
     path = resolve_input(path)
     from edukit.corpora.mrbench import is_mrbench
 
+    if is_talkmoves(path):
+        return "talkmoves"
     if is_mrbench(path):
         return "mrbench"
     cols = set(header(path))
@@ -114,6 +126,7 @@ def load_items(
     """The items to annotate in `path`: `item_id`, `text`, then context columns.
 
     MathDial gives its teacher turns (with question, student_incorrect_solution and history);
+    TalkMoves every sentence with text (with lesson, speaker, role and history);
     SIGHT its comments (`text` is the comment, `comment` kept for SIGHT prompts); any other table
     needs `id_col` and `text_col` unless it already has `item_id` and `text` columns. Naming
     `id_col`/`text_col` reads any file as a plain table. Loader warnings: `.attrs["warnings"]`.
@@ -125,6 +138,10 @@ def load_items(
 
         return read_items(path, id_col, text_col)
     kind = detect(path)
+    if kind == "talkmoves":
+        from edukit.corpora.talkmoves import talkmoves_items
+
+        return talkmoves_items(path)
     if kind == "mrbench":
         from edukit.corpora.mrbench import read_mrbench
 
@@ -175,6 +192,10 @@ def summarize(path: str | os.PathLike, *, prompts: str | os.PathLike | None = No
 
 def _summarize(path: str | os.PathLike, prompts: str | os.PathLike | None) -> dict:
     kind = detect(path)
+    if kind == "talkmoves":
+        from edukit.corpora.talkmoves import summarize_talkmoves
+
+        return summarize_talkmoves(path)
     if kind == "mrbench":
         return _mrbench_summary(path)
     if kind == "mathdial":

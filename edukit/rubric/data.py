@@ -76,7 +76,7 @@ def read_items_for(rubric: Rubric, path: str | os.PathLike):
     from edukit.corpora.detect import detect, header, load_items
     from edukit.corpora.tables import read_table
 
-    if detect(path) == "mrbench":  # JSON: no header to read
+    if detect(path) in ("mrbench", "talkmoves"):  # JSON, .xlsx or a folder: no header to read
         return load_items(path)
     cols = set(header(path))
     if detect(path) != "table" or {"item_id", "text"} <= cols:

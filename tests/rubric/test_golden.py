@@ -37,6 +37,17 @@ REPLY = {
     "Student: Each box has 6 pens.\nSo 7 boxes have 6 + 7 = 13 pens.",
 }
 
+SENTENCE = {
+    "item_id": "TalkBack.Year1.Rivera.Fall.101519:6",
+    "text": "Why three and not two?",
+    "history": "Student 1: We think the pattern grows by three.\nTeacher: Grows by three.",
+}
+STUDENT_SENTENCE = {
+    "item_id": "TalkBack.Year1.Rivera.Fall.101519:7",
+    "text": "Because one tile goes on each side and one on top.",
+    "history": "Teacher: Why three and not two?",
+}
+
 
 @pytest.mark.parametrize(
     ("name", "item"),
@@ -46,6 +57,8 @@ REPLY = {
         ("mathdial-moves.yaml", TURN),
         ("mrbench.yaml", REPLY),
         ("mrbench-bea2025.yaml", REPLY),
+        ("talkmoves-teacher.yaml", SENTENCE),
+        ("talkmoves-student.yaml", STUDENT_SENTENCE),
     ],
 )
 def test_bundled_rubric_golden(golden, name, item):

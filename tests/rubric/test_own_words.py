@@ -3,11 +3,14 @@ SIGHT prompts, and the MathDial moves and intents are the ones the issue lists."
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
+from edukit.corpora.talkmoves_codes import STUDENT_MOVES, TEACHER_MOVES
 from edukit.resources import bundled
 from edukit.rubric import load_rubric
 
@@ -88,3 +91,44 @@ def test_mathdial_moves_and_intents_match_the_issue():
             assert f"  - {intent}: " in system
     last = request.messages[-1]["content"]
     assert last.index("HISTORY") < last.index("TURN")
+
+
+# --- TalkMoves: checked against digests of the coding manual's word runs ------------------------
+
+TALKMOVES = ["talkmoves-teacher.yaml", "talkmoves-student.yaml"]
+MANUAL_RUNS = Path(__file__).parent / "talkmoves_manual_runs.txt"
+
+
+def _digest(run: tuple[str, ...]) -> str:
+    return hashlib.sha256(" ".join(run).encode()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("name", TALKMOVES)
+def test_no_run_of_words_is_copied_from_the_talkmoves_manual(name):
+    copied = set(MANUAL_RUNS.read_text(encoding="utf-8").split())
+    assert len(copied) > 2000  # the whole manual (make_talkmoves_manual_runs.py)
+    doc = yaml.safe_load(bundled("rubrics", name).read_text(encoding="utf-8"))
+    for text in _strings(doc):
+        shared = {r for r in _runs(_words(text)) if _digest(r) in copied}
+        assert not shared, f"{name}: copied from the coding manual: {' '.join(min(shared))!r}"
+
+
+def test_the_manual_check_would_catch_a_copied_sentence():
+    # a sentence typed from the manual's restating definition (its runs are in the digests)
+    copied = set(MANUAL_RUNS.read_text(encoding="utf-8").split())
+    sentence = "without adding anything or changing any of the wording"
+    assert any(_digest(r) in copied for r in _runs(_words(sentence)))
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "codes"),
+    [
+        ("talkmoves-teacher.yaml", "teacher_move", TEACHER_MOVES),
+        ("talkmoves-student.yaml", "student_move", STUDENT_MOVES),
+    ],
+)
+def test_talkmoves_categories_in_code_order(name, target, codes):
+    rubric = load_rubric(bundled("rubrics", name))
+    assert (rubric.task, rubric.target) == ("single", target)
+    assert list(rubric.labels) == [codes[k] for k in sorted(codes)]
+    assert rubric.context_fields == ["history"]
