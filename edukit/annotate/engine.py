@@ -174,6 +174,8 @@ def annotate(
     rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
+    if limit is not None and limit < 1:  # zero items is no run: never a "Done."
+        raise AnnotationError(f"--limit must be at least 1, not {limit}")
     model = model or rubric.defaults.get("model")
     if not model:
         raise AnnotationError("--model is required (the rubric sets no defaults.model)")

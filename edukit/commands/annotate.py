@@ -55,7 +55,9 @@ def annotate_command(
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight."),
     rpm: float | None = typer.Option(None, "--rpm", min=1, help="Requests per minute limit."),
     tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
-    limit: int | None = typer.Option(None, "--limit", min=0, help="Annotate the first N items."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="Annotate the first N items (at least 1)."
+    ),
     samples: int | None = typer.Option(
         None,
         "--samples",
@@ -172,12 +174,18 @@ def annotate_command(
     if redact:
         scope = "dialogue" if redact_per_dialogue else "item"
         redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope)
-    from edukit.rubric.data import check_not_all_empty, read_items_for, with_rubric_fields
+    from edukit.rubric.data import (
+        check_columns,
+        check_not_all_empty,
+        read_items_for,
+        with_rubric_fields,
+    )
 
     if id_col is None and text_col is None:
         items = read_items_for(rub, input)  # a table may name its text as the rubric does
     else:
         items = with_rubric_fields(rub, load_items(input, id_col=id_col, text_col=text_col))
+    check_columns(rub, items, input)  # a missing column is not an empty one: nothing to send
     check_not_all_empty(rub, items, input)
     from edukit.resources import resolve_input, resolve_rubric
 

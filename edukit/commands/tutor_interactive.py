@@ -61,7 +61,9 @@ def run(
     max_turns: int = typer.Option(
         4, "--max-turns", min=1, help="Rounds (student turn, tutor turn) after the greeting."
     ),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="The first N problems only."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="The first N problems only (at least 1)."
+    ),
     tutor_system: Path | None = typer.Option(
         None,
         "--tutor-system",

@@ -192,6 +192,8 @@ def run_interactive(
         raise AnnotationError("--max-turns must be at least 1")
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
+    if limit is not None and limit < 1:  # as annotate: zero problems is no run
+        raise AnnotationError(f"--limit must be at least 1, not {limit}")
     if tutor_grounding is not None:
         from edukit.export.examples import GROUNDING_FIELDS
 
