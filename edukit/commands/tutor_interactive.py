@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.annotate import ITEMS_LEFT  # one exit code for work left to do
+from edukit.commands.annotate import INTERRUPTED, ITEMS_LEFT  # one set of exit codes
 from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
 
 interactive_app = typer.Typer(
@@ -152,6 +152,13 @@ def run(
         source=problems,
         command=options,
     )
+    if result.interrupted:  # as annotate: one line, exit 130, outputs left for the resumed run
+        saved = sum(len(c.turns) - 1 for c in result.conversations)  # not the fixed greetings
+        typer.echo(
+            f"Interrupted: {saved} turns saved in {run_db}; re-run the same command to resume.",
+            err=True,
+        )
+        return INTERRUPTED
     long = result.turns()
     for frame, path in ((result.table, out), (long, turns)):
         try:

@@ -72,6 +72,7 @@ class InteractiveRun:
     conversations: list[protocol.Conversation]
     rounds: int
     sides: dict[str, SideSummary] = field(default_factory=dict)
+    interrupted: bool = False  # Ctrl-C stopped the run (what landed is in the run store)
 
     @property
     def sent(self) -> int:
@@ -291,6 +292,7 @@ def run_interactive(
             }
         if bar is not None:
             bar.start()
+        interrupted = False
         try:
             for turn in range(1, 2 * rounds + 1):
                 role = "student" if turn % 2 else "tutor"
@@ -302,7 +304,11 @@ def run_interactive(
                 jobs = part["recorder"].plan(
                     [{"request": r} for r in requests], None, part["scheduler"].stopped
                 )
-                run_sync(part["scheduler"].run(jobs, part["conn"]))
+                try:
+                    stopped = run_sync(part["scheduler"].run(jobs, part["conn"]))
+                except KeyboardInterrupt:  # between waves, outside the scheduler's handler
+                    stopped = "interrupted"
+                interrupted = stopped == "interrupted"
                 for conv, req in zip(active, requests, strict=True):
                     resp = store.response(request_key(end.model, req, 0, end.base_url))
                     if resp is None or resp["status"] != "ok":
@@ -310,6 +316,10 @@ def run_interactive(
                         continue
                     text = sd.decode(req, resp["parsed"])[0].value
                     conv.turns.append((sd.speaker, str(text)))
+                if interrupted:  # Ctrl-C: what landed is saved; the next run resumes from it
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
             if bar is not None:
                 bar.stop()
@@ -332,7 +342,9 @@ def run_interactive(
         store.close()
     wide = table.copy()
     wide[column] = [None if c.failed else c.mathdial() for c in convs]
-    return InteractiveRun(column, wide.reset_index(drop=True), convs, rounds, out)
+    result = InteractiveRun(column, wide.reset_index(drop=True), convs, rounds, out)
+    result.interrupted = interrupted
+    return result
 
 
 def _fields(row: Mapping[str, Any]) -> dict[str, str]:

@@ -34,6 +34,7 @@ Quirks of real servers (`quirks={...}`), each seen in public bug reports:
 - "no_n": `n` is ignored (one choice whatever `n` asks).
 - "ignore_format_plain": `response_format` is ignored and the model answers in words ("I cannot
   tell.") unless the prompt itself spells out the schema.
+- "refuse_n": a 400 with llama-server's message to any `n` above 1 (one slot).
 
 Run standalone for benchmarks: `python tests/annotate/fake_openai.py --port 8765 --latency-ms 200`.
 """
@@ -65,6 +66,7 @@ QUIRKS = {
     "logprob_space",
     "no_n",
     "ignore_format_plain",
+    "refuse_n",
 }
 TEMPERATURE_MESSAGE = (
     "Unsupported value: 'temperature' does not support 0 with this model. "
@@ -312,6 +314,8 @@ class FakeOpenAI:
             err = _error(MAX_TOKENS_MESSAGE)
             err["error"].update(param="max_tokens", code="unsupported_parameter")
             return 400, err
+        if "refuse_n" in q and int(body.get("n") or 1) > 1:
+            return 400, _error("Field 'n': Value must be between 1 and 1")
         if "json_schema_500" in q and kind == "json_schema":
             return 500, _error(
                 "Value is not of the expected JSON format (grammar could not be built)",
