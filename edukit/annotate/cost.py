@@ -71,12 +71,17 @@ def _content_text(content: Any) -> str:
     return str(content)
 
 
+# The dearest listed model costs a few hundred USD per 1M tokens; a price beyond this bound is
+# a typo (or `inf`, which would let --max-cost send everything and report $inf).
+MAX_PRICE = 10_000.0
+
+
 class ModelPrice(BaseModel):
-    """USD per 1M tokens; `batch_discount` overrides the table's for this model."""
+    """USD per 1M tokens (finite, 0 to MAX_PRICE); `batch_discount` overrides the table's."""
 
     model_config = ConfigDict(extra="forbid")
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
+    input: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
+    output: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
     batch_discount: float | None = Field(default=None, ge=0, le=1)
 
 
