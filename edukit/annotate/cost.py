@@ -71,9 +71,10 @@ def _content_text(content: Any) -> str:
     return str(content)
 
 
-# The dearest listed model costs a few hundred USD per 1M tokens; a price beyond this bound is
-# a typo (or `inf`, which would let --max-cost send everything and report $inf).
-MAX_PRICE = 10_000.0
+# The dearest listed model costs a few hundred USD per 1M tokens; $1 a token is far beyond any
+# real price (tests use it for easy sums). Beyond it is a typo, or `inf`/`1e308`, with which
+# --max-cost would send everything and report $inf.
+MAX_PRICE = 1_000_000.0
 
 
 class ModelPrice(BaseModel):

@@ -16,6 +16,7 @@ repeats the Authorization header), "bad_param" (OpenAI's 400 refusing `temperatu
 whose usage is unusable). "echo_auth_200" (a valid answer whose text repeats the Authorization
 and api-key headers), "trickle" (the answer sent one byte every `trickle_seconds`), "slow" (the
 answer after `slow_seconds`). Every request is recorded (`chat_requests`, `chat_times`).
+`server.reply = f` answers with `f(body)` (a message text) instead, where it is not None.
 `vary_seed=N` makes repeated requests for the same item get different (seeded) answers, for
 self-consistency tests; by default every request for an item gets the same answer.
 
@@ -257,6 +258,8 @@ class FakeOpenAI:
         self.chat_times: list[float] = []  # time.monotonic() at which each chat request came
         self.served_usage: list[tuple[int, int]] = []  # (prompt, completion) tokens of each 200
         self.faults: list[str] = []
+        # `reply(body) -> str | None`: the message text to answer with instead (None: as usual)
+        self.reply: Any = None
         self.fault_rules: list[tuple[str, list[str]]] = []
         self.batch_fail: str | None = None  # batch rows whose user text contains this fail
         self.batch_hold = False  # keep batches in_progress until released
@@ -340,6 +343,9 @@ class FakeOpenAI:
                 self.asks[prompt] = ask + n  # each of n choices is one more ask
             answers_for = [salted(text_in, self.vary_seed, ask + i) for i in range(n)]
         choices = [self._choice(schema, kind, a, fault, body) for a in answers_for]
+        own = self.reply(body) if self.reply is not None else None
+        if own is not None:
+            choices = [(own, None, None) for _ in choices]
         content = choices[0][0]
         prompt_tokens = len(json.dumps(messages)) // 4
         completion_tokens = len(content) // 4 + 1

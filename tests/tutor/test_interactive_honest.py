@@ -49,3 +49,26 @@ def test_ctrl_c_says_interrupted_and_exits_130_then_resumes(
     r = cli(*args)  # the resumed run finishes
     assert r.code == 0, r.err
     assert "4 of 4 conversations finished" in r.out
+
+
+def _system(body) -> str:
+    return next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+
+
+def _is_tutor(body) -> bool:
+    return "You play" not in _system(body)  # the student's system prompt starts so
+
+
+def test_a_lone_surrogate_in_a_turn_is_invalid_not_a_traceback(
+    cli, problems, tmp_path, fake_server
+):
+    import sqlite3
+
+    fake_server.reply = lambda body: "Let us look \ud800 again." if _is_tutor(body) else None
+    db, out = tmp_path / "runs.sqlite", tmp_path / "chats.jsonl"
+    r = cli(*_args(problems, fake_server, db, out))
+    assert "Traceback" not in r.err and "UnicodeEncodeError" not in r.err, r.err
+    assert r.code == 3, r.err
+    with sqlite3.connect(db) as con:
+        statuses = {s for (s,) in con.execute("SELECT status FROM responses")}
+    assert "invalid" in statuses
