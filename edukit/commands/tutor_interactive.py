@@ -180,6 +180,12 @@ def run(
             f"tokens {s.input_tokens:,} in / {s.output_tokens:,} out; cost {_money(s.cost)}"
         )
     typer.echo(f"{result.sent} requests sent")
+    if result.cut_turns:
+        typer.echo(
+            f"Note: {result.cut_turns} turns were cut at {result.turn_cap:,} characters (the "
+            "server sent more than --max-tokens allows); the cut text is what later turns saw.",
+            err=True,
+        )
     if result.unfinished:
         typer.echo(
             f"{result.unfinished} conversations stopped at a failed turn; re-run the same "

@@ -73,6 +73,8 @@ class InteractiveRun:
     rounds: int
     sides: dict[str, SideSummary] = field(default_factory=dict)
     interrupted: bool = False  # Ctrl-C stopped the run (what landed is in the run store)
+    turn_cap: int | None = None  # characters a turn is cut at (recorded in the run's options)
+    cut_turns: int = 0  # turns the cap cut (a server that ignored max_tokens)
 
     @property
     def sent(self) -> int:
@@ -246,7 +248,8 @@ def run_interactive(
             store.open_run(
                 run_id,
                 {
-                    "options": dict(command or {}),
+                    # the turn cap is part of what the run did: recorded with it
+                    "options": {**dict(command or {}), "turn_cap_chars": sides[role].max_chars},
                     "rubric": sides[role].name,
                     "rubric_version": protocol.PROTOCOL_VERSION,
                     "rubric_hash": sides[role].hash,
@@ -293,6 +296,7 @@ def run_interactive(
         if bar is not None:
             bar.start()
         interrupted = False
+        cut_turns = 0
         try:
             for turn in range(1, 2 * rounds + 1):
                 role = "student" if turn % 2 else "tutor"
@@ -314,8 +318,9 @@ def run_interactive(
                     if resp is None or resp["status"] != "ok":
                         conv.failed = True
                         continue
-                    text = sd.decode(req, resp["parsed"])[0].value
-                    conv.turns.append((sd.speaker, str(text)))
+                    text, cut = sd.turn(req, resp["parsed"])
+                    cut_turns += cut
+                    conv.turns.append((sd.speaker, text))
                 if interrupted:  # Ctrl-C: what landed is saved; the next run resumes from it
                     break
         except KeyboardInterrupt:
@@ -344,13 +349,25 @@ def run_interactive(
     wide[column] = [None if c.failed else c.mathdial() for c in convs]
     result = InteractiveRun(column, wide.reset_index(drop=True), convs, rounds, out)
     result.interrupted = interrupted
+    result.turn_cap = sides["tutor"].max_chars
+    result.cut_turns = cut_turns
     return result
 
 
 def _fields(row: Mapping[str, Any]) -> dict[str, str]:
+    """A problem's fields as text; objects and lists (JSONL, Parquet) as JSON, not Python repr."""
+    import json
+
     from edukit.corpora.tables import is_missing
 
-    return {str(k): "" if is_missing(v) else str(v) for k, v in row.items()}
+    def text(v: Any) -> str:
+        if hasattr(v, "tolist") and not isinstance(v, str):  # numpy arrays and scalars
+            v = v.tolist()
+        if isinstance(v, (dict, list, tuple)):
+            return json.dumps(v, ensure_ascii=False, default=str)
+        return "" if is_missing(v) else str(v)
+
+    return {str(k): text(v) for k, v in row.items()}
 
 
 def _merged(stats: Mapping[str, Any], total: int) -> dict[str, Any]:
