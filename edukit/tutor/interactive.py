@@ -12,6 +12,7 @@ store (one per model and endpoint), so their tokens and costs are counted separa
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,11 @@ class InteractiveRun:
     @property
     def unfinished(self) -> int:
         return sum(1 for c in self.conversations if c.failed)
+
+    @property
+    def stuck(self) -> list[protocol.Conversation]:
+        """The conversations stopped at a turn no re-run can obtain (see `Conversation.error`)."""
+        return [c for c in self.conversations if c.failed and c.permanent]
 
     def turns(self) -> pd.DataFrame:
         """One row per turn: item_id, dialogue_id, turn, speaker, text, tutor (`edukit load`)."""
@@ -301,7 +307,16 @@ def run_interactive(
             for turn in range(1, 2 * rounds + 1):
                 role = "student" if turn % 2 else "tutor"
                 part, sd, end = parts[role], sides[role], ends[role]
-                active = [c for c in convs if not c.failed]
+                active = []
+                for conv in convs:
+                    if conv.failed:
+                        continue
+                    # a turn the server refused for good in an earlier run is not sent again
+                    why = _failure(store, request_key(end.model, sd.request(conv), 0, end.base_url))
+                    if why is not None and why[1]:
+                        conv.failed, conv.error, conv.permanent = True, why[0], True
+                        continue
+                    active.append(conv)
                 if not active:
                     break
                 requests = [sd.request(c) for c in active]
@@ -314,9 +329,13 @@ def run_interactive(
                     stopped = "interrupted"
                 interrupted = stopped == "interrupted"
                 for conv, req in zip(active, requests, strict=True):
-                    resp = store.response(request_key(end.model, req, 0, end.base_url))
+                    key = request_key(end.model, req, 0, end.base_url)
+                    resp = store.response(key)
                     if resp is None or resp["status"] != "ok":
                         conv.failed = True
+                        why = _failure(store, key)
+                        if why is not None:
+                            conv.error, conv.permanent = why
                         continue
                     text, cut = sd.turn(req, resp["parsed"])
                     cut_turns += cut
@@ -352,6 +371,42 @@ def run_interactive(
     result.turn_cap = sides["tutor"].max_chars
     result.cut_turns = cut_turns
     return result
+
+
+_MESSAGE = re.compile(r"""['"]message['"]:\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+
+
+_PREFIX = re.compile(r"^\w+Error: (?:Error code: \d+ - )?")
+
+
+def _failure(store: Any, key: str) -> tuple[str, bool] | None:
+    """Why the turn `key` has no answer, and whether asking again can help; None when it was
+    never asked (or is answered).
+
+    An invalid answer is final (the run store keeps it), and so is an HTTP 4xx other than
+    408/409/429: the server refuses the request itself (a prompt beyond its context size), so
+    the same request fails again on every re-run.
+    """
+    from edukit.annotate.exchange import RETRY_STATUS
+
+    resp = store.response(key)
+    if resp is None or resp["status"] == "ok":
+        return None
+    errors = resp.get("errors") or []
+    last = str(errors[-1]) if errors else ""
+    if resp["status"] == "invalid":
+        return f"the model's answer is unusable ({last or 'invalid'})", True
+    row = store.db.execute(
+        "SELECT http_status, error FROM attempts WHERE key = ? ORDER BY rowid DESC LIMIT 1",
+        (key,),
+    ).fetchone()
+    status, error = (row[0], row[1] or last) if row else (None, last)
+    m = _MESSAGE.search(error or "")
+    message = (m.group(1) or m.group(2)) if m else (error or "no answer")
+    message = _PREFIX.sub("", message)  # "BadRequestError: Error code: 400 - " says it twice
+    if status is not None and 400 <= status < 500 and status not in RETRY_STATUS:
+        return f"HTTP {status}: {message}", True
+    return (f"HTTP {status}: {message}" if status else message), False
 
 
 def _fields(row: Mapping[str, Any]) -> dict[str, str]:

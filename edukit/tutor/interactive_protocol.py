@@ -43,9 +43,10 @@ Math problem: {question}
 questions does {name} understand the problem and correct the solution. {name} can use a \
 calculator and so makes no calculation errors. Write only {name}'s next message."""
 MAX_TOKENS = 512  # MathDial's per-turn limit
-# A turn is cut at this many characters per --max-tokens token (tokens average ~4): a server
-# that ignores max_tokens must not feed megabytes back into every later request.
-CHARS_PER_TOKEN_CAP = 8
+# A turn is cut at this many characters per --max-tokens token: tokens average ~4 characters
+# and the longest in common vocabularies (runs of spaces or `=`) reach 16-32, so only a server
+# that ignores max_tokens is cut; it must not feed megabytes back into every later request.
+CHARS_PER_TOKEN_CAP = 32
 REQUIRED = ("question", "ground_truth", "student_incorrect_solution")
 
 _NAME = re.compile(r"\s*([^\W\d_][\w'’-]*)")
@@ -89,6 +90,8 @@ class Conversation:
     tutor_system: str
     turns: list[tuple[str, str]] = field(default_factory=list)
     failed: bool = False  # a turn could not be obtained in this run (resumed next run)
+    error: str | None = None  # why (the server's message)
+    permanent: bool = False  # asking again cannot help (HTTP 4xx, an unusable answer)
 
     def mathdial(self) -> str:
         """The conversation as MathDial writes it: `Teacher: ...<EOM>Student: ...`."""

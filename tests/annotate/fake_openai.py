@@ -16,7 +16,8 @@ repeats the Authorization header), "bad_param" (OpenAI's 400 refusing `temperatu
 whose usage is unusable). "echo_auth_200" (a valid answer whose text repeats the Authorization
 and api-key headers), "trickle" (the answer sent one byte every `trickle_seconds`), "slow" (the
 answer after `slow_seconds`). Every request is recorded (`chat_requests`, `chat_times`).
-`server.reply = f` answers with `f(body)` (a message text) instead, where it is not None.
+`server.reply = f` answers with `f(body)` (a message text) instead, where it is not None;
+`server.context_chars = N` refuses longer prompts with llama-server's context-size 400.
 `vary_seed=N` makes repeated requests for the same item get different (seeded) answers, for
 self-consistency tests; by default every request for an item gets the same answer.
 
@@ -260,6 +261,8 @@ class FakeOpenAI:
         self.faults: list[str] = []
         # `reply(body) -> str | None`: the message text to answer with instead (None: as usual)
         self.reply: Any = None
+        # a context size: requests whose messages' JSON is longer get llama-server's 400
+        self.context_chars: int | None = None
         self.fault_rules: list[tuple[str, list[str]]] = []
         self.batch_fail: str | None = None  # batch rows whose user text contains this fail
         self.batch_hold = False  # keep batches in_progress until released
@@ -317,6 +320,17 @@ class FakeOpenAI:
             err = _error(MAX_TOKENS_MESSAGE)
             err["error"].update(param="max_tokens", code="unsupported_parameter")
             return 400, err
+        if self.context_chars is not None and len(json.dumps(messages)) > self.context_chars:
+            size = len(json.dumps(messages)) // 4
+            return 400, {
+                "error": {
+                    "code": 400,
+                    "message": "the request exceeds the available context size, try increasing it",
+                    "type": "exceed_context_size_error",
+                    "n_prompt_tokens": size,
+                    "n_ctx": self.context_chars // 4,
+                }
+            }
         if "refuse_n" in q and int(body.get("n") or 1) > 1:
             return 400, _error("Field 'n': Value must be between 1 and 1")
         if "json_schema_500" in q and kind == "json_schema":

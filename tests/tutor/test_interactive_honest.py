@@ -68,7 +68,8 @@ def test_a_lone_surrogate_in_a_turn_is_invalid_not_a_traceback(
     db, out = tmp_path / "runs.sqlite", tmp_path / "chats.jsonl"
     r = cli(*_args(problems, fake_server, db, out))
     assert "Traceback" not in r.err and "UnicodeEncodeError" not in r.err, r.err
-    assert r.code == 3, r.err
+    assert r.code == 2, r.err  # an unusable answer is final: a re-run cannot change it
+    assert "stopped for good" in r.err and "not valid Unicode" in r.err
     with sqlite3.connect(db) as con:
         statuses = {s for (s,) in con.execute("SELECT status FROM responses")}
     assert "invalid" in statuses
@@ -98,20 +99,20 @@ def test_a_huge_reply_is_cut_recorded_and_not_fed_back(cli, problems, tmp_path, 
     import json
     import sqlite3
 
-    huge = "blah " * 400_000  # 2 MB, far beyond --max-tokens 64 (cap 512 characters)
+    huge = "blah " * 400_000  # 2 MB, far beyond --max-tokens 64 (cap 2,048 characters)
     fake_server.reply = lambda body: None if _is_tutor(body) else huge
     db, out = tmp_path / "runs.sqlite", tmp_path / "chats.jsonl"
     r = cli(*_args(problems, fake_server, db, out, "--max-tokens", "64"))
     assert r.code == 0, r.err
-    assert "12 turns were cut at 512 characters" in r.err
+    assert "12 turns were cut at 2,048 characters" in r.err
     sizes = [len(json.dumps(b["messages"])) for b in fake_server.chat_requests]
-    assert max(sizes) < 20_000  # the 2 MB reply was never sent back
+    assert max(sizes) < 30_000  # the 2 MB reply was never sent back
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     student_turns = [t for row in rows for t in row["fake-tutor"].split("<EOM>")[1::2]]
-    assert all(len(t) <= len("Student: ") + 512 for t in student_turns)
+    assert all(len(t) <= len("Student: ") + 2048 for t in student_turns)
     with sqlite3.connect(db) as con:
         options = [json.loads(o) for (o,) in con.execute("SELECT options FROM runs")]
-    assert {o["turn_cap_chars"] for o in options} == {512}
+    assert {o["turn_cap_chars"] for o in options} == {2048}
 
 
 def test_problem_fields_holding_objects_are_sent_as_json(cli, tmp_path, fake_server):
@@ -130,3 +131,61 @@ def test_problem_fields_holding_objects_are_sent_as_json(cli, tmp_path, fake_ser
     assert '{"text": "How many apples?", "apples": 3}' in systems
     assert '["2 apples", "so 2"]' in systems
     assert "{'text'" not in systems and "['2 apples'" not in systems
+
+
+def test_a_context_size_400_is_shown_final_and_the_finished_ones_scored(
+    cli, problems, tmp_path, fake_server
+):
+    import json
+
+    # long enough for every turn of two problems; the other two outgrow it in round 3
+    fake_server.context_chars = 950
+    db, out = tmp_path / "runs.sqlite", tmp_path / "chats.jsonl"
+    r = cli(*_args(problems, fake_server, db, out))
+    assert r.code == 2, r.err
+    assert "Traceback" not in r.err
+    assert (
+        "2 conversations stopped for good at a turn the server will not answer: HTTP 400: the "
+        "request exceeds the available context size, try increasing it" in r.err
+    )
+    assert "--max-turns" in r.err and "bigger context" in r.err and "--finished-only" in r.err
+    assert "re-run the same command" not in r.err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sum(row["fake-tutor"] is None for row in rows) == 2
+    # a re-run does not send the refused requests again, and says the same
+    fake_server.reset_log()
+    again = cli(*_args(problems, fake_server, db, out))
+    assert again.code == 2 and fake_server.chat_requests == []
+    assert "2 conversations stopped for good" in again.err
+    # the finished conversations can be scored, the others counted
+    refused = cli("tutor", "interactive", "score", out, "--conversation-col", "fake-tutor")
+    assert refused.code == 2 and "--finished-only" in refused.err
+    js = tmp_path / "score.json"
+    score = cli(
+        "tutor", "interactive", "score", out, "--conversation-col", "fake-tutor",
+        "--finished-only", "--n-boot", "50", "--json", js,
+    )  # fmt: skip
+    assert score.code == 0, score.err
+    assert "2 problems (2 unfinished left out)" in score.out
+    assert "2 of 4 problems left out (--finished-only)" in score.err
+    data = json.loads(js.read_text())
+    assert data["n_problems"] == 2 and data["n_left_out"] == 2
+
+
+def test_llama_servers_context_limit_is_final_and_explained(
+    cli, problems, tmp_path, realserver_factory
+):
+    server = realserver_factory("-c", "1024", "-np", "1")
+    db, out = tmp_path / "runs.sqlite", tmp_path / "chats.jsonl"
+    args = [
+        "tutor", "interactive", "run", problems, "--tutor-model", server.model,
+        "--student-model", server.model, "--tutor-base-url", server.base_url,
+        "--student-base-url", server.base_url, "--limit", "2", "--max-turns", "6",
+        "--max-tokens", "128", "--run-db", db, "--out", out, "--quiet",
+    ]  # fmt: skip
+    r = cli(*args)
+    assert r.code == 2, r.out + r.err
+    assert "stopped for good" in r.err and "exceeds the available context size" in r.err
+    assert "bigger context" in r.err and "Traceback" not in r.err
+    again = cli(*args)
+    assert again.code == 2 and "\n0 requests sent\n" in again.out
