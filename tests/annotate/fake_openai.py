@@ -17,7 +17,8 @@ whose usage is unusable). "echo_auth_200" (a valid answer whose text repeats the
 and api-key headers), "trickle" (the answer sent one byte every `trickle_seconds`), "slow" (the
 answer after `slow_seconds`). Every request is recorded (`chat_requests`, `chat_times`).
 `server.reply = f` answers with `f(body)` (a message text) instead, where it is not None;
-`server.context_chars = N` refuses longer prompts with llama-server's context-size 400.
+`server.context_chars = N` refuses longer prompts with llama-server's context-size 400;
+`server.usage_factor = F` reports F times the usual token counts.
 `vary_seed=N` makes repeated requests for the same item get different (seeded) answers, for
 self-consistency tests; by default every request for an item gets the same answer.
 
@@ -263,6 +264,8 @@ class FakeOpenAI:
         self.reply: Any = None
         # a context size: requests whose messages' JSON is longer get llama-server's 400
         self.context_chars: int | None = None
+        # reported usage times this (a tokenizer that counts more tokens than chars / 4)
+        self.usage_factor = 1
         self.fault_rules: list[tuple[str, list[str]]] = []
         self.batch_fail: str | None = None  # batch rows whose user text contains this fail
         self.batch_hold = False  # keep batches in_progress until released
@@ -361,8 +364,8 @@ class FakeOpenAI:
         if own is not None:
             choices = [(own, None, None) for _ in choices]
         content = choices[0][0]
-        prompt_tokens = len(json.dumps(messages)) // 4
-        completion_tokens = len(content) // 4 + 1
+        prompt_tokens = len(json.dumps(messages)) // 4 * self.usage_factor
+        completion_tokens = (len(content) // 4 + 1) * self.usage_factor
         return 200, {
             "id": f"chatcmpl-{_h(text_in, str(time.time_ns())):x}",
             "object": "chat.completion",
