@@ -81,20 +81,21 @@ def extract_answer(text: str, schema: dict[str, Any]) -> Extracted:
     neither stored as UTF-8 nor trusted.
     """
     found = _extract(text, schema)
-    if _has_surrogate(found.obj):
+    if has_surrogate(found.obj):
         raise InvalidOutput(
             "the answer is not valid Unicode: a JSON string holds a lone surrogate (\\udXXX)"
         )
     return found
 
 
-def _has_surrogate(obj: Any) -> bool:
+def has_surrogate(obj: Any) -> bool:
+    """Whether a text, or any string in a JSON value, holds a lone surrogate."""
     if isinstance(obj, str):
         return _SURROGATE.search(obj) is not None
     if isinstance(obj, dict):
-        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in obj.items())
+        return any(has_surrogate(k) or has_surrogate(v) for k, v in obj.items())
     if isinstance(obj, list):
-        return any(_has_surrogate(v) for v in obj)
+        return any(has_surrogate(v) for v in obj)
     return False
 
 

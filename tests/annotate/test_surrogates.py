@@ -39,3 +39,23 @@ def test_a_lone_surrogate_in_an_answer_is_invalid_not_a_traceback(
         statuses = con.execute("SELECT status FROM responses ORDER BY status").fetchall()
     assert statuses == [("invalid",), ("ok",), ("ok",)]
     out.read_text(encoding="utf-8")  # the table is valid UTF-8
+
+
+def test_a_lone_surrogate_in_a_batch_answer_is_left_to_the_interactive_path(
+    cli, kit, fake_server, tmp_path, single_rubric_path
+):
+    items = tmp_path / "items.csv"
+    kit.make_items(3).to_csv(items, index=False)
+    fake_server.reply = lambda body: (
+        ANSWERS[1] if "Comment number 1:" in kit.fake.first_user_text(body["messages"]) else None
+    )
+    db = tmp_path / "r.sqlite"
+    args = kit.annotate_args(items, single_rubric_path, fake_server, db, "--batch")
+    r = cli(*args)
+    for _ in range(5):  # re-run until the batch is ingested
+        if r.code != 3:
+            break
+        r = cli(*args)
+    assert "Traceback" not in r.err and "UnicodeEncodeError" not in r.err, r.err
+    assert r.code == 0, r.out + r.err
+    assert "1 invalid" in r.out
