@@ -157,8 +157,9 @@ class ChatClient:
         return self.ladder.mode
 
     def scrub(self, text: str) -> str:
-        """Remove the API key and credential header values from text before it is kept."""
-        return self._scrubber(text)
+        """Remove the API key and credential header values from text before it is kept (and
+        lone surrogates, which no UTF-8 store can hold: a server's error message may have them)."""
+        return _SURROGATE.sub("\ufffd", self._scrubber(text))
 
     async def close(self) -> None:
         """Close the underlying HTTP connections."""
