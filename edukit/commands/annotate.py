@@ -313,6 +313,17 @@ def dry_run_message(est: dict, model: str) -> str:
         f"Dry run (nothing sent): {est['requests']} requests to {model}, "
         f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; {cost}"
         + (f"; {est['cached']} more already answered in the run store" if est.get("cached") else "")
+        + _calibration(est.get("calibrated"))
+    )
+
+
+def _calibration(cal: dict | None) -> str:
+    """How the answered requests corrected the token estimate (characters / 4)."""
+    if not cal:
+        return ""
+    return (
+        f"; token estimates calibrated on {cal['requests']} answered requests (input "
+        f"x{cal['input_ratio']:.2f}, output x{cal['output_ratio']:.2f})"
     )
 
 
