@@ -307,19 +307,20 @@ def run_interactive(
             for turn in range(1, 2 * rounds + 1):
                 role = "student" if turn % 2 else "tutor"
                 part, sd, end = parts[role], sides[role], ends[role]
-                active = []
+                active, requests = [], []
                 for conv in convs:
                     if conv.failed:
                         continue
+                    req = sd.request(conv)
                     # a turn the server refused for good in an earlier run is not sent again
-                    why = _failure(store, request_key(end.model, sd.request(conv), 0, end.base_url))
+                    why = _failure(store, request_key(end.model, req, 0, end.base_url))
                     if why is not None and why[1]:
                         conv.failed, conv.error, conv.permanent = True, why[0], True
                         continue
                     active.append(conv)
+                    requests.append(req)
                 if not active:
                     break
-                requests = [sd.request(c) for c in active]
                 jobs = part["recorder"].plan(
                     [{"request": r} for r in requests], None, part["scheduler"].stopped
                 )
@@ -374,8 +375,6 @@ def run_interactive(
 
 
 _MESSAGE = re.compile(r"""['"]message['"]:\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
-
-
 _PREFIX = re.compile(r"^\w+Error: (?:Error code: \d+ - )?")
 
 
