@@ -17,7 +17,7 @@ from typing import Any
 
 from edukit.annotate.aggregate import aggregate
 from edukit.annotate.client import Connection, request_body
-from edukit.annotate.extract import extract_answer, obtained_mode
+from edukit.annotate.extract import extract_answer, has_surrogate, obtained_mode
 from edukit.annotate.identity import request_from_row, request_row
 from edukit.annotate.store import RunStore
 
@@ -146,6 +146,8 @@ def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
         body = resp["body"]
         text = body["choices"][0]["message"].get("content") or ""
         request = request_from_row(req_row)
+        if has_surrogate(text):
+            continue  # not valid Unicode (cannot be stored): the interactive path re-asks it
         try:
             found = extract_answer(text, request.schema)  # after any <think> block
             obj = found.obj

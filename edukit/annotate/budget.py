@@ -56,7 +56,14 @@ def output_tokens_estimate(schema: Mapping[str, Any]) -> int:
 
 
 class Budget:
-    """The run's spending against `max_cost`; `exhausted` once it is spent."""
+    """The run's spending against `max_cost`; `exhausted` once it is spent.
+
+    Each request's cost is reserved before it is sent, from a token estimate (characters / 4
+    and the schema) that a real tokenizer can exceed several times over. So the estimate is
+    calibrated: the first request is sent alone (`turn`), and every reservation scales its
+    estimate by the ratio of the tokens the run's answered requests used to what was estimated
+    for them. A run then passes `max_cost` by about one request's cost at most.
+    """
 
     def __init__(self, stats, prices, model: str, max_cost: float | None, batch_pricing=False):
         self.stats = stats
@@ -66,6 +73,10 @@ class Budget:
         self.batch_pricing = batch_pricing
         self.exhausted = False
         self.reserved = 0.0  # estimated cost of the requests in flight
+        # tokens estimated for answered requests, and the tokens they used (input, output)
+        self._estimated = [0, 0]
+        self._seen = [0, 0]
+        self._probe: Any = None  # an asyncio.Event set once the first request has ended
         # USD per million input and output tokens, looked up once (prices are linear)
         per_in = price(prices, model, 1_000_000, 0, batch_pricing)
         per_out = price(prices, model, 0, 1_000_000, batch_pricing)
@@ -78,12 +89,47 @@ class Budget:
             return None
         return (tin * self._rates[0] + tout * self._rates[1]) / 1_000_000
 
+    def ratio(self) -> tuple[float, float]:
+        """Tokens used per token estimated so far (input, output); 1 before any answer."""
+        return tuple(  # type: ignore[return-value]
+            seen / est if est and seen else 1.0
+            for seen, est in zip(self._seen, self._estimated, strict=True)
+        )
+
+    def calibrate(self, est_in: int, est_out: int, used_in: int, used_out: int) -> None:
+        """Count one answered request: its estimate and the tokens it really used."""
+        if used_in <= 0 and used_out <= 0:
+            return  # no answer, no usage: nothing to learn
+        self._estimated[0] += est_in
+        self._estimated[1] += est_out
+        self._seen[0] += used_in
+        self._seen[1] += used_out
+
+    async def turn(self) -> bool:
+        """Wait until a request may be sent: the first goes alone, so that its tokens calibrate
+        the estimates before others are reserved. True for that first one (it calls `done`)."""
+        import asyncio
+
+        if self.max_cost is None:
+            return False
+        if self._probe is None:
+            self._probe = asyncio.Event()
+            return True
+        await self._probe.wait()
+        return False
+
+    def done(self) -> None:
+        """The first request has ended (answered, failed or not sent): the others may go."""
+        if self._probe is not None:
+            self._probe.set()
+
     def reserve(self, tin: int, tout: int) -> float | None:
         """Reserve the estimated cost of one request before it is sent: the amount reserved,
         or None (and the budget is spent) when it would take the run past `max_cost`."""
         if self.max_cost is None:
             return 0.0
-        cost = self.cost(tin, tout) or 0.0
+        r_in, r_out = self.ratio()
+        cost = self.cost(round(tin * r_in), round(tout * r_out)) or 0.0
         spent = self.stats.cost or 0.0
         if spent + self.reserved + cost > self.max_cost:
             self.exhausted = True

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from edukit.errors import AnnotationError
 CHAT = "chat"  # the mode of a request with an empty schema ({}): free text, no ladder
 __all__ = ["CHAT", "RUNGS", "ChatClient", "Completion", "Connection", "request_body"]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates: not encodable as UTF-8
 TIMEOUT = 120.0  # seconds per HTTP attempt, the whole call (not per read)
 MAX_RETRIES = 5  # the engine's retries of one request (429, 5xx, timeouts, malformed bodies)
 
@@ -53,6 +55,7 @@ class Completion:
     estimated: bool = False  # the server reported no usage: the token counts are estimates
     choices: list[tuple[str, list[tuple[str, float]] | None]] | None = None  # every choice (n)
     calls: int = 1  # HTTP calls it took (a refused format or parameter is re-sent corrected)
+    unicode_error: bool = False  # the text held lone surrogates (replaced by U+FFFD): invalid
 
 
 def check_base_url(base_url: str | None) -> None:
@@ -154,8 +157,9 @@ class ChatClient:
         return self.ladder.mode
 
     def scrub(self, text: str) -> str:
-        """Remove the API key and credential header values from text before it is kept."""
-        return self._scrubber(text)
+        """Remove the API key and credential header values from text before it is kept (and
+        lone surrogates, which no UTF-8 store can hold: a server's error message may have them)."""
+        return _SURROGATE.sub("\ufffd", self._scrubber(text))
 
     async def close(self) -> None:
         """Close the underlying HTTP connections."""
@@ -291,6 +295,18 @@ class ChatClient:
                 logprobs = [(t.token, t.logprob) for t in choice.logprobs.content]
             # reasoning_content (some servers) is never the answer: only `content` is read
             choices.append((choice.message.content or "", logprobs, choice.finish_reason))
+        # JSON may escape lone surrogates (\ud800) that no UTF-8 file or request can hold: such
+        # text is replaced (U+FFFD) so it can be stored and re-asked, and the answer is invalid
+        unicode_error = any(_SURROGATE.search(text) for text, _, _ in choices)
+        if unicode_error:
+            choices = [
+                (
+                    _SURROGATE.sub("\ufffd", text),
+                    None if lp is None else [(_SURROGATE.sub("\ufffd", t), v) for t, v in lp],
+                    finish,
+                )
+                for text, lp, finish in choices
+            ]
         usage = resp.usage  # None when missing, or unusable (strings, absurd numbers)
         estimated = usage is None
         if estimated:
@@ -312,6 +328,7 @@ class ChatClient:
             finish_reason=finish,
             estimated=estimated,
             choices=[(t, lp) for t, lp, _ in choices],
+            unicode_error=unicode_error,
         )
 
 

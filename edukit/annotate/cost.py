@@ -71,12 +71,18 @@ def _content_text(content: Any) -> str:
     return str(content)
 
 
+# The dearest listed model costs a few hundred USD per 1M tokens; $1 a token is far beyond any
+# real price (tests use it for easy sums). Beyond it is a typo, or `inf`/`1e308`, with which
+# --max-cost would send everything and report $inf.
+MAX_PRICE = 1_000_000.0
+
+
 class ModelPrice(BaseModel):
-    """USD per 1M tokens; `batch_discount` overrides the table's for this model."""
+    """USD per 1M tokens (finite, 0 to MAX_PRICE); `batch_discount` overrides the table's."""
 
     model_config = ConfigDict(extra="forbid")
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
+    input: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
+    output: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
     batch_discount: float | None = Field(default=None, ge=0, le=1)
 
 

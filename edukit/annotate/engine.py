@@ -174,6 +174,8 @@ def annotate(
     rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
+    if limit is not None and limit < 1:  # zero items is no run: never a "Done."
+        raise AnnotationError(f"--limit must be at least 1, not {limit}")
     model = model or rubric.defaults.get("model")
     if not model:
         raise AnnotationError("--model is required (the rubric sets no defaults.model)")
@@ -348,6 +350,8 @@ def _dry_run(
     # Requests already answered in an existing run store would not be sent again.
     store = RunStore(run_db) if os.path.exists(run_db) else None
     n = cached = tin = tout = 0
+    # answered requests calibrate the estimate: [estimated in, out, used in, out, requests]
+    cal = [0, 0, 0, 0, 0]
     out_cache: dict[str, int] = {}
     try:
         from edukit.annotate.recorder import is_empty
@@ -363,18 +367,33 @@ def _dry_run(
                     out_cache[schema_key] = output_tokens_estimate(req.schema)
                 for s in range(samples):
                     key = request_key(model, req, s, endpoint, redaction)
+                    est_in = estimate_tokens(req.messages) + estimate_tokens(req.schema)
                     if store and store.status(key) in FINISHED:
                         cached += 1
+                        resp = store.response(key) or {}
+                        if (resp.get("input_tokens") or 0) > 0:
+                            cal[0] += est_in
+                            cal[1] += out_cache[schema_key]
+                            cal[2] += resp["input_tokens"]
+                            cal[3] += resp.get("output_tokens") or 0
+                            cal[4] += 1
                         continue
                     n += 1
-                    tin += estimate_tokens(req.messages) + estimate_tokens(req.schema)
+                    tin += est_in
                     tout += out_cache[schema_key]
     finally:
         if store:
             store.close()
+    calibrated = None
+    if cal[4]:  # scale by the tokens answered requests used per token estimated
+        r_in = cal[2] / cal[0] if cal[0] else 1.0
+        r_out = cal[3] / cal[1] if cal[1] and cal[3] else 1.0
+        tin, tout = round(tin * r_in), round(tout * r_out)
+        calibrated = {"requests": cal[4], "input_ratio": r_in, "output_ratio": r_out}
     estimate = {
         "requests": n,
         "cached": cached,
+        "calibrated": calibrated,
         "input_tokens": tin,
         "output_tokens": tout,
         "cost": price(prices, model, tin, tout, False),

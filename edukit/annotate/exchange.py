@@ -320,6 +320,11 @@ class Exchange:
                 extra = self._extra_samples(req, key, completion)
             self._check_format_obeyed(client, completion)
             try:
+                if getattr(completion, "unicode_error", False):
+                    raise ValueError(
+                        "the answer is not valid Unicode (it holds lone surrogates, shown here "
+                        "as \ufffd)"
+                    )
                 obj, decisions, mode = self.read(req, completion.text, completion.mode)
             except ValueError as exc:  # InvalidOutput, or JSON that does not parse
                 errors.append(client.scrub(str(exc)))

@@ -76,8 +76,33 @@ def extract_answer(text: str, schema: dict[str, Any]) -> Extracted:
 
     Order: the whole text (after any think block) as JSON when it fits the schema; else the last
     complete JSON object that fits; else the whole text as JSON even though it does not fit (so
-    the re-ask names the real problem); else the rubric's tolerant plain-text reading.
+    the re-ask names the real problem); else the rubric's tolerant plain-text reading. An object
+    holding a lone surrogate (JSON's `\ud800`, no character at all) is InvalidOutput: it can be
+    neither stored as UTF-8 nor trusted.
     """
+    found = _extract(text, schema)
+    if has_surrogate(found.obj):
+        raise InvalidOutput(
+            "the answer is not valid Unicode: a JSON string holds a lone surrogate (\\udXXX)"
+        )
+    return found
+
+
+def has_surrogate(obj: Any) -> bool:
+    """Whether a text, or any string in a JSON value, holds a lone surrogate."""
+    if isinstance(obj, str):
+        return _SURROGATE.search(obj) is not None
+    if isinstance(obj, dict):
+        return any(has_surrogate(k) or has_surrogate(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return any(has_surrogate(v) for v in obj)
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _extract(text: str, schema: dict[str, Any]) -> Extracted:
     answer = strip_think(text).strip()
     whole: Any = None
     with contextlib.suppress(ValueError):

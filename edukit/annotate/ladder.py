@@ -90,7 +90,14 @@ class Ladder:
         return RUNGS[self.rung]
 
     def learn(self, fact: str, value: str, note: str) -> None:
-        """Remember a fact (once) and announce it."""
+        """Remember a fact (once) and announce it.
+
+        Workers in flight together all meet the same refusal: only the first one learns it, so
+        the note is said once per run, not once per worker."""
+        known = {"rung": RUNGS[self.rung], "token_param": self.token_param}
+        known["n"] = "yes" if self.n_ok else "no"
+        if known.get(fact) == value:
+            return
         if fact == "rung":
             self.rung = RUNGS.index(value)
         elif fact == "token_param":

@@ -207,6 +207,14 @@ class Scheduler:
 
     async def _send(self, client, limiter, group, s: int, key: str, siblings=()) -> None:
         """Reserve the budget, wait for the rate limits, ask, and hand over the outcome."""
+        first = await self.budget.turn()  # under --max-cost the first request goes alone
+        try:
+            await self._send_one(client, limiter, group, s, key, siblings)
+        finally:
+            if first:
+                self.budget.done()
+
+    async def _send_one(self, client, limiter, group, s: int, key: str, siblings=()) -> None:
         from edukit.annotate.budget import output_tokens_estimate
         from edukit.annotate.cost import estimate_tokens
 
@@ -231,6 +239,10 @@ class Scheduler:
                 self.recorder.release(key)
                 return
             outcome = await self.exchange.ask(client, req, key, n=1 + len(siblings))
+            resp = outcome.response or {}
+            self.budget.calibrate(
+                tin, tout, resp.get("input_tokens") or 0, resp.get("output_tokens") or 0
+            )
         finally:
             self.budget.release(reserved)
         # the extra samples' answers are stored first (same commit); their own jobs settle them

@@ -55,7 +55,9 @@ def annotate_command(
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight."),
     rpm: float | None = typer.Option(None, "--rpm", min=1, help="Requests per minute limit."),
     tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
-    limit: int | None = typer.Option(None, "--limit", min=0, help="Annotate the first N items."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="Annotate the first N items (at least 1)."
+    ),
     samples: int | None = typer.Option(
         None,
         "--samples",
@@ -181,12 +183,18 @@ def annotate_command(
     scope = "dialogue" if redact_per_dialogue else "item"
     if redact and names_from_column is None:
         redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope)
-    from edukit.rubric.data import check_not_all_empty, read_items_for, with_rubric_fields
+    from edukit.rubric.data import (
+        check_columns,
+        check_not_all_empty,
+        read_items_for,
+        with_rubric_fields,
+    )
 
     if id_col is None and text_col is None:
         items = read_items_for(rub, input)  # a table may name its text as the rubric does
     else:
         items = with_rubric_fields(rub, load_items(input, id_col=id_col, text_col=text_col))
+    check_columns(rub, items, input)  # a missing column is not an empty one: nothing to send
     check_not_all_empty(rub, items, input)
     if redact and names_from_column is not None:  # the names come from the items themselves
         from edukit.redact.columns import names_from_column as column_names
@@ -324,6 +332,17 @@ def dry_run_message(est: dict, model: str) -> str:
         f"Dry run (nothing sent): {est['requests']} requests to {model}, "
         f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; {cost}"
         + (f"; {est['cached']} more already answered in the run store" if est.get("cached") else "")
+        + _calibration(est.get("calibrated"))
+    )
+
+
+def _calibration(cal: dict | None) -> str:
+    """How the answered requests corrected the token estimate (characters / 4)."""
+    if not cal:
+        return ""
+    return (
+        f"; token estimates calibrated on {cal['requests']} answered requests (input "
+        f"x{cal['input_ratio']:.2f}, output x{cal['output_ratio']:.2f})"
     )
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.annotate import ITEMS_LEFT  # one exit code for work left to do
+from edukit.commands.annotate import INTERRUPTED, ITEMS_LEFT  # one set of exit codes
 from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+
+BAD_INPUT = 2  # exit code: the input or options cannot work (here: turns no re-run can obtain)
 
 interactive_app = typer.Typer(
     help="Tutor and simulated student talk; score Success@k and Telling@k as MathDial does.",
@@ -61,7 +63,9 @@ def run(
     max_turns: int = typer.Option(
         4, "--max-turns", min=1, help="Rounds (student turn, tutor turn) after the greeting."
     ),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="The first N problems only."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="The first N problems only (at least 1)."
+    ),
     tutor_system: Path | None = typer.Option(
         None,
         "--tutor-system",
@@ -150,6 +154,13 @@ def run(
         source=problems,
         command=options,
     )
+    if result.interrupted:  # as annotate: one line, exit 130, outputs left for the resumed run
+        saved = sum(len(c.turns) - 1 for c in result.conversations)  # not the fixed greetings
+        typer.echo(
+            f"Interrupted: {saved} turns saved in {run_db}; re-run the same command to resume.",
+            err=True,
+        )
+        return INTERRUPTED
     long = result.turns()
     for frame, path in ((result.table, out), (long, turns)):
         try:
@@ -171,17 +182,56 @@ def run(
             f"tokens {s.input_tokens:,} in / {s.output_tokens:,} out; cost {_money(s.cost)}"
         )
     typer.echo(f"{result.sent} requests sent")
-    if result.unfinished:
+    if result.cut_turns:
         typer.echo(
-            f"{result.unfinished} conversations stopped at a failed turn; re-run the same "
+            f"Note: {result.cut_turns} turns were cut at {result.turn_cap:,} characters (32 per "
+            "--max-tokens token: the server sent more than it allows); the cut text is what "
+            "later turns saw.",
+            err=True,
+        )
+    stuck = result.stuck
+    retry = [c for c in result.conversations if c.failed and not c.permanent]
+    if stuck:
+        finished = len(result.conversations) - result.unfinished
+        typer.echo(_stuck_message(stuck, out, result.column, finished), err=True)
+    if retry:
+        why = f" ({retry[0].error})" if retry[0].error else ""
+        typer.echo(
+            f"{len(retry)} conversations stopped at a failed turn{why}; re-run the same "
             "command to resume them.",
             err=True,
         )
         return ITEMS_LEFT
+    if stuck:
+        return BAD_INPUT  # nothing a re-run can do: the options or the server must change
     typer.echo(
         f"Score it: edukit tutor interactive score {out} --conversation-col {result.column!r}"
     )
     return 0
+
+
+def _stuck_message(stuck, out: Path, column: str, finished: int) -> str:
+    """The conversations no re-run can finish: the server's reason and what to change."""
+    first = stuck[0]
+    reason = first.error or "the request failed"
+    if "context" in reason.lower():
+        change = (
+            "lower --max-turns, shorten the problems (a shorter history), or give the server a "
+            "bigger context (llama-server -c N)"
+        )
+    else:
+        change = "change the model, the endpoint or --max-tokens"
+    score = (
+        f" Score the {finished} finished conversations with `edukit tutor interactive score "
+        f"{out} --conversation-col {column!r} --finished-only`."
+        if finished
+        else ""
+    )
+    return (
+        f"{len(stuck)} conversations stopped for good at a turn the server will not answer: "
+        f"{reason} (e.g. {first.conversation_id}, turn {len(first.turns)}). Re-running will not "
+        f"send it again; to go on, {change}.{score}"
+    )
 
 
 def _money(usd: float | None) -> str:
@@ -210,6 +260,12 @@ def score(
     ),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples (0: none)."),
     seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+    finished_only: bool = typer.Option(
+        False,
+        "--finished-only",
+        help="Score only the problems whose conversations are finished (the others are counted "
+        "and reported); by default an unfinished conversation is an error.",
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON here."),
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
     outcomes: Path | None = typer.Option(
@@ -236,6 +292,7 @@ def score(
         eom=eom,
         n_boot=n_boot,
         seed=seed,
+        finished_only=finished_only,
     )
     for w in result.warnings:
         typer.echo(f"Warning: {w}", err=True)
@@ -259,7 +316,8 @@ def score(
 def _print(result) -> None:
     from edukit.tutor.interactive_report import difference_rows, rate_rows
 
-    typer.echo(f"{result.n} problems, k = 1..{result.max_k}")
+    left = f" ({result.left_out} unfinished left out)" if result.left_out else ""
+    typer.echo(f"{result.n} problems{left}, k = 1..{result.max_k}")
     _table(*rate_rows(result))
     if result.differences:
         typer.echo("Paired differences (same problems, same resamples):")

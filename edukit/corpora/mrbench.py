@@ -46,6 +46,19 @@ DIMENSIONS = (
 SHARED_TASK_DIMENSIONS = DIMENSIONS[:2] + DIMENSIONS[3:5]
 _FILE_KEYS = {"humanlikeness": "Humanlikeness"}
 FILE_KEY = {v: k for k, v in _FILE_KEYS.items()}  # canonical name -> key in the files
+_CANONICAL = {d.casefold(): d for d in DIMENSIONS}  # a key spelled in another case
+
+
+def response_id(dialogue_id: str, tutor: str) -> str:
+    """`<dialogue_id>:<tutor>`, with `%` and `:` inside either part percent-escaped, so that
+    dialogue `7:GPT4` with tutor `X` and dialogue `7` with tutor `GPT4:X` get different ids
+    (ids without those characters read as before: `291616268:GPT4`)."""
+
+    def esc(part: str) -> str:
+        return part.replace("%", "%25").replace(":", "%3A")
+
+    return f"{esc(str(dialogue_id))}:{esc(str(tutor))}"
+
 
 # Declared category order per dimension (best first for the ordinal ones), as spelled in the data.
 YES_SCALE = ("Yes", "To some extent", "No")
@@ -149,7 +162,10 @@ def format_turns(turns: list[dict[str, str]]) -> str:
 def read_mrbench(path: str | os.PathLike) -> MRBench:
     """Read an MRBench JSON file (V1, V2, V3 dev or V3 test) into tidy tables.
 
-    Response item ids are `<dialogue_id>:<tutor>` with the tutor as spelled in the file. Gold
+    Response item ids are `<dialogue_id>:<tutor>` with the tutor as spelled in the file (`%` and
+    `:` inside either part percent-escaped: `response_id`). An annotation key in another case
+    (`mistake_identification`) is read as its dimension; two keys of one response that give one
+    label are an error, never counted twice. Gold
     annotations are the long table (rater `gold`, canonical label names, values as spelled in
     the data) with `conversation_id` and `tutor` riding along for clustered intervals.
     """
@@ -164,6 +180,7 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
     dialogues, responses, gold = [], [], []
     typos = 0
     unknown: Counter[str] = Counter()
+    respelled: Counter[str] = Counter()
     for n, (rec, did) in enumerate(zip(records, ids, strict=True)):
         where = f"record {n + 1}"
         history = rec["conversation_history"]
@@ -180,7 +197,7 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
         tutors = rec[key]
         cid = str(rec["conversation_id"])
         for tutor, body in tutors.items():
-            item_id = f"{did}:{tutor}"
+            item_id = response_id(did, tutor)
             raw = body["response"]
             responses.append(
                 {
@@ -195,8 +212,19 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
                     "response_raw": raw,
                 }
             )
+            seen: dict[str, str] = {}  # label (casefolded) -> the key that gave it
             for file_key, value in (body.get("annotation") or {}).items():
-                label = _FILE_KEYS.get(file_key, file_key)
+                label = _FILE_KEYS.get(file_key) or _CANONICAL.get(file_key.casefold(), file_key)
+                if label.casefold() in seen:  # one response, one label: never counted twice
+                    raise InputError(
+                        f"annotation keys {seen[label.casefold()]!r} and {file_key!r} differ "
+                        f"only by case (both are label {label}): keep one",
+                        path=p,
+                        where=f"{where}, {tutor}",
+                    )
+                seen[label.casefold()] = file_key
+                if label != file_key and file_key not in _FILE_KEYS:
+                    respelled[file_key] += 1
                 if label not in CATEGORIES:
                     unknown[file_key] += 1
                 elif value not in CATEGORIES[label]:
@@ -221,6 +249,9 @@ def read_mrbench(path: str | os.PathLike) -> MRBench:
         )
     if typos:
         warnings.append(f"{typos} turn(s) start with the typo 'Turor:': read as Tutor turns")
+    for k, c in sorted(respelled.items()):
+        label = _CANONICAL[k.casefold()]
+        warnings.append(f"annotation key {k!r} in {c} response(s): read as label {label!r}")
     for k, c in sorted(unknown.items()):
         warnings.append(f"unknown annotation key {k!r} in {c} response(s): kept as label {k!r}")
     repeated = len(ids) - len({str(r["conversation_id"]) for r in records})

@@ -99,7 +99,9 @@ def redact_file(
     raw_csv: bool = False,
 ) -> dict[str, Any]:
     """Redact the items of `input` (as `edukit annotate` reads them) into the table `out`
-    (CSV cells a spreadsheet would run as formulas neutralised unless `raw_csv`)."""
+    (CSV cells a spreadsheet would run as formulas neutralised unless `raw_csv`).
+
+    A table read with `id_col` and `text_col` keeps those column names in `out`."""
     from edukit.corpora.detect import load_items
     from edukit.corpora.tables import write_table
 
@@ -107,6 +109,9 @@ def redact_file(
     declared = declared_names(input) if id_col is None and profile.corpus_names else None
     redactor = Redactor(profile)
     table, report = redact_items_table(items, redactor, declared)
+    if id_col is not None and text_col is not None:
+        # the input's own names, so `annotate --id-col/--text-col` reads the output as the input
+        table = table.rename(columns={"item_id": id_col, "text": text_col})
     write_table(table, out, raw_csv=raw_csv)
     report["input"] = os.fspath(input)
     report["out"] = os.fspath(out)

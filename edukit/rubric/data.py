@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from edukit.errors import RubricError
+from edukit.errors import InputError, RubricError
 from edukit.rubric.model import Rubric
 from edukit.rubric.source import suggest
 
@@ -95,6 +95,37 @@ def with_rubric_fields(rubric: Rubric, items):
         if alias not in items.columns:
             items[alias] = items[column]
     return items
+
+
+def needed_columns(rubric: Rubric) -> list[str]:
+    """The item fields a run with `rubric` reads: its id and text fields and every template field,
+    in that order, each once."""
+    names = [rubric.id_field, rubric.text_field]
+    for fields in rubric.template_fields().values():
+        names.extend(fields)
+    return list(dict.fromkeys(names))
+
+
+def check_columns(rubric: Rubric, items, path: str | os.PathLike) -> None:
+    """Refuse items lacking a column the rubric reads, naming the data file and the column.
+
+    Without this a missing text column reads as empty text everywhere (nothing sent, yet the
+    run said "Done."), and a missing context column fails while rendering, at the rubric's line.
+    """
+    columns = [str(c) for c in items.columns]
+    needed = needed_columns(rubric)
+    missing = [c for c in needed if c not in columns]
+    if not missing:
+        return
+    what = "column" if len(missing) == 1 else "columns"
+    hint = ""
+    if rubric.id_field in missing or rubric.text_field in missing:
+        hint = "; name the table's id and text columns with --id-col and --text-col"
+    raise InputError(
+        f"{os.fspath(path)} has no {what} {', '.join(map(repr, missing))}, which rubric "
+        f"{rubric.name} uses{suggest(missing[0], columns)} (it reads {', '.join(needed)}; the "
+        f"table has {', '.join(columns) or 'no columns'}){hint}"
+    )
 
 
 def check_not_all_empty(rubric: Rubric, items, path: str | os.PathLike) -> None:

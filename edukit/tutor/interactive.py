@@ -12,6 +12,7 @@ store (one per model and endpoint), so their tokens and costs are counted separa
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,9 @@ class InteractiveRun:
     conversations: list[protocol.Conversation]
     rounds: int
     sides: dict[str, SideSummary] = field(default_factory=dict)
+    interrupted: bool = False  # Ctrl-C stopped the run (what landed is in the run store)
+    turn_cap: int | None = None  # characters a turn is cut at (recorded in the run's options)
+    cut_turns: int = 0  # turns the cap cut (a server that ignored max_tokens)
 
     @property
     def sent(self) -> int:
@@ -80,6 +84,11 @@ class InteractiveRun:
     @property
     def unfinished(self) -> int:
         return sum(1 for c in self.conversations if c.failed)
+
+    @property
+    def stuck(self) -> list[protocol.Conversation]:
+        """The conversations stopped at a turn no re-run can obtain (see `Conversation.error`)."""
+        return [c for c in self.conversations if c.failed and c.permanent]
 
     def turns(self) -> pd.DataFrame:
         """One row per turn: item_id, dialogue_id, turn, speaker, text, tutor (`edukit load`)."""
@@ -192,6 +201,8 @@ def run_interactive(
         raise AnnotationError("--max-turns must be at least 1")
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
+    if limit is not None and limit < 1:  # as annotate: zero problems is no run
+        raise AnnotationError(f"--limit must be at least 1, not {limit}")
     if tutor_grounding is not None:
         from edukit.export.examples import GROUNDING_FIELDS
 
@@ -243,7 +254,8 @@ def run_interactive(
             store.open_run(
                 run_id,
                 {
-                    "options": dict(command or {}),
+                    # the turn cap is part of what the run did: recorded with it
+                    "options": {**dict(command or {}), "turn_cap_chars": sides[role].max_chars},
                     "rubric": sides[role].name,
                     "rubric_version": protocol.PROTOCOL_VERSION,
                     "rubric_hash": sides[role].hash,
@@ -289,25 +301,50 @@ def run_interactive(
             }
         if bar is not None:
             bar.start()
+        interrupted = False
+        cut_turns = 0
         try:
             for turn in range(1, 2 * rounds + 1):
                 role = "student" if turn % 2 else "tutor"
                 part, sd, end = parts[role], sides[role], ends[role]
-                active = [c for c in convs if not c.failed]
+                active, requests = [], []
+                for conv in convs:
+                    if conv.failed:
+                        continue
+                    req = sd.request(conv)
+                    # a turn the server refused for good in an earlier run is not sent again
+                    why = _failure(store, request_key(end.model, req, 0, end.base_url))
+                    if why is not None and why[1]:
+                        conv.failed, conv.error, conv.permanent = True, why[0], True
+                        continue
+                    active.append(conv)
+                    requests.append(req)
                 if not active:
                     break
-                requests = [sd.request(c) for c in active]
                 jobs = part["recorder"].plan(
                     [{"request": r} for r in requests], None, part["scheduler"].stopped
                 )
-                run_sync(part["scheduler"].run(jobs, part["conn"]))
+                try:
+                    stopped = run_sync(part["scheduler"].run(jobs, part["conn"]))
+                except KeyboardInterrupt:  # between waves, outside the scheduler's handler
+                    stopped = "interrupted"
+                interrupted = stopped == "interrupted"
                 for conv, req in zip(active, requests, strict=True):
-                    resp = store.response(request_key(end.model, req, 0, end.base_url))
+                    key = request_key(end.model, req, 0, end.base_url)
+                    resp = store.response(key)
                     if resp is None or resp["status"] != "ok":
                         conv.failed = True
+                        why = _failure(store, key)
+                        if why is not None:
+                            conv.error, conv.permanent = why
                         continue
-                    text = sd.decode(req, resp["parsed"])[0].value
-                    conv.turns.append((sd.speaker, str(text)))
+                    text, cut = sd.turn(req, resp["parsed"])
+                    cut_turns += cut
+                    conv.turns.append((sd.speaker, text))
+                if interrupted:  # Ctrl-C: what landed is saved; the next run resumes from it
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
             if bar is not None:
                 bar.stop()
@@ -330,13 +367,61 @@ def run_interactive(
         store.close()
     wide = table.copy()
     wide[column] = [None if c.failed else c.mathdial() for c in convs]
-    return InteractiveRun(column, wide.reset_index(drop=True), convs, rounds, out)
+    result = InteractiveRun(column, wide.reset_index(drop=True), convs, rounds, out)
+    result.interrupted = interrupted
+    result.turn_cap = sides["tutor"].max_chars
+    result.cut_turns = cut_turns
+    return result
+
+
+_MESSAGE = re.compile(r"""['"]message['"]:\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+_PREFIX = re.compile(r"^\w+Error: (?:Error code: \d+ - )?")
+
+
+def _failure(store: Any, key: str) -> tuple[str, bool] | None:
+    """Why the turn `key` has no answer, and whether asking again can help; None when it was
+    never asked (or is answered).
+
+    An invalid answer is final (the run store keeps it), and so is an HTTP 4xx other than
+    408/409/429: the server refuses the request itself (a prompt beyond its context size), so
+    the same request fails again on every re-run.
+    """
+    from edukit.annotate.exchange import RETRY_STATUS
+
+    resp = store.response(key)
+    if resp is None or resp["status"] == "ok":
+        return None
+    errors = resp.get("errors") or []
+    last = str(errors[-1]) if errors else ""
+    if resp["status"] == "invalid":
+        return f"the model's answer is unusable ({last or 'invalid'})", True
+    row = store.db.execute(
+        "SELECT http_status, error FROM attempts WHERE key = ? ORDER BY rowid DESC LIMIT 1",
+        (key,),
+    ).fetchone()
+    status, error = (row[0], row[1] or last) if row else (None, last)
+    m = _MESSAGE.search(error or "")
+    message = (m.group(1) or m.group(2)) if m else (error or "no answer")
+    message = _PREFIX.sub("", message)  # "BadRequestError: Error code: 400 - " says it twice
+    if status is not None and 400 <= status < 500 and status not in RETRY_STATUS:
+        return f"HTTP {status}: {message}", True
+    return (f"HTTP {status}: {message}" if status else message), False
 
 
 def _fields(row: Mapping[str, Any]) -> dict[str, str]:
+    """A problem's fields as text; objects and lists (JSONL, Parquet) as JSON, not Python repr."""
+    import json
+
     from edukit.corpora.tables import is_missing
 
-    return {str(k): "" if is_missing(v) else str(v) for k, v in row.items()}
+    def text(v: Any) -> str:
+        if hasattr(v, "tolist") and not isinstance(v, str):  # numpy arrays and scalars
+            v = v.tolist()
+        if isinstance(v, (dict, list, tuple)):
+            return json.dumps(v, ensure_ascii=False, default=str)
+        return "" if is_missing(v) else str(v)
+
+    return {str(k): text(v) for k, v in row.items()}
 
 
 def _merged(stats: Mapping[str, Any], total: int) -> dict[str, Any]:

@@ -43,6 +43,10 @@ Math problem: {question}
 questions does {name} understand the problem and correct the solution. {name} can use a \
 calculator and so makes no calculation errors. Write only {name}'s next message."""
 MAX_TOKENS = 512  # MathDial's per-turn limit
+# A turn is cut at this many characters per --max-tokens token: tokens average ~4 characters
+# and the longest in common vocabularies (runs of spaces or `=`) reach 16-32, so only a server
+# that ignores max_tokens is cut; it must not feed megabytes back into every later request.
+CHARS_PER_TOKEN_CAP = 32
 REQUIRED = ("question", "ground_truth", "student_incorrect_solution")
 
 _NAME = re.compile(r"\s*([^\W\d_][\w'’-]*)")
@@ -56,8 +60,13 @@ def student_name(profile: str | None) -> str:
 
 
 def clean_turn(text: str, speakers: tuple[str, ...]) -> str:
-    """A model's message as a turn: no reasoning block, `<EOM>` tags or echoed speaker prefixes."""
-    text = _THINK.sub("", text).replace(EOM, "")
+    """A model's message as a turn: no reasoning block, `<EOM>` tags or echoed speaker prefixes.
+
+    Tags are removed to a fixed point: `<E<EOM>OM>` loses both, so no tag is left to split the
+    turn (an injected `Teacher:` turn would be credited to the tutor)."""
+    text = _THINK.sub("", text)
+    while EOM in text:
+        text = text.replace(EOM, "")
     text = text.strip()
     lowered = [f"{s.lower()}:" for s in speakers if s]
     changed = True
@@ -81,6 +90,8 @@ class Conversation:
     tutor_system: str
     turns: list[tuple[str, str]] = field(default_factory=list)
     failed: bool = False  # a turn could not be obtained in this run (resumed next run)
+    error: str | None = None  # why (the server's message)
+    permanent: bool = False  # asking again cannot help (HTTP 4xx, an unusable answer)
 
     def mathdial(self) -> str:
         """The conversation as MathDial writes it: `Teacher: ...<EOM>Student: ...`."""
@@ -105,6 +116,11 @@ class Side:
     prompt: str  # what defines the side's requests (hashed into the run identity)
     task = "turn"
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    max_chars: int | None = None  # the turn cap (characters); None: uncapped
+
+    @property
+    def max_tokens(self) -> int:
+        return int(dict(self.params).get("max_tokens", MAX_TOKENS))
 
     @property
     def name(self) -> str:
@@ -123,8 +139,19 @@ class Side:
         return [item["request"]]
 
     def decode(self, request: PromptRequest, obj: Any) -> list[Decision]:
+        return [Decision("turn", self.turn(request, obj)[0], PROTOCOL_VERSION)]
+
+    def turn(self, request: PromptRequest, obj: Any) -> tuple[str, bool]:
+        """The model's message as this side's turn, and whether the cap cut it."""
         speakers = (self.speaker, *request.labels)  # labels: [the speaker's name]
-        return [Decision("turn", clean_turn(str(obj), speakers), PROTOCOL_VERSION)]
+        text = str(obj)
+        cap = self.max_chars
+        if cap is None:
+            return clean_turn(text, speakers), False
+        # cut before cleaning too: nested tags in a huge reply would take quadratic time
+        text = clean_turn(text[: 2 * cap + 64], speakers)
+        cut = len(text) > cap or len(str(obj)) > 2 * cap + 64
+        return (text[:cap].rstrip() if cut else text), cut
 
     def request(self, conv: Conversation) -> PromptRequest:
         """The chat request for this side's next turn in `conv`."""
@@ -176,7 +203,8 @@ def side(
     else:
         grounding = "default" if tutor_grounding is None else ",".join(tutor_grounding)
         prompt = f"{GREETING}\x1f{tutor_template or ''}\x1f{grounding}"
-    return Side(role, TEACHER if role == "tutor" else STUDENT, params, prompt)
+    cap = max_tokens * CHARS_PER_TOKEN_CAP
+    return Side(role, TEACHER if role == "tutor" else STUDENT, params, prompt, max_chars=cap)
 
 
 def tutor_system_prompt(

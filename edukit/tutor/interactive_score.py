@@ -87,6 +87,7 @@ class InteractiveScore:
     source: str | None = None
     warnings: list[str] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    left_out: int = 0  # problems without a finished conversation (finished_only)
 
     @property
     def n(self) -> int:
@@ -96,6 +97,7 @@ class InteractiveScore:
         out: dict[str, Any] = {
             "file": self.source,
             "n_problems": self.n,
+            "n_left_out": self.left_out,
             "max_k": self.max_k,
             "k": list(range(1, self.max_k + 1)),
             "intervals": {
@@ -164,12 +166,15 @@ def score_table(
     level: float = 0.95,
     problem_ids: Sequence[str] | None = None,
     source: str | os.PathLike | None = None,
+    finished_only: bool = False,
 ) -> InteractiveScore:
     """Success@k / Telling@k for k = 1..max_k of each conversation column of `table`.
 
     `table` needs the ground-truth solution column and the conversation columns (MathDial's
     output format: `Teacher: ...<EOM>Student: ...`). Errors name the file and row when `source`
-    is given.
+    is given. An empty conversation (one `tutor interactive run` could not finish) is an error,
+    unless `finished_only`: then the problems whose conversations are all finished are scored
+    and the others counted (`left_out`, and a warning) — the rates are of those problems only.
     """
     if max_k < 1:
         raise InputError(f"--max-k must be at least 1, got {max_k}")
@@ -189,12 +194,31 @@ def score_table(
     if problem_ids is None:
         stem = Path(src).stem if src else "row"
         problem_ids = [f"{stem}-{i}" for i in range(len(table))]
+    left_out = 0
+    if finished_only:
+        from edukit.corpora.tables import is_missing
+
+        rows = zip(*(table[c].tolist() for c in columns), strict=True)
+        keep = [not any(is_missing(v) for v in row) for row in rows]
+        left_out = len(keep) - sum(keep)
+        if not any(keep):
+            raise InputError(
+                f"no finished conversation to score: all {len(keep)} are unfinished", path=src
+            )
+        problem_ids = [p for p, k in zip(problem_ids, keep, strict=True) if k]
+        table = table[keep].reset_index(drop=True)
 
     answers = [
         reference_answer(_text(v, ground_truth_col, i, src))
         for i, v in enumerate(table[ground_truth_col].tolist())
     ]
     warnings: list[str] = []
+    if left_out:
+        warnings.append(
+            f"{left_out} of {left_out + len(table)} problems left out (--finished-only): their "
+            "conversations are unfinished; the rates are of the other "
+            f"{len(table)} problems only"
+        )
     outcomes: dict[str, list[Outcome]] = {}
     for col in columns:
         texts = [_text(v, col, i, src, _UNFINISHED) for i, v in enumerate(table[col].tolist())]
@@ -233,6 +257,7 @@ def score_table(
         source=src,
         warnings=warnings,
         differences=_differences(tutors, sums, level) if len(tutors) > 1 else [],
+        left_out=left_out,
     )
 
 
@@ -244,7 +269,10 @@ def score_file(path: str | os.PathLike, columns: Sequence[str], **kwargs: Any) -
     return score_table(table, columns, source=path, **kwargs)
 
 
-_UNFINISHED = " (an unfinished conversation: re-run `edukit tutor interactive run` to finish it)"
+_UNFINISHED = (
+    " (an unfinished conversation: re-run `edukit tutor interactive run` to finish it, or score "
+    "the finished ones with --finished-only)"
+)
 
 
 def _text(value: Any, column: str, index: int, source: str | None, hint: str = "") -> str:

@@ -60,7 +60,8 @@ def metric_rows(score: TutorScore) -> tuple[list[str], list[list[str]]]:
         cells = [d, str(s.n)]
         for key in _METRIC_NAMES:
             v, ci = s.metrics.get(key), s.ci.get(key)
-            cells.append(_fmt(v, ci))
+            one = v is not None and getattr(s, "n_clusters", 0) == 1 and score.n_boot
+            cells.append(f"{_fmt(v)} [n/a (1 cluster)]" if one else _fmt(v, ci))
         m = s.majority
         cells.append(
             f"{m['class']}: {_fmt(m.get('exact_macro_f1'))} / {_fmt(m.get('exact_accuracy'))}"

@@ -37,6 +37,7 @@ DESIRED: dict[str, tuple[str, ...]] = {
 NON_OFFENSIVE_TONE = ("Encouraging", "Neutral")
 TONES = ("encouraging", "non-offensive")
 LENIENT_FROM, LENIENT_TO = "To some extent", "Yes"
+COVERAGE = 0.9  # a judge that labelled fewer of the gold-labelled responses gets a warning
 STATISTICS = ("exact_macro_f1", "exact_accuracy", "lenient_macro_f1", "lenient_accuracy", "kappa")
 
 
@@ -146,8 +147,9 @@ class DimensionScore:
     metrics: dict[str, float | None]
     ci: dict[str, tuple[float, float] | None]
     confusion: list[list[int]]  # rows gold, columns predicted, in `categories` order
-    majority: dict[str, Any]  # the majority-class floor: class and its metrics
+    majority: dict[str, Any]  # the majority-class floor on the same responses: class, metrics
     notes: list[str] = field(default_factory=list)
+    n_clusters: int = 0  # conversations among the scored responses (the bootstrap's units)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: _r(v) for k, v in self.metrics.items()}
@@ -155,6 +157,7 @@ class DimensionScore:
             {
                 "n": self.n,
                 "n_missing_predictions": self.n_missing,
+                "n_conversations": self.n_clusters,
                 "ci": {k: None if v is None else [_r(v[0]), _r(v[1])] for k, v in self.ci.items()},
                 "categories": self.categories,
                 "confusion": {"rows": "gold", "columns": "predicted", "matrix": self.confusion},
@@ -380,6 +383,16 @@ def score_mrbench(
     missing = [d for d in dims if d not in pdims]
     if missing:
         result.warnings.append(f"no predictions for {', '.join(missing)}")
+    low = [sc for sc in scores.values() if sc.n < COVERAGE * (sc.n + sc.n_missing)]
+    if low:
+        worst = min(low, key=lambda sc: sc.n / (sc.n + sc.n_missing))
+        total = worst.n + worst.n_missing
+        result.warnings.append(
+            f"the judge {rater!r} covered only {worst.n:,} of {total:,} gold-labelled responses "
+            f"({100 * worst.n / total:.1f}%, {worst.dimension}"
+            + (f"; {len(low)} dimensions under {COVERAGE:.0%}" if len(low) > 1 else "")
+            + "): its scores and the majority floor describe those responses only, not the file"
+        )
     result.rater = rater
     result.judge_damr = judge
     result.judge_best = best_tutors(judge)
@@ -429,7 +442,11 @@ def score_dimension(
     np.add.at(confusion, (a.astype(int), b.astype(int)), 1)
 
     ci: dict[str, tuple[float, float] | None] = dict.fromkeys(STATISTICS)
-    if len(both) and n_boot:
+    n_groups = len({cluster_of.get(str(i), str(i)) for i in both})
+    if n_groups == 1 and n_boot:
+        # resampling one conversation gives it back every time: a [v, v] "interval" says nothing
+        notes.append("intervals n/a: the scored responses come from 1 conversation")
+    if len(both) and n_boot and n_groups > 1:
         gidx, n_groups = group_index([str(i) for i in both], dict(cluster_of))
         resampler = Resampler(gidx, n_groups, n_boot=n_boot, seed=seed)
         tables = resampler.tables(pair_table(a, b, gidx, n_groups, k))
@@ -446,15 +463,12 @@ def score_dimension(
         for name, samples in stats.items():
             ci[name] = percentile_ci(samples)[0]
 
-    all_gold = [str(v) for v in gold]
+    # the floor on the responses the judge is scored on: the same rows, comparable numbers
     majority: dict[str, Any] = {"class": None}
-    if all_gold:
-        counts = {c: all_gold.count(c) for c in cats}
+    if g:
+        counts = {c: g.count(c) for c in cats}
         top = max(counts, key=lambda c: (counts[c], -cats.index(c)))
-        majority = {
-            "class": top,
-            **bea_metrics(all_gold, [top] * len(all_gold), lenient_too=lenient_too),
-        }
+        majority = {"class": top, **bea_metrics(g, [top] * len(g), lenient_too=lenient_too)}
     return DimensionScore(
         dimension=dimension,
         categories=cats,
@@ -465,6 +479,7 @@ def score_dimension(
         confusion=confusion.tolist(),
         majority=majority,
         notes=notes,
+        n_clusters=n_groups,
     )
 
 

@@ -16,6 +16,9 @@ repeats the Authorization header), "bad_param" (OpenAI's 400 refusing `temperatu
 whose usage is unusable). "echo_auth_200" (a valid answer whose text repeats the Authorization
 and api-key headers), "trickle" (the answer sent one byte every `trickle_seconds`), "slow" (the
 answer after `slow_seconds`). Every request is recorded (`chat_requests`, `chat_times`).
+`server.reply = f` answers with `f(body)` (a message text) instead, where it is not None;
+`server.context_chars = N` refuses longer prompts with llama-server's context-size 400;
+`server.usage_factor = F` reports F times the usual token counts.
 `vary_seed=N` makes repeated requests for the same item get different (seeded) answers, for
 self-consistency tests; by default every request for an item gets the same answer.
 
@@ -34,6 +37,7 @@ Quirks of real servers (`quirks={...}`), each seen in public bug reports:
 - "no_n": `n` is ignored (one choice whatever `n` asks).
 - "ignore_format_plain": `response_format` is ignored and the model answers in words ("I cannot
   tell.") unless the prompt itself spells out the schema.
+- "refuse_n": a 400 with llama-server's message to any `n` above 1 (one slot).
 
 Run standalone for benchmarks: `python tests/annotate/fake_openai.py --port 8765 --latency-ms 200`.
 """
@@ -65,6 +69,7 @@ QUIRKS = {
     "logprob_space",
     "no_n",
     "ignore_format_plain",
+    "refuse_n",
 }
 TEMPERATURE_MESSAGE = (
     "Unsupported value: 'temperature' does not support 0 with this model. "
@@ -255,6 +260,12 @@ class FakeOpenAI:
         self.chat_times: list[float] = []  # time.monotonic() at which each chat request came
         self.served_usage: list[tuple[int, int]] = []  # (prompt, completion) tokens of each 200
         self.faults: list[str] = []
+        # `reply(body) -> str | None`: the message text to answer with instead (None: as usual)
+        self.reply: Any = None
+        # a context size: requests whose messages' JSON is longer get llama-server's 400
+        self.context_chars: int | None = None
+        # reported usage times this (a tokenizer that counts more tokens than chars / 4)
+        self.usage_factor = 1
         self.fault_rules: list[tuple[str, list[str]]] = []
         self.batch_fail: str | None = None  # batch rows whose user text contains this fail
         self.batch_hold = False  # keep batches in_progress until released
@@ -312,6 +323,19 @@ class FakeOpenAI:
             err = _error(MAX_TOKENS_MESSAGE)
             err["error"].update(param="max_tokens", code="unsupported_parameter")
             return 400, err
+        if self.context_chars is not None and len(json.dumps(messages)) > self.context_chars:
+            size = len(json.dumps(messages)) // 4
+            return 400, {
+                "error": {
+                    "code": 400,
+                    "message": "the request exceeds the available context size, try increasing it",
+                    "type": "exceed_context_size_error",
+                    "n_prompt_tokens": size,
+                    "n_ctx": self.context_chars // 4,
+                }
+            }
+        if "refuse_n" in q and int(body.get("n") or 1) > 1:
+            return 400, _error("Field 'n': Value must be between 1 and 1")
         if "json_schema_500" in q and kind == "json_schema":
             return 500, _error(
                 "Value is not of the expected JSON format (grammar could not be built)",
@@ -336,9 +360,12 @@ class FakeOpenAI:
                 self.asks[prompt] = ask + n  # each of n choices is one more ask
             answers_for = [salted(text_in, self.vary_seed, ask + i) for i in range(n)]
         choices = [self._choice(schema, kind, a, fault, body) for a in answers_for]
+        own = self.reply(body) if self.reply is not None else None
+        if own is not None:
+            choices = [(own, None, None) for _ in choices]
         content = choices[0][0]
-        prompt_tokens = len(json.dumps(messages)) // 4
-        completion_tokens = len(content) // 4 + 1
+        prompt_tokens = len(json.dumps(messages)) // 4 * self.usage_factor
+        completion_tokens = (len(content) // 4 + 1) * self.usage_factor
         return 200, {
             "id": f"chatcmpl-{_h(text_in, str(time.time_ns())):x}",
             "object": "chat.completion",

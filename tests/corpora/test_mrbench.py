@@ -260,3 +260,66 @@ def test_split_turns_recovers_turns_joined_by_any_separator(turns, sep):
     assert [t["speaker"] for t in got] == [who for who, _ in turns]
     expected = ["\n".join(lines).replace("\xa0", " ").strip() for _, lines in turns]
     assert [t["text"] for t in got] == expected
+
+
+_ANN = {
+    "Mistake_Identification": "Yes",
+    "Mistake_Location": "No",
+    "Providing_Guidance": "Yes",
+    "Actionability": "No",
+}
+
+
+def _records(*pairs, annotation=None):
+    return [
+        {
+            "conversation_id": cid,
+            "conversation_history": f"Tutor: hi {n}\nStudent: {n}",
+            "tutor_responses": {tutor: {"response": f"r{n}", "annotation": annotation or _ANN}},
+        }
+        for n, (cid, tutor) in enumerate(pairs)
+    ]
+
+
+def test_ids_escape_the_separator_so_two_tutors_never_share_one(cli, tmp_path):
+    # issue 21: dialogue 7:GPT4 with tutor X and dialogue 7 with tutor GPT4:X were both 7:GPT4:X
+    p = tmp_path / "collide.json"
+    p.write_text(json.dumps(_records(("7:GPT4", "X"), ("7", "GPT4:X"))), encoding="utf-8")
+    mr = read_mrbench(p)
+    assert mr.responses["item_id"].tolist() == ["7%3AGPT4:X", "7:GPT4%3AX"]
+    out = tmp_path / "score.json"
+    r = cli("tutor", "score", p, "--json", out)
+    assert r.code == 0, r.err
+    tutors = json.loads(out.read_text())["tutors"]
+    # each tutor has its one response, not one tutor both
+    assert tutors["X"]["Mistake_Identification"]["n"] == 1
+    assert tutors["GPT4:X"]["Mistake_Identification"]["n"] == 1
+
+
+def test_plain_ids_are_unchanged():
+    from edukit.corpora.mrbench import response_id
+
+    assert response_id("291616268", "GPT4") == "291616268:GPT4"
+    assert response_id("1030-adb6", "Tutor_3") == "1030-adb6:Tutor_3"
+    assert response_id("a%b", "c") == "a%25b:c"
+
+
+def test_keys_differing_only_by_case_are_refused_not_counted_twice(cli, tmp_path):
+    p = tmp_path / "twice.json"
+    ann = {**_ANN, "humanlikeness": "Yes", "Humanlikeness": "No"}
+    p.write_text(json.dumps(_records(("1", "A"), annotation=ann)), encoding="utf-8")
+    r = cli("tutor", "score", p)
+    assert r.code == 2 and r.err.count("Error:") == 1, r.err
+    assert "'humanlikeness' and 'Humanlikeness' differ only by case" in r.err
+    assert "record 1, A" in r.err and str(p) in r.err
+
+
+def test_a_key_in_another_case_is_read_as_its_dimension_with_a_warning(tmp_path):
+    p = tmp_path / "case.json"
+    ann = {**_ANN, "mistake_identification": "No"}
+    del ann["Mistake_Identification"]
+    p.write_text(json.dumps(_records(("1", "A"), annotation=ann)), encoding="utf-8")
+    mr = read_mrbench(p)
+    rows = mr.annotations[mr.annotations["label"] == "Mistake_Identification"]
+    assert rows["value"].tolist() == ["No"]
+    assert any("'mistake_identification'" in w and "read as label" in w for w in mr.warnings)

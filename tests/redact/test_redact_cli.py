@@ -37,9 +37,10 @@ def test_redact_table_with_names_and_report(cli, table, tmp_path):
     )  # fmt: skip
     assert r.code == 0, r.err
     assert "Redacted 2 of 3 items" in r.out and "profile rules (" in r.out
-    df = pd.read_json(out, lines=True, dtype={"item_id": str})
-    assert df["item_id"].tolist() == ["c1", "c2", "c3"]
-    assert df["text"].tolist() == [
+    df = pd.read_json(out, lines=True, dtype={"cid": str})
+    assert list(df.columns) == ["cid", "body", "label"]  # the input's own names
+    assert df["cid"].tolist() == ["c1", "c2", "c3"]
+    assert df["body"].tolist() == [
         "Thanks [NAME_1]! mail me: [EMAIL_1]",
         "notes at [URL_1], call [PHONE_1]",
         "great lecture",
@@ -58,7 +59,7 @@ def test_redact_entities_option(cli, table, tmp_path):
             "--id-col", "cid", "--text-col", "body")  # fmt: skip
     assert r.code == 0, r.err
     df = pd.read_csv(out)
-    assert df["text"].tolist()[:2] == [
+    assert df["body"].tolist()[:2] == [
         "Thanks Cody! mail me: [EMAIL_1]",
         "notes at www.desmos.com/calculator, call [PHONE_1]",
     ]
@@ -128,7 +129,7 @@ def test_redact_with_a_saved_pipeline_folder(cli, tmp_path):
             "--spacy-model", tmp_path / "pipe")  # fmt: skip
     assert r.code == 0, r.err
     assert "profile ner (" in r.out and "GPE 1" in r.out and "DATE 1" in r.out
-    assert pd.read_csv(out)["text"].tolist() == ["See you in [GPE_1] on [DATE_1] at [EMAIL_1]"]
+    assert pd.read_csv(out)["body"].tolist() == ["See you in [GPE_1] on [DATE_1] at [EMAIL_1]"]
 
 
 def test_annotate_redact_on_a_bundled_sample_finds_its_names(cli):
@@ -137,3 +138,37 @@ def test_annotate_redact_on_a_bundled_sample_finds_its_names(cli):
             "--dry-run", "--redact")  # fmt: skip
     assert r.code == 0, r.err
     assert "28 of 33 items changed" in r.out + r.err and "NAME 28" in r.out + r.err
+
+
+def test_annotate_reads_the_redacted_table_with_the_same_columns(cli, table, tmp_path, repo_root):
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(
+        "fake_openai", repo_root / "tests" / "annotate" / "fake_openai.py"
+    )
+    fake = sys.modules.get("fake_openai") or importlib.util.module_from_spec(spec)
+    if "fake_openai" not in sys.modules:
+        sys.modules["fake_openai"] = fake
+        spec.loader.exec_module(fake)
+    path, _ = table
+    out = tmp_path / "red.csv"
+    cols = ("--id-col", "cid", "--text-col", "body")
+    assert cli("redact", path, "--out", out, *cols).code == 0
+    server = fake.FakeOpenAI().start()
+    try:
+        rubric = tmp_path / "r.yaml"
+        rubric.write_text(
+            "name: r\nversion: '1'\ntask: binary\ninstructions: Label it.\nlabels:\n"
+            "  - name: thanks\n    definition: The student thanks someone.\n"
+        )
+        r = cli(
+            "annotate", out, "--rubric", rubric, "--model", "m", "--base-url", server.base_url,
+            "--run-db", tmp_path / "runs.sqlite", "--quiet", *cols,
+        )  # fmt: skip
+        assert r.code == 0, r.err
+        assert len(server.chat_requests) == 3
+        sent = " ".join(str(b["messages"]) for b in server.chat_requests)
+        assert "[EMAIL_1]" in sent and "cody@example.com" not in sent
+    finally:
+        server.stop()

@@ -85,7 +85,7 @@ def test_a_failed_turn_stops_its_conversation_until_the_next_run(
     r = cli(*args)
     assert r.code == 3  # like annotate: the run ended with work left
     assert "3 of 4 conversations finished" in r.out
-    assert "1 conversations stopped at a failed turn; re-run the same command" in r.err
+    assert "1 conversations stopped at a failed turn (HTTP 500: internal error); re-run" in r.err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows[0]["fake-tutor"] is None and all(row["fake-tutor"] for row in rows[1:])
     assert "\n19 requests sent\n" in r.out  # 1 failed + 3 conversations x 6 turns

@@ -126,7 +126,8 @@ def test_empty_conversation_names_the_row(cli, tmp_path):
     assert r.code == 2
     assert r.err.strip() == (
         f"Error: {path}:3: column 'A' is empty (an unfinished conversation: re-run "
-        "`edukit tutor interactive run` to finish it)"
+        "`edukit tutor interactive run` to finish it, or score the finished ones with "
+        "--finished-only)"
     )
 
 

@@ -303,3 +303,44 @@ def test_offline_baseline_trained_on_dev_fills_a_test_submission(cli, tmp_path):
     n = sum(len(rec["tutor_responses"]) for rec in sub)
     assert n == 13
     assert all(len(b["annotation"]) == 4 for rec in sub for b in rec["tutor_responses"].values())
+
+
+def test_a_judge_covering_few_responses_is_warned_and_floored_on_the_same_responses(cli, tmp_path):
+    # issue 21: 5 of 1,589 covered printed no warning, the floor used all gold labels, and one
+    # conversation's interval was printed as [v, v]
+    sample = SAMPLES / "mrbench_sample.json"
+    mr = read_mrbench(sample)
+    gold = mr.annotations[mr.annotations["label"] == "Mistake_Identification"]
+    first = gold["conversation_id"].iloc[0]
+    one = gold[gold["conversation_id"] == first]
+    preds = _long(["No"] * len(one), one["item_id"].tolist(), "Mistake_Identification")
+    p = tmp_path / "preds.csv"
+    preds.to_csv(p, index=False)
+    out = tmp_path / "s.json"
+    r = cli("tutor", "score", sample, "--predictions", p, "--n-boot", "50", "--json", out)
+    assert r.code == 0, r.err
+    assert (
+        f"covered only {len(one)} of {len(gold)} gold-labelled responses "
+        f"({100 * len(one) / len(gold):.1f}%, Mistake_Identification" in r.err
+    )
+    dim = json.loads(out.read_text())["dimensions"]["Mistake_Identification"]
+    # the floor: the majority class of the scored responses' gold labels, on those responses
+    values = one["value"].tolist()
+    top = max(CATEGORIES["Mistake_Identification"], key=values.count)
+    assert dim["majority_floor"]["class"] == top
+    assert dim["majority_floor"]["exact_accuracy"] == pytest.approx(values.count(top) / len(one))
+    # one conversation: no interval, said so
+    assert dim["n_conversations"] == 1
+    assert all(v is None for v in dim["ci"].values())
+    assert "n/a (1 cluster)" in r.out
+    assert "[0." not in r.out.split("against gold")[1].replace("n/a (1 cluster)", "")
+
+
+def test_a_judge_covering_every_response_gets_no_coverage_warning(cli, tmp_path):
+    sample = SAMPLES / "mrbench_sample.json"
+    preds = read_mrbench(sample).annotations.copy()
+    preds["rater"] = "judge"
+    p = tmp_path / "preds.csv"
+    preds.to_csv(p, index=False)
+    r = cli("tutor", "score", sample, "--predictions", p, "--n-boot", "0")
+    assert r.code == 0 and "covered only" not in r.err
