@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, check_finite, use_dialect
+from edukit.commands.options import (
+    ENCODING,
+    PHONE_REGIONS,
+    RAW_CSV,
+    SEP,
+    check_finite,
+    use_dialect,
+)
 
 if TYPE_CHECKING:
     from edukit.annotate.engine import RunResult
@@ -128,6 +135,7 @@ def annotate_command(
     redact_per_dialogue: bool = typer.Option(
         False, "--redact-per-dialogue", help="--redact: one placeholder numbering per dialogue."
     ),
+    phone_regions: str | None = PHONE_REGIONS,
     sep: str | None = SEP,
     encoding: str | None = ENCODING,
     raw_csv: bool = RAW_CSV,
@@ -162,16 +170,24 @@ def annotate_command(
     from edukit.annotate.engine import annotate
     from edukit.rubric import load_rubric
 
-    if not redact and (names or redact_profile or spacy_model or redact_per_dialogue):
+    if not redact and (
+        names or redact_profile or spacy_model or redact_per_dialogue or phone_regions
+    ):
         raise AnnotationError(
-            "--names, --redact-profile, --spacy-model and --redact-per-dialogue need --redact"
+            "--names, --redact-profile, --spacy-model, --redact-per-dialogue and "
+            "--phone-regions need --redact"
         )
     rub = load_rubric(rubric)
     model = model or rub.defaults.get("model")  # None: annotate() says --model is required
     redaction = None
     if redact:
         scope = "dialogue" if redact_per_dialogue else "item"
-        redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope)
+        from edukit.rubric.data import check_declared_fields
+
+        check_declared_fields(rub, redacting=True)  # every field a prompt shows is redacted
+        redaction = _redaction(
+            input, names, redact_profile, spacy_model, id_col, scope, phone_regions
+        )
     from edukit.rubric.data import check_not_all_empty, read_items_for, with_rubric_fields
 
     if id_col is None and text_col is None:
@@ -260,11 +276,13 @@ def annotate_command(
         raise typer.Exit(ITEMS_LEFT)
 
 
-def _redaction(input: Path, names, profile, spacy_model, id_col, scope: str = "item"):
+def _redaction(input: Path, names, profile, spacy_model, id_col, scope="item", regions=None):
     """The redaction for --redact: the profile, and the names a MathDial input declares."""
     from edukit.redact import Redaction, declared_names, make_profile
 
-    prof = make_profile(profile, names_file=names, spacy_model=spacy_model, scope=scope)
+    prof = make_profile(
+        profile, names_file=names, spacy_model=spacy_model, scope=scope, phone_regions=regions
+    )
     declared = declared_names(input) if id_col is None and prof.corpus_names else None
     return Redaction(prof, declared)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+from edukit.commands.options import ENCODING, PHONE_REGIONS, RAW_CSV, SEP, use_dialect
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +45,7 @@ def redact_command(
     per_dialogue: bool = typer.Option(
         False, "--per-dialogue", help="One placeholder numbering per dialogue (MathDial)."
     ),
+    phone_regions: str | None = PHONE_REGIONS,
     report: Path | None = typer.Option(
         None, "--report", help="Write a JSON report: profile, counts per type, items changed."
     ),
@@ -73,6 +74,7 @@ def redact_command(
         names_file=names,
         spacy_model=spacy_model,
         scope="dialogue" if per_dialogue else "item",
+        phone_regions=phone_regions,
     )
     result = redact_file(input, out, prof, id_col=id_col, text_col=text_col, raw_csv=raw_csv)
     counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items())
