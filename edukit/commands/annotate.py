@@ -154,6 +154,8 @@ def annotate_command(
 
     use_dialect(sep, encoding)
     check_url(base_url)
+    from edukit.paths import public_url
+
     check_finite(max_cost=max_cost, rpm=rpm, tpm=tpm)
 
     guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train])
@@ -203,7 +205,7 @@ def annotate_command(
         "input": os.fspath(input_path),
         "rubric": os.fspath(resolve_rubric(rubric).resolve()),
         "model": model,
-        "base_url": base_url,
+        "base_url": public_url(base_url),  # user info (user:SECRET@) is never stored
         "api_key_env": api_key_env,  # the variable's name, never its value
         "rater": rater,
         "samples": samples,

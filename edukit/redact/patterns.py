@@ -55,7 +55,7 @@ URL = re.compile(
     rf"|(?<![\w.@/:+-])(?:{_LABEL}\.)+[a-z]{{2,24}}(?::\d{{1,5}})?(?:/{_URL_CHARS}*)?",
     re.IGNORECASE,
 )
-HANDLE = re.compile(r"(?<![\w@.+-])@\w(?:[\w.]*\w)?")
+HANDLE = re.compile(r"(?<![\w@.+-])@\w(?:[\w.]*\w)?(?![\w(])")  # not `@SUM(1)`: a formula
 IP = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w]|\.\d)")
 # Phone shapes: North American (with or without +1 and brackets), international with `+`,
 # bare 10-11 digit runs, and seven-digit local numbers with a hyphen or dot. Separators are
