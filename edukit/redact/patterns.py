@@ -190,3 +190,22 @@ def arithmetic(text: str, start: int, end: int) -> bool:
     if after and after[0] in "=*×÷<>^":
         return True
     return bool(after) and after[0] in "+-x/" and after[1:].lstrip()[:1].isdigit()
+
+
+_DATE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}")
+
+
+def looks_like_date(value: str) -> bool:
+    """`06.11.2020`, `2021-10-11`, `13/06/2015`: a date, whatever a region's numbering allows."""
+    return _DATE.fullmatch(value.strip()) is not None
+
+
+def trim_brackets(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span without an opening or closing bracket it does not close or open:
+    `(+33 1 23 45 67 89` in `call me (+33 1 23 45 67 89)` is `+33 1 23 45 67 89`."""
+    value = text[start:end]
+    while value.startswith("(") and value.count("(") > value.count(")"):
+        start, value = start + 1, value[1:]
+    while value.endswith(")") and value.count(")") > value.count("("):
+        end, value = end - 1, value[:-1]
+    return start, end

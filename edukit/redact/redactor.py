@@ -17,7 +17,13 @@ from typing import Any
 
 from edukit.errors import RedactError
 from edukit.redact.names import NameMatcher
-from edukit.redact.patterns import MODEL_TYPES, arithmetic, digits
+from edukit.redact.patterns import (
+    MODEL_TYPES,
+    arithmetic,
+    digits,
+    looks_like_date,
+    trim_brackets,
+)
 from edukit.redact.patterns import find as find_rules
 from edukit.redact.phones import find_phones, parse_regions
 from edukit.redact.profile import RedactionProfile
@@ -104,7 +110,8 @@ class Redactor:
         found: list[Span] = list(find_rules(norm.text, self.kinds))
         if "PHONE" in self.kinds:
             for s, e in find_phones(norm.text, self.regions):
-                if not arithmetic(norm.text, s, e):
+                s, e = trim_brackets(norm.text, s, e)
+                if not arithmetic(norm.text, s, e) and not looks_like_date(norm.text[s:e]):
                     if norm.text[max(0, s - 4) : s].lower() == "tel:":
                         s -= 4
                     found.append((s, e, "PHONE"))
