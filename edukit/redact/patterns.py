@@ -193,11 +193,16 @@ def arithmetic(text: str, start: int, end: int) -> bool:
 
 
 _DATE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}")
+_YEARS = re.compile(r"(?<!\d)(?:1[89]|20)\d\d ?[-/] ?(?:(?:1[89]|20)\d\d|\d\d)(?!\d)")
 
 
 def looks_like_date(value: str) -> bool:
-    """`06.11.2020`, `2021-10-11`, `13/06/2015`: a date, whatever a region's numbering allows."""
-    return _DATE.fullmatch(value.strip()) is not None
+    """`06.11.2020`, `2021-10-11`, `13/06/2015`, or a national number holding a range of years
+    (`(3) 2005-2007`): a date, whatever a region's numbering allows."""
+    value = value.strip()
+    if _DATE.fullmatch(value) is not None:
+        return True
+    return not value.startswith(("+", "tel:")) and _YEARS.search(value) is not None
 
 
 def trim_brackets(text: str, start: int, end: int) -> tuple[int, int]:
@@ -209,3 +214,21 @@ def trim_brackets(text: str, start: int, end: int) -> tuple[int, int]:
     while value.endswith(")") and value.count(")") > value.count("("):
         end, value = end - 1, value[:-1]
     return start, end
+
+
+def plausible_national(text: str, start: int, end: int) -> bool:
+    """Whether a number libphonenumber found is written as people write phone numbers, not as a
+    run of small numbers: only the first group may have one digit, one kind of separator
+    between the groups (not `3.5 10`), no time or decimal glued on (`19:40`, `10.5`).
+    A number with its `+` country code always is."""
+    value = text[start:end]
+    if value.startswith(("+", "tel:")):
+        return True
+    groups = re.findall(r"\d+", value)
+    if any(len(g) < 2 for g in groups[1:]):
+        return False
+    seps = set("".join(re.findall(r"\d\)?([ .-]+)\(?(?=\d)", value)))
+    if "." in seps and (" " in seps or "-" in seps):
+        return False
+    after, before = text[end : end + 2], text[max(0, start - 2) : start]
+    return re.match(r"[:.,]\d", after) is None and re.search(r"\d[:.,]$", before) is None

@@ -22,6 +22,7 @@ from edukit.redact.patterns import (
     arithmetic,
     digits,
     looks_like_date,
+    plausible_national,
     trim_brackets,
 )
 from edukit.redact.patterns import find as find_rules
@@ -111,7 +112,11 @@ class Redactor:
         if "PHONE" in self.kinds:
             for s, e in find_phones(norm.text, self.regions):
                 s, e = trim_brackets(norm.text, s, e)
-                if not arithmetic(norm.text, s, e) and not looks_like_date(norm.text[s:e]):
+                if (
+                    not arithmetic(norm.text, s, e)
+                    and not looks_like_date(norm.text[s:e])
+                    and plausible_national(norm.text, s, e)
+                ):
                     if norm.text[max(0, s - 4) : s].lower() == "tel:":
                         s -= 4
                     found.append((s, e, "PHONE"))
