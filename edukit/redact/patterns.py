@@ -55,7 +55,8 @@ URL = re.compile(
     rf"|(?<![\w.@/:+-])(?:{_LABEL}\.)+[a-z]{{2,24}}(?::\d{{1,5}})?(?:/{_URL_CHARS}*)?",
     re.IGNORECASE,
 )
-HANDLE = re.compile(r"(?<![\w@.+-])@\w(?:[\w.]*\w)?(?![\w(])")  # not `@SUM(1)`: a formula
+# a handle has a letter (`@31` is "at 31:20") and is no formula (`@SUM(1)`)
+HANDLE = re.compile(r"(?<![\w@.+-])@(?=[\w.]*[^\W\d])\w(?:[\w.]*\w)?(?![\w(])")
 IP = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w]|\.\d)")
 # Phone shapes: North American (with or without +1 and brackets), international with `+`,
 # bare 10-11 digit runs, and seven-digit local numbers with a hyphen or dot. Separators are
@@ -161,7 +162,21 @@ def _url_end(value: str) -> int:
     tld = host.rsplit(".", 1)[-1]
     if tld not in TLDS or ("/" not in url and tld in FILE_EXTENSIONS):
         return 0
+    if "/" not in url:  # a bare host: not two sentences missing their space
+        written = url.split(":", 1)[0].rsplit(".", 1)[-1]
+        labels = host.split(".")
+        if written[:1].isupper() and written[1:].islower():  # `origin.Am`, `here.My`
+            return 0
+        if len(labels[0]) < 2 or (len(labels) == 2 and tld in _WORD_TLDS):  # `P.So`, `it.it`
+            return 0
     return end
+
+
+# top-level domains that are English words: `lecture.it` is more often a lost space
+_WORD_TLDS = frozenset(
+    ["it", "is", "in", "am", "my", "so", "to", "me", "no", "be", "do", "go", "us", "at", "as",
+     "by", "an", "or", "on", "if", "he", "we", "hi", "ok", "id", "im", "la", "ma", "pa"]
+)  # fmt: skip
 
 
 def _unbalanced(text: str, close: str) -> bool:
@@ -227,8 +242,13 @@ def plausible_national(text: str, start: int, end: int) -> bool:
     groups = re.findall(r"\d+", value)
     if any(len(g) < 2 for g in groups[1:]):
         return False
-    seps = set("".join(re.findall(r"\d\)?([ .-]+)\(?(?=\d)", value)))
-    if "." in seps and (" " in seps or "-" in seps):
+    if len(groups) == 1 and len(groups[0]) < 9:  # `01010101`, `2294272`: a number, not a phone
         return False
-    after, before = text[end : end + 2], text[max(0, start - 2) : start]
-    return re.match(r"[:.,]\d", after) is None and re.search(r"\d[:.,]$", before) is None
+    if set("".join(groups)) <= {"0", "1"}:  # binary digits
+        return False
+    seps = set("".join(re.findall(r"\d\)?([ .-]+)\(?(?=\d)", value)))
+    if "." in seps and (" " in seps or "-" in seps or any(len(g) > 4 for g in groups)):
+        return False  # `3.5 10`, `120100.0208`: decimals
+    # a decimal point before it (`.0208`, `4.0020822`), not a sentence's (`Committee.99404...`)
+    after, before = text[end : end + 2], text[:start][-2:]
+    return re.match(r"[:.,]\d", after) is None and re.search(r"(^|[\d\s])[.,:]$", before) is None
