@@ -275,3 +275,20 @@ def test_7_base_url_credentials_used_never_stored_or_shown(cli, setup, tmp_path)
         assert bad.code == 2 and "SECRETpw42" not in bad.err and "ftp://host/v1" in bad.err
     finally:
         server.stop()
+
+
+def test_redacted_run_against_the_real_llama_server(cli, realserver, setup, tmp_path):
+    rubric, names, db = setup
+    rows = [CASE_1[0], CASE_1[2], CASE_1[5], CASE_2[0], CASE_2[5], CASE_2[9]]
+    items = _table(tmp_path, rows)
+    r = cli("annotate", items, "--rubric", rubric, "--model", realserver.model, "--quiet",
+            "--base-url", realserver.base_url, "--run-db", db,
+            "--redact", "--names", names)  # fmt: skip
+    assert r.code == 0, r.err
+    assert "6 ok" in r.out and "6 requests sent" in r.out, r.out
+    # what was sent is what the run store recorded for each request
+    sent = [m for (m,) in sqlite3.connect(db).execute("SELECT messages FROM requests")]
+    assert len(sent) == 6
+    for value in [v for _, planted in rows for v in planted]:
+        assert not _leaks(value, sent), value
+    assert sum(s.count("[NAME_") for s in sent) >= 4 and all("[" in s for s in sent)
