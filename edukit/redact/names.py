@@ -32,19 +32,39 @@ _COMMON_WORDS = """
     chance colt crew dash fox jay kit lark lyric mac mercy nick stone tad bo do ha ho tu ai
     le my in on to is it as at be by he we me no or us am go up"""
 COMMON_WORDS = frozenset(_COMMON_WORDS.split())
-_STOP_WORDS: frozenset[str] | None = None
+# spaCy's English stop words (spacy.lang.en.stop_words, copied: importing spaCy costs a second)
+_STOP_WORDS = """
+    a about above across after afterwards again against all almost alone along already also
+    although always am among amongst amount an and another any anyhow anyone anything anyway
+    anywhere are around as at back be became because become becomes becoming been before
+    beforehand behind being below beside besides between beyond both bottom but by ca call
+    can cannot could did do does doing done down due during each eight either eleven else
+    elsewhere empty enough even ever every everyone everything everywhere except few fifteen
+    fifty first five for former formerly forty four from front full further get give go had
+    has have he hence her here hereafter hereby herein hereupon hers herself him himself his
+    how however hundred i if in indeed into is it its itself just keep last latter latterly
+    least less made make many may me meanwhile might mine more moreover most mostly move
+    much must my myself name namely neither never nevertheless next nine no nobody none
+    noone nor not nothing now nowhere of off often on once one only onto or other others
+    otherwise our ours ourselves out over own part per perhaps please put quite rather re
+    really regarding same say see seem seemed seeming seems serious several she should show
+    side since six sixty so some somehow someone something sometime sometimes somewhere
+    still such take ten than that the their them themselves then thence there thereafter
+    thereby therefore therein thereupon these they third this those though three through
+    throughout thru thus to together too top toward towards twelve twenty two under unless
+    until up upon us used using various very via was we well were what whatever when whence
+    whenever where whereafter whereas whereby wherein whereupon wherever whether which while
+    whither who whoever whole whom whose why will with within without would yet you your
+    yours yourself yourselves
+"""
 
 
 def common_words() -> frozenset[str]:
-    """COMMON_WORDS and spaCy's English stop words (loaded once, only when names are declared)."""
-    global _STOP_WORDS
-    if _STOP_WORDS is None:
-        try:
-            from spacy.lang.en.stop_words import STOP_WORDS
-        except ImportError:  # pragma: no cover - spaCy is a dependency
-            STOP_WORDS = set()
-        _STOP_WORDS = COMMON_WORDS | frozenset(w.lower() for w in STOP_WORDS)
-    return _STOP_WORDS
+    """The words a declared name may also be: COMMON_WORDS and the English stop words."""
+    return _COMMON
+
+
+_COMMON = COMMON_WORDS | frozenset(_STOP_WORDS.split())
 
 
 def name_phrases(name: str) -> list[str]:
