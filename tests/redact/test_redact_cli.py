@@ -79,6 +79,8 @@ def _bad(tmp_path, name, data: bytes):
         (["--spacy-model", "xx_not_installed_sm"], "python -m spacy download xx_not_installed_sm"),
         (["--entities", "PERSON"], "need an installed spaCy pipeline: --spacy-model NAME"),
         (["--profile", "nope"], "unknown redaction profile 'nope'"),
+        (["--phone-regions", "US,XX"], "--phone-regions: unknown region 'XX'"),
+        (["--phone-regions", " , "], "--phone-regions names no region"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(cli, table, tmp_path, monkeypatch, extra, message):
@@ -137,3 +139,15 @@ def test_annotate_redact_on_a_bundled_sample_finds_its_names(cli):
             "--dry-run", "--redact")  # fmt: skip
     assert r.code == 0, r.err
     assert "28 of 33 items changed" in r.out + r.err and "NAME 28" in r.out + r.err
+
+
+def test_phone_regions_decide_which_national_forms_are_numbers(cli, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("cid,body\nx1,appelle le 01 23 45 67 89 ou +44 20 7946 0958\n", "utf-8")
+    out = tmp_path / "out.csv"
+    base = ["redact", src, "--out", out, "--id-col", "cid", "--text-col", "body"]
+    assert cli(*base).code == 0  # FR is a default region
+    assert pd.read_csv(out)["text"].tolist() == ["appelle le [PHONE_1] ou [PHONE_2]"]
+    assert cli(*base, "--phone-regions", "us").code == 0
+    # a French national number is no US number; a +CC number is found whatever the regions
+    assert pd.read_csv(out)["text"].tolist() == ["appelle le 01 23 45 67 89 ou [PHONE_1]"]
