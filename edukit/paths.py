@@ -75,6 +75,41 @@ def check_writable(out: str | os.PathLike, option: str = "output") -> None:
         raise InputError(f"{option}: cannot write in the folder {parent} (no permission)", path=out)
 
 
+def public_url(url: str | None) -> str | None:
+    """`url` without its user info and query (`http://user:SECRET@host/v1?key=K` →
+    `http://host/v1`): what may be stored, printed or written to a report. The request itself
+    uses the URL as given."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(a malformed URL, not shown)" if "@" in url else url
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{port}" if port is not None else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password, user name and query values a URL carries (to scrub from echoed text)."""
+    if not url:
+        return []
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        found = [parts.password, parts.username]
+    except ValueError:
+        return []
+    found += [v for _, v in parse_qsl(parts.query)]
+    return [unquote(s) for s in found if s]
+
+
 def check_url(url: str | None, option: str = "--base-url") -> None:
     """A malformed endpoint URL (`http://[::1`, `localhost:8080`) as one line, before any work."""
     if url is None:
@@ -85,14 +120,16 @@ def check_url(url: str | None, option: str = "--base-url") -> None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:
-        raise AnnotationError(f"{option} {url!r} is not a valid URL: {exc}") from None
+        raise AnnotationError(f"{option} {public_url(url)!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https"):
         raise AnnotationError(
-            f"{option} must start with http:// or https:// (got {url!r}), for example "
-            "http://localhost:8000/v1"
+            f"{option} must start with http:// or https:// (got {public_url(url)!r}), for "
+            "example http://localhost:8000/v1"
         )
     if not parts.hostname:
-        raise AnnotationError(f"{option} {url!r} names no host (e.g. http://localhost:8000/v1)")
+        raise AnnotationError(
+            f"{option} {public_url(url)!r} names no host (e.g. http://localhost:8000/v1)"
+        )
 
 
 def check_run_store(path: str | os.PathLike, *, must_exist: bool) -> None:

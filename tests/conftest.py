@@ -18,6 +18,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("EDUKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _redaction_key(tmp_path_factory):
+    """The redaction secret (issue 22) in a temporary file, never in the tester's ~/.config."""
+    key = tmp_path_factory.mktemp("redaction") / "redaction.key"
+    old = os.environ.get("EDUKIT_REDACTION_KEY_FILE")
+    os.environ["EDUKIT_REDACTION_KEY_FILE"] = str(key)
+    yield key
+    if old is None:
+        os.environ.pop("EDUKIT_REDACTION_KEY_FILE", None)
+    else:
+        os.environ["EDUKIT_REDACTION_KEY_FILE"] = old
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT

@@ -24,6 +24,7 @@ from edukit.annotate.ladder import (
     refuses_n,
 )
 from edukit.errors import AnnotationError
+from edukit.paths import public_url, url_secrets
 
 CHAT = "chat"  # the mode of a request with an empty schema ({}): free text, no ladder
 __all__ = ["CHAT", "RUNGS", "ChatClient", "Completion", "Connection", "request_body"]
@@ -62,7 +63,7 @@ def check_base_url(base_url: str | None) -> None:
     """Refuse a --base-url that no HTTP client can use (a typo would only fail after retries)."""
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise AnnotationError(
-            f"--base-url must start with http:// or https:// (got {base_url!r}), "
+            f"--base-url must start with http:// or https:// (got {public_url(base_url)!r}), "
             "for example http://localhost:8000/v1"
         )
 
@@ -141,8 +142,9 @@ class ChatClient:
         from edukit.annotate.secrets import Scrubber
 
         self.model = model
-        self.endpoint = base_url or "https://api.openai.com/v1"  # as given, for messages
-        self._scrubber = Scrubber(api_key)
+        # for messages: without user info (http://user:SECRET@host/v1 is used, never shown)
+        self.endpoint = public_url(base_url) or "https://api.openai.com/v1"
+        self._scrubber = Scrubber(api_key, url_secrets(base_url))
         kwargs: dict[str, Any] = {}
         if http_client is not None:
             kwargs["http_client"] = http_client

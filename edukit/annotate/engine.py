@@ -40,6 +40,7 @@ from edukit.annotate.recorder import REDACTION_KEY, Recorder
 from edukit.annotate.scheduler import Scheduler, run_sync
 from edukit.annotate.store import FINISHED, RunStore, dumps
 from edukit.errors import AnnotationError
+from edukit.paths import public_url
 
 __all__ = [
     "REASK",
@@ -260,7 +261,7 @@ def annotate(
         scheduler = Scheduler(recorder, exchange, budget, reporter)
         from edukit.annotate.ladder import Ladder, estimated_responses
 
-        endpoint = base_url or "https://api.openai.com/v1"
+        endpoint = public_url(base_url) or "https://api.openai.com/v1"  # stored: no user info
         scheduler.ladder = ladder = Ladder.open(store.db, run_id, endpoint, model)
         conn = Connection(
             base_url, api_key, timeout, max_retries, concurrency, rpm, tpm, http_client

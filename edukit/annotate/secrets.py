@@ -30,19 +30,25 @@ def valid_env_name(name: str) -> bool:
 class Scrubber:
     """Removes one API key (and credential header values) from text."""
 
-    def __init__(self, key: str | None) -> None:
+    def __init__(self, key: str | None, others: list[str] | tuple[str, ...] = ()) -> None:
         self.key = key if key and len(key) >= MIN_KEY_LENGTH else None
         self._key_re = (
             re.compile(rf"(?<![{_KEY_CHARS}]){re.escape(self.key)}(?![{_KEY_CHARS}])")
             if self.key
             else None
         )
+        # secrets of the base URL (its password, user, query values), of any length that is
+        # not an ordinary word's part
+        self._others = [o for o in others if o and len(o) >= 4]
 
     def __call__(self, text: str) -> str:
         if not text:
             return text
         if self._key_re is not None and self.key in text:
             text = self._key_re.sub(MASK, text)
+        for other in self._others:
+            if other in text:
+                text = text.replace(other, MASK)
         lowered = text.lower()
         if "bearer" in lowered or "key" in lowered or "authorization" in lowered:
             text = _HEADER.sub(lambda m: m.group(1) + MASK, text)

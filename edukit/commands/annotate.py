@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, check_finite, use_dialect
+from edukit.commands.options import (
+    ENCODING,
+    PHONE_REGIONS,
+    RAW_CSV,
+    SEP,
+    check_finite,
+    use_dialect,
+)
 
 if TYPE_CHECKING:
     from edukit.annotate.engine import RunResult
@@ -136,6 +143,7 @@ def annotate_command(
         help="--redact: also replace the names written in this column of the items (e.g. "
         "speaker: 'Ms. Smith' gives Smith; role codes such as T, S2, Students are skipped).",
     ),
+    phone_regions: str | None = PHONE_REGIONS,
     sep: str | None = SEP,
     encoding: str | None = ENCODING,
     raw_csv: bool = RAW_CSV,
@@ -154,6 +162,8 @@ def annotate_command(
 
     use_dialect(sep, encoding)
     check_url(base_url)
+    from edukit.paths import public_url
+
     check_finite(max_cost=max_cost, rpm=rpm, tpm=tpm)
 
     guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train])
@@ -171,18 +181,29 @@ def annotate_command(
     from edukit.rubric import load_rubric
 
     if not redact and (
-        names or redact_profile or spacy_model or redact_per_dialogue or names_from_column
+        names
+        or redact_profile
+        or spacy_model
+        or redact_per_dialogue
+        or names_from_column
+        or phone_regions
     ):
         raise AnnotationError(
-            "--names, --names-from-column, --redact-profile, --spacy-model and "
-            "--redact-per-dialogue need --redact"
+            "--names, --names-from-column, --redact-profile, --spacy-model, "
+            "--redact-per-dialogue and --phone-regions need --redact"
         )
     rub = load_rubric(rubric)
     model = model or rub.defaults.get("model")  # None: annotate() says --model is required
     redaction = None
     scope = "dialogue" if redact_per_dialogue else "item"
+    if redact:
+        from edukit.rubric.data import check_declared_fields
+
+        check_declared_fields(rub, redacting=True)  # every field a prompt shows is redacted
     if redact and names_from_column is None:
-        redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope)
+        redaction = _redaction(
+            input, names, redact_profile, spacy_model, id_col, scope, regions=phone_regions
+        )
     from edukit.rubric.data import (
         check_columns,
         check_not_all_empty,
@@ -200,7 +221,9 @@ def annotate_command(
         from edukit.redact.columns import names_from_column as column_names
 
         declared = column_names(items, names_from_column, path=input)
-        redaction = _redaction(input, names, redact_profile, spacy_model, id_col, scope, declared)
+        redaction = _redaction(
+            input, names, redact_profile, spacy_model, id_col, scope, declared, phone_regions
+        )
     from edukit.resources import resolve_input, resolve_rubric
 
     input_path = resolve_input(input).resolve()  # a bundled sample: its file, not ./sample:x
@@ -209,7 +232,7 @@ def annotate_command(
         "input": os.fspath(input_path),
         "rubric": os.fspath(resolve_rubric(rubric).resolve()),
         "model": model,
-        "base_url": base_url,
+        "base_url": public_url(base_url),  # user info (user:SECRET@) is never stored
         "api_key_env": api_key_env,  # the variable's name, never its value
         "rater": rater,
         "samples": samples,
@@ -283,14 +306,26 @@ def annotate_command(
 
 
 def _redaction(
-    input: Path, names, profile, spacy_model, id_col, scope: str = "item", column_names=()
+    input: Path,
+    names,
+    profile,
+    spacy_model,
+    id_col,
+    scope: str = "item",
+    column_names=(),
+    regions=None,
 ):
     """The redaction for --redact: the profile (with the names of --names-from-column), and the
     names a MathDial input declares."""
     from edukit.redact import Redaction, declared_names, make_profile
 
     prof = make_profile(
-        profile, names_file=names, names=tuple(column_names), spacy_model=spacy_model, scope=scope
+        profile,
+        names_file=names,
+        names=tuple(column_names),
+        spacy_model=spacy_model,
+        scope=scope,
+        phone_regions=regions,
     )
     declared = declared_names(input) if id_col is None and prof.corpus_names else None
     return Redaction(prof, declared)

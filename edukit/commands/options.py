@@ -35,3 +35,12 @@ def use_dialect(sep: str | None, encoding: str | None) -> None:
     from edukit.corpora.csvfiles import set_dialect
 
     set_dialect(sep, encoding)
+
+
+PHONE_REGIONS = typer.Option(
+    None,
+    "--phone-regions",
+    help="Redaction: regions whose national phone numbers are recognised, comma-separated "
+    "ISO codes (default US,GB,IE,AU,NZ,IN,ZA,NG,DE,FR,ES,IT,NL,BR,MX; numbers written with "
+    "+country code are found whatever the list).",
+)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+from edukit.commands.options import ENCODING, PHONE_REGIONS, RAW_CSV, SEP, use_dialect
 
 
 def register(app: typer.Typer) -> None:
@@ -51,6 +51,7 @@ def redact_command(
     per_dialogue: bool = typer.Option(
         False, "--per-dialogue", help="One placeholder numbering per dialogue (MathDial)."
     ),
+    phone_regions: str | None = PHONE_REGIONS,
     report: Path | None = typer.Option(
         None, "--report", help="Write a JSON report: profile, counts per type, items changed."
     ),
@@ -78,6 +79,7 @@ def redact_command(
         names_file=names,
         spacy_model=spacy_model,
         scope="dialogue" if per_dialogue else "item",
+        phone_regions=phone_regions,
     )
     prof = make_profile(profile, **settings)  # bad options fail before the items are read
     if names_from_column is not None:

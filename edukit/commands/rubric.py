@@ -78,6 +78,9 @@ def validate(
         from edukit.rubric.data import render_all
 
         render_all(rubric, items)  # what validates renders: every item, through annotate's path
+    from edukit.rubric.data import check_declared_fields
+
+    check_declared_fields(rubric)  # a field outside them would escape --redact
     typer.echo(
         f"{file}: ok: {rubric.name} {rubric.version} ({rubric.task}, {len(rubric.labels)} labels, "
         f"{len(rubric.examples)} examples) hash {rubric.hash}"

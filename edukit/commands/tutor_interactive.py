@@ -99,7 +99,7 @@ def run(
     """Tutor and simulated student talk (MathDial's protocol); resumable, 0 requests on re-run."""
     from edukit.corpora.tables import table_format, write_table
     from edukit.errors import InputError
-    from edukit.paths import check_run_store, guard_outputs
+    from edukit.paths import check_run_store, guard_outputs, public_url
     from edukit.tutor.interactive import Endpoint, read_problems, run_interactive
 
     use_dialect(sep, encoding)
@@ -121,10 +121,10 @@ def run(
     options = {
         "problems": os.fspath(problems.resolve()),
         "tutor_model": tutor_model,
-        "tutor_base_url": tutor_base_url,
+        "tutor_base_url": public_url(tutor_base_url),
         "tutor_api_key_env": tutor_api_key_env,  # the variable's name, never its value
         "student_model": student_model,
-        "student_base_url": student_base_url,
+        "student_base_url": public_url(student_base_url),
         "student_api_key_env": student_api_key_env,
         "max_turns": max_turns,
         "limit": limit,

@@ -1,8 +1,9 @@
 """Redaction profiles: which entity types are replaced, how, and a hash that says so.
 
 A profile's `hash` covers everything that decides what leaves the machine: the entity types,
-the placeholder scope, the declared-name list, the spaCy pipeline (name and version) and the
-version of the rules. Two runs with equal hashes sent text redacted the same way.
+the placeholder scope, the declared-name list (by its keyed digest, `edukit.redact.keys`), the
+phone regions, the spaCy pipeline (name and version) and the version of the rules. Two runs with
+equal hashes sent text redacted the same way.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edukit.errors import RedactError
+from edukit.redact.keys import names_digest
 from edukit.redact.patterns import ALL_TYPES, MODEL_TYPES, RULE_TYPES
 
-RULES_VERSION = "1"  # bump when a pattern changes what is redacted
+RULES_VERSION = "2"  # bump when a pattern changes what is redacted
 SCOPES = ("item", "dialogue")
 # Named presets for `--redact-profile`; `--entities` narrows or widens the types.
 PRESETS: dict[str, tuple[str, ...]] = {
@@ -37,17 +39,27 @@ class RedactionProfile:
     spacy_model: str | None = None
     spacy_model_version: str | None = None
     scope: str = "item"
+    phone_regions: tuple[str, ...] | None = None  # None: phones.DEFAULT_REGIONS
     extra: dict = field(default_factory=dict, compare=False)
 
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The phone regions in use."""
+        from edukit.redact.phones import DEFAULT_REGIONS
+
+        return self.phone_regions or DEFAULT_REGIONS
+
     def to_json(self) -> dict:
-        """The profile as plain data (the declared names by count and hash, never in clear)."""
+        """The profile as plain data (the declared names by count and keyed digest, never in
+        clear nor by a plain hash that a list of common names could reverse)."""
         return {
             "name": self.name,
             "hash": self.hash,
             "entities": list(self.entities),
             "scope": self.scope,
+            "phone_regions": list(self.regions),
             "names": len(self.names),
-            "names_hash": _digest(sorted(self.names)),
+            "names_hmac": names_digest(self.names),
             "corpus_names": self.corpus_names,
             "spacy_model": self.spacy_model,
             "spacy_model_version": self.spacy_model_version,
@@ -60,7 +72,8 @@ class RedactionProfile:
         payload = {
             "entities": sorted(self.entities),
             "scope": self.scope,
-            "names": _digest(sorted(self.names)),
+            "regions": list(self.regions),
+            "names": names_digest(self.names),
             "corpus_names": self.corpus_names,
             "spacy_model": self.spacy_model,
             "spacy_model_version": self.spacy_model_version,
@@ -127,6 +140,7 @@ def make_profile(
     spacy_model: str | None = None,
     scope: str = "item",
     corpus_names: bool = True,
+    phone_regions: str | list[str] | tuple[str, ...] | None = None,
 ) -> RedactionProfile:
     """A profile from a preset name (`rules`, `contact`, `ner`) and the command's options.
 
@@ -151,6 +165,9 @@ def make_profile(
         )
     if scope not in SCOPES:
         raise RedactError(f"unknown placeholder scope {scope!r} (known: {', '.join(SCOPES)})")
+    from edukit.redact.phones import parse_regions
+
+    regions = parse_regions(phone_regions) if phone_regions is not None else None
     declared = tuple(names) + (read_names(names_file) if names_file is not None else ())
     return RedactionProfile(
         name=preset,
@@ -159,4 +176,5 @@ def make_profile(
         corpus_names=corpus_names,
         spacy_model=spacy_model,
         scope=scope,
+        phone_regions=regions,
     )

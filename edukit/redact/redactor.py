@@ -1,5 +1,6 @@
-"""The redactor: spaCy's tokenizer and matchers (and optionally an installed pipeline's NER)
-replacing personal information with stable typed placeholders such as `[NAME_1]`, `[EMAIL_2]`.
+"""The redactor: rules (`patterns`, `phones`, `names`) on the normalised text, and optionally an
+installed spaCy pipeline's NER, replacing personal information with stable typed placeholders
+such as `[NAME_1]`, `[EMAIL_2]` in the text as written.
 
 Placeholders are numbered per type in order of first appearance within a scope (an item, or a
 dialogue), so the same value gets the same placeholder wherever it recurs in that scope.
@@ -8,14 +9,26 @@ dialogue), so the same value gets the same placeholder wherever it recurs in tha
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from edukit.errors import RedactError
-from edukit.redact.patterns import MODEL_TYPES, PATTERNS, digits, valid
+from edukit.redact.names import NameMatcher
+from edukit.redact.patterns import (
+    MODEL_TYPES,
+    arithmetic,
+    digits,
+    looks_like_date,
+    plausible_national,
+    trim_brackets,
+)
+from edukit.redact.patterns import find as find_rules
+from edukit.redact.phones import find_phones, parse_regions
 from edukit.redact.profile import RedactionProfile
+from edukit.redact.textmap import match_form, normalise
 
 BATCH = 512  # texts per nlp.pipe batch
 ITEM_CHUNK = 256  # items redacted together when streaming
@@ -41,7 +54,12 @@ def normal_form(kind: str, value: str) -> str:
     if kind == "PHONE":
         d = digits(value)
         return d[-10:] if len(d) > 10 else d  # "+1 555 123 4567" is "555-123-4567"
-    return " ".join(value.split()).casefold().rstrip(".")
+    text = match_form(value).casefold()
+    if kind == "EMAIL":
+        text = re.sub(r"^mailto:\s*", "", text)
+        text = re.sub(r"\s*[\[(<{]?\s*\bat\b\s*[\])>}]?\s*|\s*@\s*", "@", text)
+        text = re.sub(r"\s*[\[(<{]?\s*\bdot\b\s*[\])>}]?\s*", ".", text)
+    return " ".join(text.split()).rstrip(".")
 
 
 @dataclass
@@ -53,13 +71,14 @@ class Redacted:
     changed: list[str] = field(default_factory=list)  # the fields whose text changed
 
 
+Span = tuple[int, int, str]  # start, end (characters of the text as written), entity type
+
+
 class Redactor:
     """Finds and replaces the entity types of a `RedactionProfile` in texts and items."""
 
     def __init__(self, profile: RedactionProfile) -> None:
-        import spacy
-        from spacy.matcher import Matcher, PhraseMatcher
-
+        self.nlp = None  # an installed spaCy pipeline, only for its named entities
         if profile.spacy_model:
             self.nlp = load_pipeline(profile.spacy_model)
             version = str(self.nlp.meta.get("version", ""))
@@ -69,72 +88,60 @@ class Redactor:
                 profile, spacy_model_version=f"{lang}_{name}-{version}" if name else version
             )
             self._disable = [p for p in self.nlp.pipe_names if not _needed(p)]
-        else:
-            self.nlp = spacy.blank("en")
-            self._disable = []
         self.profile = profile
         self.kinds = set(profile.entities)
-        self.matcher = Matcher(self.nlp.vocab)
-        for kind, patterns in PATTERNS.items():
-            if kind in self.kinds:
-                self.matcher.add(kind, patterns)
-        self._names_lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self._names_exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        self._added: set[str] = set()
-        self.global_names = frozenset(self._add_names(profile.names))
+        self.regions = parse_regions(profile.phone_regions)
+        self._names = NameMatcher()
+        self.global_names = self._names.phrases(profile.names)
 
     # declared names ---------------------------------------------------------------------------
-    def _add_names(self, names: Iterable[str]) -> set[str]:
-        """Register names with the phrase matchers; returns their keys (case-folded phrases)."""
-        keys: set[str] = set()
-        for name in names:
-            for phrase in _name_phrases(name):
-                key = phrase.casefold()
-                keys.add(key)
-                if key in self._added:
-                    continue
-                self._added.add(key)
-                doc = self.nlp.make_doc(phrase)
-                # A name that is also a common word ("Will", "May") must keep its capital.
-                common = len(doc) == 1 and doc[0].is_stop
-                (self._names_exact if common else self._names_lower).add(key, [doc])
-        return keys
-
     def names_key(self, names: Iterable[str]) -> frozenset[str]:
-        """The keys to match for a set of names (registering any new ones)."""
-        return frozenset(self._add_names(names)) | self.global_names
+        """The name phrases to match for a set of declared names, with the profile's own."""
+        return self._names.phrases(names) | self.global_names
 
     # finding ----------------------------------------------------------------------------------
-    def spans(self, doc: Any, names: frozenset[str] | None = None) -> list[Any]:
-        """The entity spans to replace in `doc` (labelled by type), without overlaps."""
-        from spacy.tokens import Span
-        from spacy.util import filter_spans
+    def find(
+        self, text: str, names: frozenset[str] | None = None, ents: Iterable[Any] = ()
+    ) -> list[Span]:
+        """The spans to replace in `text` (characters as written), sorted, without overlaps.
 
-        found = []
-        strings = self.nlp.vocab.strings
-        for match_id, start, end in self.matcher(doc):
-            kind = strings[match_id]
-            span = Span(doc, start, end, label=kind)
-            if valid(kind, span):
-                found.append(span)
+        Matching runs on the normalised text; `ents` are a spaCy pipeline's entities of `text`.
+        """
+        norm = normalise(text)
+        found: list[Span] = list(find_rules(norm.text, self.kinds))
+        if "PHONE" in self.kinds:
+            for s, e in find_phones(norm.text, self.regions):
+                s, e = trim_brackets(norm.text, s, e)
+                if (
+                    not arithmetic(norm.text, s, e)
+                    and not looks_like_date(norm.text[s:e])
+                    and plausible_national(norm.text, s, e)
+                ):
+                    if norm.text[max(0, s - 4) : s].lower() == "tel:":
+                        s -= 4
+                    found.append((s, e, "PHONE"))
         if "NAME" in self.kinds:
-            allowed = self.global_names if names is None else names
-            for matcher in (self._names_lower, self._names_exact):
-                for match_id, start, end in matcher(doc):
-                    if strings[match_id] in allowed:
-                        found.append(Span(doc, start, end, label="NAME"))
-        for ent in doc.ents:
+            phrases = self.global_names if names is None else names
+            found += [(s, e, "NAME") for s, e in self._names.find(norm.text, phrases)]
+        spans = [(*norm.span(s, e), kind) for s, e, kind in found]
+        for ent in ents:
             if ent.label_ in MODEL_TYPES and ent.label_ in self.kinds:
-                found.append(ent)
-        return sorted(filter_spans(found), key=lambda s: s.start)
+                spans.append((ent.start_char, ent.end_char, ent.label_))
+        return _without_overlaps(spans)
 
-    def replace(self, doc: Any, spans: Sequence[Any], placeholders: Placeholders) -> str:
-        """`doc`'s text with each span replaced by its placeholder."""
-        text, parts, at = doc.text, [], 0
-        for span in spans:
-            parts.append(text[at : span.start_char])
-            parts.append(placeholders.get(span.label_, span.text))
-            at = span.end_char
+    def spans(self, text: str, names: frozenset[str] | None = None) -> list[Span]:
+        """`find` with the pipeline's entities when the profile has one."""
+        ents = self.nlp(text).ents if self.nlp is not None else ()
+        return self.find(text, names, ents)
+
+    @staticmethod
+    def replace(text: str, spans: Sequence[Span], placeholders: Placeholders) -> str:
+        """`text` with each span replaced by its placeholder; every other character kept."""
+        parts, at = [], 0
+        for start, end, kind in spans:
+            parts.append(text[at:start])
+            parts.append(placeholders.get(kind, text[start:end]))
+            at = end
         parts.append(text[at:])
         return "".join(parts)
 
@@ -149,17 +156,23 @@ class Redactor:
         names: Sequence[Iterable[str]] | None = None,
         placeholders: Placeholders | None = None,
     ) -> list[tuple[str, Counter]]:
-        """Many texts through `nlp.pipe`; each its own scope unless `placeholders` is shared."""
+        """Many texts; each its own placeholder scope unless `placeholders` is shared."""
         for n, text in enumerate(texts):
             if not isinstance(text, str):
                 raise RedactError(f"text {n + 1} is not a string ({type(text).__name__})")
         keys = [self.names_key(ns) for ns in names] if names is not None else None
         out = []
-        for n, doc in enumerate(self.nlp.pipe(texts, batch_size=BATCH, disable=self._disable)):
-            spans = self.spans(doc, keys[n] if keys is not None else None)
+        for n, (text, ents) in enumerate(zip(texts, self._ents(texts), strict=True)):
+            spans = self.find(text, keys[n] if keys is not None else None, ents)
             scope = placeholders if placeholders is not None else Placeholders()
-            out.append((self.replace(doc, spans, scope), Counter(s.label_ for s in spans)))
+            out.append((self.replace(text, spans, scope), Counter(k for *_, k in spans)))
         return out
+
+    def _ents(self, texts: Sequence[str]) -> Iterable[Any]:
+        if self.nlp is None:
+            return [()] * len(texts)
+        docs = self.nlp.pipe(texts, batch_size=BATCH, disable=self._disable)
+        return (doc.ents for doc in docs)
 
     def redact_items(
         self,
@@ -167,12 +180,13 @@ class Redactor:
         fields: Sequence[str] = ("text",),
         declared: Mapping[str, Sequence[str]] | None = None,
     ) -> Iterator[Redacted]:
-        """Items with their `fields` redacted, streamed in chunks through `nlp.pipe`.
+        """Items with their `fields` redacted, streamed in chunks.
 
         `text` must be a string; other fields are redacted when they are strings and kept as
         they are otherwise (a number, a missing value). `declared` maps a `dialogue_id` to the
         names that dialogue declares (MathDial's student names). With the profile's scope
-        `dialogue`, placeholders are shared by the items of a dialogue; ids are never touched.
+        `dialogue`, placeholders are shared by the items of a dialogue (by its `dialogue_id`,
+        whatever the order of the rows); ids are never touched.
         """
         scopes: dict[str, Placeholders] = {}
         chunk: list[dict[str, Any]] = []
@@ -186,8 +200,8 @@ class Redactor:
 
     def _chunk(self, chunk, fields, declared, scopes) -> Iterator[Redacted]:
         keys = [self._declared(item, declared) for item in chunk]
-        # Each distinct (text, declared names) is tokenized and matched once per chunk: SIGHT's
-        # text and comment are one string, MathDial repeats question and solution every turn.
+        # Each distinct (text, declared names) is matched once per chunk: SIGHT's text and
+        # comment are one string, MathDial repeats question and solution every turn.
         unique: dict[tuple[str, frozenset[str]], int] = {}
         jobs: list[tuple[int, list[str], int]] = []  # (item, its fields with that text, text)
         for i, item in enumerate(chunk):
@@ -203,15 +217,18 @@ class Redactor:
                     same.setdefault(item[f], []).append(f)
             for text, names in same.items():
                 jobs.append((i, names, unique.setdefault((text, keys[i]), len(unique))))
-        docs = self.nlp.pipe([t for t, _ in unique], batch_size=BATCH, disable=self._disable)
-        found = [(doc, self.spans(doc, k)) for doc, (_, k) in zip(docs, unique, strict=True)]
+        texts = [t for t, _ in unique]
+        found = [
+            self.find(text, key, ents)
+            for (text, key), ents in zip(unique, self._ents(texts), strict=True)
+        ]
         counts = [Counter() for _ in chunk]
         changed: list[list[str]] = [[] for _ in chunk]
         item_scopes = [self._scope(item, scopes) for item in chunk]
         for i, names, n in jobs:
-            doc, spans = found[n]
-            redacted = self.replace(doc, spans, item_scopes[i])
-            counts[i].update(s.label_ for s in spans)  # once per distinct text
+            spans = found[n]
+            redacted = self.replace(texts[n], spans, item_scopes[i])
+            counts[i].update(k for *_, k in spans)  # once per distinct text
             for f in names:
                 chunk[i][f] = redacted
                 if spans:
@@ -226,11 +243,8 @@ class Redactor:
             raise RedactError(
                 "placeholders per dialogue need a dialogue_id column (MathDial items have one)"
             )
-        key = str(item["dialogue_id"])
-        if key not in scopes:
-            scopes.clear()  # items of a dialogue are contiguous: keep one scope in memory
-            scopes[key] = Placeholders()
-        return scopes[key]
+        # Keyed by the dialogue, never by adjacency: rows of one dialogue may come in any order.
+        return scopes.setdefault(str(item["dialogue_id"]), Placeholders())
 
     def _declared(self, item: Mapping[str, Any], declared) -> frozenset[str]:
         if not declared or not self.profile.corpus_names:
@@ -238,13 +252,13 @@ class Redactor:
         return self.names_key(declared.get(str(item.get("dialogue_id", "")), ()))
 
 
-def _name_phrases(name: str) -> list[str]:
-    """A declared name and, for a full name, each part of it ("Maria Lopez", "Maria", "Lopez")."""
-    name = " ".join(str(name).split())
-    if not name:
-        return []
-    parts = [p for p in name.split(" ") if len(p) > 1 and any(c.isalpha() for c in p)]
-    return list(dict.fromkeys([name, *parts] if len(parts) > 1 else [name]))
+def _without_overlaps(spans: list[Span]) -> list[Span]:
+    """The longest spans first (the earlier of equal ones), then in text order."""
+    taken: list[Span] = []
+    for span in sorted(set(spans), key=lambda s: (s[0] - s[1], s[0])):
+        if all(span[1] <= t[0] or span[0] >= t[1] for t in taken):
+            taken.append(span)
+    return sorted(taken)
 
 
 def _needed(component: str) -> bool:

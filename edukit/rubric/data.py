@@ -50,6 +50,33 @@ def check_data(
     return warnings
 
 
+def check_declared_fields(rubric: Rubric, *, redacting: bool = False) -> None:
+    """Raise RubricError (one line, at the template line) for a template field not declared.
+
+    Declared are `unit.text_field`, `unit.context_fields` and `unit.id_field`: `--redact`
+    redacts the text and context fields, so a field outside them would reach the prompt as
+    written. Under `redacting`, the id field is refused too (ids are never changed).
+    """
+    declared = {rubric.text_field, *rubric.context_fields}
+    if not redacting:
+        declared.add(rubric.id_field)
+    for loc, fields in rubric.template_fields().items():
+        for name, line in fields.items():
+            if name in declared:
+                continue
+            if name == rubric.id_field:
+                message = (
+                    f"template field {name!r} is the item id (unit.id_field), which --redact "
+                    "does not change: a redacted prompt may not show it"
+                )
+            else:
+                message = (
+                    f"template field {name!r} is not declared in unit.context_fields (nor "
+                    "unit.text_field): declare it, so that --redact redacts it"
+                )
+            raise rubric.template_error(loc, line, message)
+
+
 def render_all(rubric: Rubric, items: Any) -> int:
     """Build every request for every item, as `annotate` will (same sandbox, same budgets).
 

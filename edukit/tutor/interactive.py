@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from edukit.annotate.exchange import Exchange
 from edukit.errors import InputError
+from edukit.paths import public_url
 from edukit.tutor import interactive_protocol as protocol
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ def run_interactive(
                     "rubric_version": protocol.PROTOCOL_VERSION,
                     "rubric_hash": sides[role].hash,
                     "model": end.model,
-                    "base_url": end.base_url,
+                    "base_url": public_url(end.base_url),
                     "rater": rater,
                     "samples": 1,
                 },

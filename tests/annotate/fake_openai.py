@@ -270,6 +270,7 @@ class FakeOpenAI:
         self.batch_fail: str | None = None  # batch rows whose user text contains this fail
         self.batch_hold = False  # keep batches in_progress until released
         self.chat_requests: list[dict[str, Any]] = []  # bodies of chat requests, in order
+        self.auth_seen: list[str] = []  # the Authorization header of every request
         self.log: list[tuple[str, str, int]] = []  # (method, path, status) of every request
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -507,6 +508,8 @@ def _handler(server: FakeOpenAI):
                 server.log.append((self.command, self.path, status))
 
         def _authorised(self) -> bool:
+            with server.lock:
+                server.auth_seen.append(self.headers.get("Authorization", ""))
             if server.api_key is None:
                 return True
             if self.headers.get("Authorization") == f"Bearer {server.api_key}":

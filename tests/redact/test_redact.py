@@ -211,3 +211,19 @@ def test_labelled_set_precision_and_recall():
         assert result[kind]["precision"] >= 0.9, (kind, errors)
     # undeclared names and schools need a statistical pipeline: the rules find none
     assert result["PERSON"]["recall"] == 0 and result["ORG"]["recall"] == 0
+
+
+def test_issue_22_evaluation_set_recall_and_precision():
+    # the set (tests/redact/make_eval_set.py): sign-offs, greetings, lists, possessives, quotes,
+    # markdown, NFD names, common-word names both ways, obfuscated e-mails, 15 countries' phones
+    from edukit.redact.evaluate import read_marked
+
+    lines = read_marked(DATA / "eval_set.txt")
+    assert len(lines) >= 1000
+    red = Redactor(make_profile(names_file=DATA / "eval_names.txt"))
+    result, errors = evaluate(red, lines)
+    for kind in ("NAME", "EMAIL", "PHONE"):
+        assert result[kind]["support"] >= 200
+        assert result[kind]["recall"] == 1.0, (kind, [e for e in errors if e[1] == kind][:10])
+    for kind in ("NAME", "EMAIL", "PHONE", "URL", "HANDLE"):
+        assert result[kind]["precision"] >= 0.99, (kind, errors[:10])

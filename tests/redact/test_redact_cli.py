@@ -80,6 +80,8 @@ def _bad(tmp_path, name, data: bytes):
         (["--spacy-model", "xx_not_installed_sm"], "python -m spacy download xx_not_installed_sm"),
         (["--entities", "PERSON"], "need an installed spaCy pipeline: --spacy-model NAME"),
         (["--profile", "nope"], "unknown redaction profile 'nope'"),
+        (["--phone-regions", "US,XX"], "--phone-regions: unknown region 'XX'"),
+        (["--phone-regions", " , "], "--phone-regions names no region"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(cli, table, tmp_path, monkeypatch, extra, message):
@@ -172,3 +174,15 @@ def test_annotate_reads_the_redacted_table_with_the_same_columns(cli, table, tmp
         assert "[EMAIL_1]" in sent and "cody@example.com" not in sent
     finally:
         server.stop()
+
+
+def test_phone_regions_decide_which_national_forms_are_numbers(cli, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("cid,body\nx1,appelle le 01 23 45 67 89 ou +44 20 7946 0958\n", "utf-8")
+    out = tmp_path / "out.csv"
+    base = ["redact", src, "--out", out, "--id-col", "cid", "--text-col", "body"]
+    assert cli(*base).code == 0  # FR is a default region
+    assert pd.read_csv(out)["body"].tolist() == ["appelle le [PHONE_1] ou [PHONE_2]"]
+    assert cli(*base, "--phone-regions", "us").code == 0
+    # a French national number is no US number; a +CC number is found whatever the regions
+    assert pd.read_csv(out)["body"].tolist() == ["appelle le 01 23 45 67 89 ou [PHONE_1]"]
