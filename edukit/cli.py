@@ -16,6 +16,7 @@ from edukit import __version__
 from edukit.commands import (
     agree,
     annotate,
+    compare,
     datasets,
     export,
     info,
@@ -72,6 +73,7 @@ for _module in (
     prices,
     runs,
     agree,
+    compare,
     export,
     tutor,
 ):
@@ -89,6 +91,7 @@ _PANELS = {
     "prices": "Annotate",
     "runs": "Annotate",
     "agree": "Analyse and export",
+    "compare": "Analyse and export",
     "export": "Analyse and export",
     "tutor": "Analyse and export",
 }
