@@ -127,7 +127,7 @@ def compare_command(
     }
     from edukit.paths import guard_outputs
 
-    guard_outputs(outputs, [items, gold, from_, plan, *prompts])
+    guard_outputs({**outputs, "--run-db": run_db}, [items, gold, from_, plan, *prompts])
     for path in (p for p in outputs.values() if p):
         if not path.parent.is_dir():
             raise AgreementError(f"cannot write here: no folder {path.parent}", path=path)
@@ -164,6 +164,10 @@ def compare_command(
         code = 0
     else:
         from edukit.develop.sweep import SweepOptions, run_compare
+        from edukit.paths import check_run_store, check_url
+
+        check_url(base_url)
+        check_run_store(run_db, must_exist=False)
 
         if items is None:
             raise AgreementError("give ITEMS to annotate (or --from ANNOTATIONS)")
