@@ -194,7 +194,7 @@ def compare_command(
             group_col=group_col,
             command=command,
         )
-        outcome = run_compare(opts, settings, echo=lambda s: typer.echo(s, err=True))
+        outcome = run_compare(opts, settings, echo=typer.echo)
         if outcome.result is None:  # dry run, or nothing to compare yet
             typer.echo(outcome.message)
             raise typer.Exit(outcome.exit_code)

@@ -107,11 +107,13 @@ def build_arms(
 ) -> list[Arm]:
     """The cartesian product of rubrics x strategies x models, then the plan's arms.
 
-    A missing model is the rubric's `defaults.model`; none is an error, as are an unknown
-    strategy, an unknown rubric and two arms with one name.
+    With a plan, `rubrics` and `models` fill its arms' missing fields (when there is one of
+    them) and the product is added only when `strategies` are given too. A missing model is the
+    rubric's `defaults.model`; none is an error, as are an unknown strategy, an unknown rubric
+    and two arms with one name.
     """
     arms: list[Arm] = []
-    if rubrics or models or strategies:
+    if strategies or (plan is None and (rubrics or models)):
         if not rubrics:
             raise AnnotationError("give at least one --rubric (or a --plan)")
         for rubric in rubrics:

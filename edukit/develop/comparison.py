@@ -74,6 +74,7 @@ def compare_arms(
         settings=settings,
         groups=group_name,
         annotations=ann[ann["rater"].isin(arms)].reset_index(drop=True),
+        gold=ann[ann["rater"].isin(humans)].reset_index(drop=True),
     )
 
 

@@ -41,6 +41,7 @@ class CompareResult:
     settings: Settings
     groups: str | None
     annotations: pd.DataFrame  # the arms' labels, rater = arm name
+    gold: pd.DataFrame  # the humans' labels on the items compared
     holdout: dict[str, Any] | None = None
     plan: list[dict[str, Any]] | None = None
     warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,330 @@
+"""`edukit compare ITEMS --gold GOLD`: arms run as annotate runs against the fake server."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from edukit.develop.arms import build_arms, read_plan
+
+N_BOOT = "50"
+
+
+def _gold(kit, n: int, path) -> None:
+    """Two humans' 0/1 labels of confusion and gratitude for items 1000..; 3 items per video."""
+    items = kit.make_items(n)
+    rng = np.random.default_rng(1)
+    rows = []
+    for i, item in enumerate(items["item_id"]):
+        for label in ("confusion", "gratitude"):
+            v = int(rng.integers(0, 2))
+            for h in ("H1", "H2"):
+                w = v if rng.random() < 0.85 else 1 - v
+                rows.append(
+                    {
+                        "item_id": item,
+                        "rater": h,
+                        "label": label,
+                        "value": w,
+                        "video_id": f"v{i // 3}",
+                    }
+                )
+    pd.DataFrame(rows).to_csv(path, index=False)
+
+
+@pytest.fixture
+def setup(tmp_path, kit, binary_rubric_path, fake_server):
+    items = tmp_path / "items.csv"
+    kit.make_items(12).to_csv(items, index=False)
+    gold = tmp_path / "gold.csv"
+    _gold(kit, 12, gold)
+    db = tmp_path / "runs.sqlite"
+
+    def args(*extra, models=("m1",), strategies=("zero-shot", "few-shot")):
+        out = [
+            "compare",
+            items,
+            "--gold",
+            gold,
+            "--humans",
+            "H1,H2",
+            "--rubric",
+            binary_rubric_path,
+            "--base-url",
+            fake_server.base_url,
+            "--run-db",
+            db,
+            "--quiet",
+            "--n-boot",
+            N_BOOT,
+        ]
+        for m in models:
+            out += ["--model", m]
+        for s in strategies:
+            out += ["--strategy", s]
+        return [*out, *extra]
+
+    return type(
+        "S",
+        (),
+        {
+            "items": items,
+            "gold": gold,
+            "db": db,
+            "args": staticmethod(args),
+            "server": fake_server,
+            "tmp": tmp_path,
+            "rubric": binary_rubric_path,
+        },
+    )
+
+
+def test_arm_product_and_names(binary_rubric_path, single_rubric_path, tmp_path):
+    arms = build_arms(
+        [str(binary_rubric_path), str(single_rubric_path)],
+        ["m1", "m2"],
+        ["zero-shot", "few-shot+reasoning"],
+    )
+    assert len(arms) == 8
+    assert arms[0].name == "tiny/zero-shot/m1"
+    assert [a.name for a in arms][:4] == [
+        "tiny/zero-shot/m1",
+        "tiny/zero-shot/m2",
+        "tiny/few-shot+reasoning/m1",
+        "tiny/few-shot+reasoning/m2",
+    ]
+    assert {(a.rubric, a.strategy, a.model) for a in arms} == {
+        (str(r), s, m)
+        for r in (binary_rubric_path, single_rubric_path)
+        for s in ("zero-shot", "few-shot+reasoning")
+        for m in ("m1", "m2")
+    }
+    plan = tmp_path / "sweep.yaml"
+    plan.write_text(
+        "arms:\n"
+        "  - name: cheap\n    strategy: reasoning\n    model: small\n    temperature: 0\n"
+        "  - strategy: verify\n    model: big\n    base_url: http://127.0.0.1:9/v1\n"
+        "    api_key_env: OTHER_KEY\n    samples: 3\n"
+    )
+    arms = build_arms([str(binary_rubric_path)], [], [], plan=read_plan(plan))
+    assert [a.name for a in arms] == ["cheap", "tiny/verify/big"]
+    assert arms[0].temperature == 0 and arms[1].samples == 3
+    assert arms[1].api_key_env == "OTHER_KEY" and arms[1].base_url == "http://127.0.0.1:9/v1"
+
+
+@pytest.mark.parametrize(
+    ("plan", "extra", "message"),
+    [
+        ("arms:\n  - model: m\n    colour: red\n", [], "arms.0.colour: Extra inputs"),
+        (
+            "arms:\n  - name: a\n    model: m\n  - name: a\n    model: n\n",
+            [],
+            "duplicate arm name 'a'",
+        ),
+        ("arms:\n  - strategy: few-shot\n", [], "no model for rubric"),
+        ("arms:\n  - model: m\n    rubric: no-such-rubric\n", [], "rubric file not found"),
+        ("arms:\n  - model: m\n    strategy: many-shot\n", [], "unknown strategy 'many-shot'"),
+        ("arms: [\n", [], "not valid YAML"),
+    ],
+)
+def test_bad_plans_are_one_error_line(setup, cli, plan, extra, message):
+    p = setup.tmp / "plan.yaml"
+    p.write_text(plan)
+    r = cli(
+        "compare",
+        setup.items,
+        "--gold",
+        setup.gold,
+        "--humans",
+        "H1,H2",
+        "--rubric",
+        setup.rubric,
+        "--plan",
+        p,
+        "--run-db",
+        setup.db,
+        *extra,
+    )
+    assert r.code == 2, r.out + r.err
+    assert r.err.count("Error:") == 1 and message in r.err, r.err
+    assert "Traceback" not in r.err
+    assert not setup.server.chat_requests
+
+
+def test_gold_without_the_arms_labels_is_one_error(setup, cli, kit):
+    g = pd.read_csv(setup.gold).assign(label="other")
+    g.to_csv(setup.gold, index=False)
+    r = cli(*setup.args())
+    assert r.code == 2 and r.err.count("Error:") == 1
+    assert "include none of arm" in r.err
+    assert not setup.server.chat_requests
+
+
+def test_missing_model_is_one_error(setup, cli):
+    r = cli(*setup.args(models=()))
+    assert r.code == 2 and "no model for rubric" in r.err and r.err.count("Error:") == 1
+
+
+def _dry_numbers(text: str) -> tuple[int, int, int]:
+    m = re.search(r"(\d+) requests to \S+, ~([\d,]+) input and ~([\d,]+) output", text)
+    return int(m[1]), int(m[2].replace(",", "")), int(m[3].replace(",", ""))
+
+
+def test_cost_plan_equals_the_sum_of_each_arms_dry_run(setup, cli, tmp_path):
+    # "reasoning" of the rubric is the rubric with reasoning on; "few-shot" is the rubric as is
+    reasoning = tmp_path / "tiny-reasoning.yaml"
+    reasoning.write_text(setup.rubric.read_text() + "output:\n  reasoning: true\n")
+    r = cli(
+        *setup.args(
+            "--dry-run",
+            "--json",
+            tmp_path / "x.json",
+            models=("m1", "m2"),
+            strategies=("few-shot", "reasoning"),
+        )
+    )
+    assert r.code == 0, r.err
+    assert not setup.server.chat_requests and not setup.db.exists()
+    plan = {}
+    for line in r.out.splitlines():
+        m = re.match(
+            r"\s+(\S+): (\d+) items, (\d+) requests to send, ~([\d,]+) input / "
+            r"~([\d,]+) output",
+            line,
+        )
+        if m:
+            plan[m[1]] = (int(m[3]), int(m[4].replace(",", "")), int(m[5].replace(",", "")))
+    total = re.search(r"total: (\d+) requests, ~([\d,]+) input / ~([\d,]+) output", r.out)
+    assert len(plan) == 4
+    dry = {}
+    for model in ("m1", "m2"):
+        for strategy, rubric in (("few-shot", setup.rubric), ("reasoning", reasoning)):
+            a = cli(
+                "annotate",
+                setup.items,
+                "--rubric",
+                rubric,
+                "--model",
+                model,
+                "--base-url",
+                setup.server.base_url,
+                "--run-db",
+                setup.db,
+                "--dry-run",
+            )
+            assert a.code == 0, a.err
+            dry[f"tiny/{strategy}/{model}"] = _dry_numbers(a.out)
+    assert plan == dry
+    sums = tuple(sum(v[i] for v in dry.values()) for i in range(3))
+    assert (int(total[1]), int(total[2].replace(",", "")), int(total[3].replace(",", ""))) == sums
+
+
+def test_sweep_runs_shares_identical_requests_and_resumes(setup, cli, kit):
+    # the rubric has no examples: zero-shot and few-shot send identical requests
+    out = setup.tmp / "c.json"
+    ann = setup.tmp / "arms.csv"
+    r = cli(*setup.args("--json", out, "--annotations-out", ann))
+    assert r.code == 0, r.err
+    assert len(setup.server.chat_requests) == 12 * 2  # 12 items x 2 labels, once for both arms
+    j = json.loads(out.read_text())
+    assert set(j["arms"]) == {"tiny/zero-shot/m1", "tiny/few-shot/m1"}
+    for arm in j["arms"].values():
+        for lab in arm["labels"].values():
+            assert {
+                "human_model_mean",
+                "human_human",
+                "verdict",
+                "f1",
+                "accuracy",
+                "macro_f1",
+                "invalid_rate",
+            } <= set(lab)
+            assert lab["invalid_rate"]["value"] == 0.0
+        assert arm["tokens"]["input"] >= 0
+    table = pd.read_csv(ann)
+    assert set(table["rater"]) == {"tiny/zero-shot/m1", "tiny/few-shot/m1"}
+    assert len(table) == 2 * 12 * 2
+    assert j["holdout"] is None  # 12 gold items: no default split
+    r = cli(*setup.args())
+    assert r.code == 0, r.err
+    assert len(setup.server.chat_requests) == 24  # the re-run sends nothing
+
+
+def test_max_cost_holds_for_the_whole_sweep(setup, cli, set_prices, tmp_path):
+    set_prices("m1")
+    one = tmp_path / "one.json"
+    r = cli(*setup.args("--json", one, strategies=("reasoning",)))
+    assert r.code == 0, r.err
+    c1 = json.loads(one.read_text())["arms"]["tiny/reasoning/m1"]["cost_usd"]
+    assert c1 > 0
+    setup.server.reset_log()
+    db2 = tmp_path / "two.sqlite"
+    two = tmp_path / "two.json"
+    args = [
+        a if a != setup.db else db2
+        for a in setup.args(
+            "--max-cost", f"{c1 * 1.5:.2f}", "--json", two, strategies=("reasoning", "zero-shot")
+        )
+    ]
+    r = cli(*args)
+    assert r.code == 3, r.out + r.err
+    assert "Complete arms: tiny/reasoning/m1" in r.err
+    assert "tiny/zero-shot/m1 (" in r.err and "items left" in r.err
+    j = json.loads(two.read_text())
+    assert list(j["arms"]) == ["tiny/reasoning/m1"]  # only complete arms are compared
+    spent = j["arms"]["tiny/reasoning/m1"]["cost_usd"]
+    assert spent == pytest.approx(c1)
+
+
+def test_holdout_split_final_looks(setup, cli, kit, tmp_path):
+    items = tmp_path / "items60.csv"
+    kit.make_items(60).to_csv(items, index=False)
+    _gold(kit, 60, setup.gold)
+    base = [a if a != setup.items else items for a in setup.args(strategies=("zero-shot",))]
+    out1, ann1 = tmp_path / "d1.json", tmp_path / "d1.csv"
+    r = cli(*base, "--json", out1, "--annotations-out", ann1)
+    assert r.code == 0, r.err
+    h = json.loads(out1.read_text())["holdout"]
+    assert h["fraction"] == 0.3 and h["n_items"] == 60 and h["n_held_out"] >= 18
+    assert h["group_col"] == "video_id" and h["final_looks"] == 0
+    import sqlite3
+
+    with sqlite3.connect(setup.db) as db:
+        held = set(json.loads(db.execute("SELECT held_out FROM compare_splits").fetchone()[0]))
+    assert len(held) == h["n_held_out"]
+    # whole videos are held out (3 items each)
+    videos = pd.read_csv(setup.gold).drop_duplicates("item_id").set_index("item_id")["video_id"]
+    for v in {videos[int(i)] for i in held}:
+        assert set(videos[videos == v].index.astype(str)) <= held
+    dev_rated = set(pd.read_csv(ann1)["item_id"].astype(str))
+    assert dev_rated and not dev_rated & held  # never shown in development
+    sent = len(setup.server.chat_requests)
+    assert sent == 2 * (60 - len(held))
+    # stable: the same split again (nothing new sent)
+    r = cli(*base, "--json", out1)
+    assert json.loads(out1.read_text())["holdout"]["split_id"] == h["split_id"]
+    assert len(setup.server.chat_requests) == sent
+    # final look: held-out items only, counted
+    fin, fin_ann, md = tmp_path / "f.json", tmp_path / "f.csv", tmp_path / "f.md"
+    r = cli(*base, "--final", "tiny/zero-shot/m1", "--json", fin, "--annotations-out", fin_ann)
+    assert r.code == 0, r.err
+    jf = json.loads(fin.read_text())["holdout"]
+    assert jf["final_looks"] == 1 and jf["evaluated_on"] == "held-out"
+    assert set(pd.read_csv(fin_ann)["item_id"].astype(str)) == held
+    r = cli(*base, "--final", "tiny/zero-shot/m1", "--json", fin, "--markdown", md)
+    assert json.loads(fin.read_text())["holdout"]["final_looks"] == 2
+    assert "looked at 2 times" in md.read_text() and "looked at 2 times" in r.out
+
+
+def test_errors_table(setup, cli, tmp_path):
+    errs = tmp_path / "errors.csv"
+    r = cli(*setup.args("--errors", "tiny/zero-shot/m1", "--out", errs, strategies=("zero-shot",)))
+    assert r.code == 0, r.err
+    t = pd.read_csv(errs)
+    assert {"item_id", "label", "text", "H1", "H2", "reference", "tiny/zero-shot/m1"} <= set(t)
+    assert (t["reference"].astype(str) != t["tiny/zero-shot/m1"].astype(str)).all()
+    assert (t["H1"] == t["H2"]).all()  # a majority of two humans is their agreement
