@@ -52,7 +52,7 @@ def _args(plan, db, *extra):
         "--run-db",
         db,
         "--limit",
-        "2",
+        "1",
         "--n-boot",
         "50",
         "-q",
