@@ -31,18 +31,21 @@ def error_table(result: CompareResult, arm: str, texts: pd.DataFrame | None = No
     rows = []
     for label in result.arms[arm].labels:
         g = gold[gold["label"] == label]
-        wide = g.pivot_table(
-            index="item_id", columns="rater", values="value", aggfunc="first"
-        ).reindex(columns=humans)
+        wide = (
+            g.drop_duplicates(["item_id", "rater"])
+            .pivot(index="item_id", columns="rater", values="value")
+            .reindex(columns=humans)
+            .astype(object)
+        )
         m = mine[mine["label"] == label].drop_duplicates("item_id").set_index("item_id")
         for item_id, hv in wide.iterrows():
             if item_id not in m.index:
                 continue
-            ref = _reference([v for v in hv.tolist() if v == v and v is not None], len(humans))
+            ref = _reference([v for v in hv.tolist() if not _missing(v)], len(humans))
             if ref is None:
                 continue
             model_value = m.at[item_id, "value"]
-            if str(model_value) == str(ref):
+            if _key(model_value) == _key(ref):
                 continue
             row = {"item_id": item_id, "label": label}
             row.update({h: hv[h] for h in humans})
@@ -74,10 +77,21 @@ def _reference(values: list, n_humans: int):
         return None
     from collections import Counter
 
-    (value, count), *_ = Counter(map(str, values)).most_common(1)
+    (value, count), *_ = Counter(map(_key, values)).most_common(1)
     if count * 2 <= len(values):
         return None
-    return next(v for v in values if str(v) == value)
+    return next(v for v in values if _key(v) == value)
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
+def _key(v) -> str:
+    """One spelling per value: 1, 1.0 and "1" are one category (as in `agree`)."""
+    from edukit.agreement.domain import canonical
+
+    return repr(canonical(v))
 
 
 def item_texts(path: str | os.PathLike) -> pd.DataFrame | None:

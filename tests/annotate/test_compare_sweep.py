@@ -320,11 +320,34 @@ def test_holdout_split_final_looks(setup, cli, kit, tmp_path):
     assert "looked at 2 times" in md.read_text() and "looked at 2 times" in r.out
 
 
-def test_errors_table(setup, cli, tmp_path):
-    errs = tmp_path / "errors.csv"
-    r = cli(*setup.args("--errors", "tiny/zero-shot/m1", "--out", errs, strategies=("zero-shot",)))
+def test_errors_table(setup, cli, tmp_path, kit, binary_rubric):
+    errs, out = tmp_path / "errors.csv", tmp_path / "e.json"
+    r = cli(
+        *setup.args(
+            "--errors",
+            "tiny/zero-shot/m1",
+            "--out",
+            errs,
+            "--json",
+            out,
+            strategies=("zero-shot",),
+        )
+    )
     assert r.code == 0, r.err
     t = pd.read_csv(errs)
     assert {"item_id", "label", "text", "H1", "H2", "reference", "tiny/zero-shot/m1"} <= set(t)
-    assert (t["reference"].astype(str) != t["tiny/zero-shot/m1"].astype(str)).all()
+    assert (t["reference"] != t["tiny/zero-shot/m1"]).all()
     assert (t["H1"] == t["H2"]).all()  # a majority of two humans is their agreement
+    # one row per disagreement: (1 - accuracy) x the items with a human majority, per label
+    labels = json.loads(out.read_text())["arms"]["tiny/zero-shot/m1"]["labels"]
+    for label, v in labels.items():
+        acc = v["accuracy"]
+        assert (t["label"] == label).sum() == round(acc["n"] * (1 - acc["value"]))
+    # independently: the humans' agreed labels against what the fake server answers
+    answers = kit.expected_rows(binary_rubric, kit.make_items(12))
+    g = pd.read_csv(setup.gold).pivot_table(
+        index=["item_id", "label"], columns="rater", values="value"
+    )
+    agreed = g[g["H1"] == g["H2"]]["H1"]
+    wrong = {(str(i), lab) for (i, lab), ref in agreed.items() if ref != answers[(str(i), lab)]}
+    assert wrong and set(zip(t["item_id"].astype(str), t["label"], strict=True)) == wrong

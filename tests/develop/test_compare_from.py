@@ -157,3 +157,46 @@ def test_duplicate_prompt_folder_is_one_error(sight, cli):
     )
     assert r.code == 2
     assert r.err.count("Error:") == 1 and "duplicate arm name" in r.err
+
+
+@pytest.mark.shared
+def test_errors_of_an_arm(sight, cli, tmp_path):
+    import pandas as pd
+
+    errs, out = tmp_path / "errors.csv", tmp_path / "e.json"
+    r = cli(
+        "compare",
+        "--from",
+        sight / "annotations" / "sample_dataset.csv",
+        "--humans",
+        "H1,H2",
+        "--prompts",
+        sight / "prompts" / "bin_kshot_reasoning",
+        "--n-boot",
+        "0",
+        "--errors",
+        "bin_kshot_reasoning",
+        "--out",
+        errs,
+        "--json",
+        out,
+    )
+    assert r.code == 0, r.err
+    t = pd.read_csv(errs)
+    assert t["text"].notna().all()
+    labels = json.loads(out.read_text())["arms"]["bin_kshot_reasoning"]["labels"]
+    for label, v in labels.items():
+        acc = v["accuracy"]
+        assert (t["label"] == label).sum() == round(acc["n"] * (1 - acc["value"])), label
+    # from the wide file directly: general, where both humans agree and the model (v75) differs
+    raw = pd.read_csv(sight / "annotations" / "sample_dataset.csv")
+    h1, h2, m = (
+        raw[c]
+        for c in (
+            "annotator_H1_general",
+            "annotator_H2_general",
+            "annotator_openaichat_v75_general",
+        )
+    )
+    want = set(raw.loc[(h1 == h2) & m.notna() & h1.notna() & (m != h1), "comment_id"].astype(int))
+    assert set(t.loc[t["label"] == "general", "item_id"]) == want
