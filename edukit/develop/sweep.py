@@ -66,7 +66,7 @@ class Outcome:
     message: str
     exit_code: int = 0
     plan: list[dict[str, Any]] = field(default_factory=list)
-    runs: dict[str, RunResult] = field(default_factory=dict)
+    runs: dict[str, ArmRun] = field(default_factory=dict)
 
 
 def run_compare(
@@ -102,16 +102,23 @@ def run_compare(
     }
     tag = split.tag(final=bool(opts.final))
     rows = [_plan_row(a, subset[a.rubric], opts, tag) for a in arms_run]
-    plan_text = plan_message(rows)
-    echo(plan_text)
+    if split.held_out:
+        which = "the held-out items only (a final look)" if opts.final else "the other items"
+        echo(
+            f"Held-out split {split.id}: {len(split.held_out)} of {len(split.all_items)} gold "
+            f"items set aside (fraction {split.fraction:g}, seed {split.seed}"
+            + (f", whole {split.group_col} groups" if split.group_col else "")
+            + f"); the arms annotate {which}."
+        )
+    echo(plan_message(rows))
     if opts.dry_run:
         return Outcome(None, "Dry run: nothing sent.", 0, rows)
-    runs: dict[str, RunResult] = {}
+    runs: dict[str, ArmRun] = {}
     spent = 0.0
     stopped = None
     for arm in arms_run:
         budget = None if opts.max_cost is None else max(0.0, opts.max_cost - spent)
-        run = _annotate(arm, subset[arm.rubric], opts, tag, max_cost=budget)
+        run = _run_arm(arm, subset[arm.rubric], opts, tag, budget)
         runs[arm.name] = run
         spent += run.cost or 0.0
         if run.stopped in ("interrupted", "max_cost"):
@@ -143,12 +150,14 @@ def _annotate(
     *,
     max_cost: float | None = None,
     dry_run: bool = False,
+    rubric: Any = None,
+    rater: str | None = None,
 ) -> RunResult:
     """The one call of `edukit.annotate.engine.annotate` (an arm is an ordinary run)."""
     from edukit.annotate.engine import annotate
     from edukit.resources import resolve_input
 
-    rubric = variant(load(arm.rubric), arm.strategy)
+    rubric = rubric if rubric is not None else variant(load(arm.rubric), arm.strategy)
     source = os.fspath(resolve_input(opts.items).resolve())
     return annotate(
         items,
@@ -157,7 +166,7 @@ def _annotate(
         base_url=arm.base_url,
         api_key_env=arm.api_key_env,
         run_db=opts.run_db,
-        rater=arm.name,
+        rater=rater or arm.name,
         concurrency=opts.concurrency,
         limit=opts.limit,
         samples=arm.samples,
@@ -167,6 +176,7 @@ def _annotate(
         quiet=opts.quiet,
         input_id=f"{source}|None|None{tag}",
         command={
+            "tag": tag,
             "compare": opts.command,
             "arm": arm.name,
             "strategy": arm.strategy,
@@ -181,8 +191,10 @@ def _annotate(
 
 
 def _plan_row(arm: Arm, items: pd.DataFrame, opts: SweepOptions, tag: str) -> dict[str, Any]:
-    dry = _annotate(arm, items, opts, tag, dry_run=True)
-    est = dry.estimate or {}
+    dry = _annotate(arm, items, opts, tag, dry_run=True, rater=_first_rater(arm))
+    est = dict(dry.estimate or {})
+    if arm.strategy == "verify":
+        est = _with_review(est, arm, items, opts, tag)
     n = len(items) if opts.limit is None else min(len(items), opts.limit)
     return {
         "arm": arm.name,
@@ -195,6 +207,130 @@ def _plan_row(arm: Arm, items: pd.DataFrame, opts: SweepOptions, tag: str) -> di
         "output_tokens": int(est.get("output_tokens", 0)),
         "cost": est.get("cost"),
     }
+
+
+def _first_rater(arm: Arm) -> str | None:
+    return f"{arm.name} (first pass)" if arm.strategy == "verify" else None
+
+
+def _with_review(
+    est: dict[str, Any], arm: Arm, items: pd.DataFrame, opts: SweepOptions, tag: str
+) -> dict[str, Any]:
+    """The first pass's estimate plus the review pass: a dry run over the first answers already
+    in the store, and for each first-pass request still to send one review of about its size."""
+    from edukit.annotate.budget import price
+    from edukit.annotate.cost import load_prices
+    from edukit.develop.verify import VerifyRubric, first_answers, review_tokens
+
+    first = variant(load(arm.rubric), "few-shot")
+    run_id = _find_run(opts.run_db, _first_rater(arm), arm.model, first.hash, tag)
+    review = VerifyRubric(first, first_answers(os.fspath(opts.run_db), run_id))
+    dry = _annotate(arm, items, opts, tag, dry_run=True, rubric=review).estimate or {}
+    n1 = int(est.get("requests", 0))
+    per_in = (est.get("input_tokens", 0) / n1) if n1 else 0
+    per_out = (est.get("output_tokens", 0) / n1) if n1 else 0
+    tin = int(
+        est.get("input_tokens", 0)
+        + dry.get("input_tokens", 0)
+        + n1 * (per_in + per_out + review_tokens())
+    )
+    tout = int(est.get("output_tokens", 0) + dry.get("output_tokens", 0) + n1 * per_out)
+    return {
+        "requests": n1 + int(dry.get("requests", 0)) + n1,
+        "cached": int(est.get("cached", 0)) + int(dry.get("cached", 0)),
+        "input_tokens": tin,
+        "output_tokens": tout,
+        "cost": price(load_prices(), arm.model, tin, tout, False),
+    }
+
+
+def _find_run(run_db: Path, rater: str | None, model: str, rubric_hash: str, tag: str) -> str:
+    """The id of the run of this rater, model, rubric and split in the store ("" if none)."""
+    import sqlite3
+
+    if rater is None or not os.path.exists(run_db):
+        return ""
+    try:
+        with sqlite3.connect(run_db) as db:
+            row = db.execute(
+                "SELECT id FROM runs WHERE rater = ? AND model = ? AND rubric_hash = ? "
+                "AND json_extract(options, '$.tag') = ? ORDER BY updated DESC",
+                (rater, model, rubric_hash, tag),
+            ).fetchone()
+    except sqlite3.Error:
+        return ""
+    return row[0] if row else ""
+
+
+def _run_arm(
+    arm: Arm, items: pd.DataFrame, opts: SweepOptions, tag: str, budget: float | None
+) -> ArmRun:
+    """One arm's runs: one, or for `verify` the first pass and the review pass."""
+    if arm.strategy != "verify":
+        return ArmRun([_annotate(arm, items, opts, tag, max_cost=budget)])
+    from edukit.develop.verify import VerifyRubric, first_answers
+
+    first = _annotate(arm, items, opts, tag, max_cost=budget, rater=_first_rater(arm))
+    if first.stopped or not first.finished:
+        return ArmRun([first])
+    rest = None if budget is None else max(0.0, budget - (first.cost or 0.0))
+    review = VerifyRubric(
+        variant(load(arm.rubric), "few-shot"), first_answers(first.run_db, first.run_id)
+    )
+    second = _annotate(arm, items, opts, tag, max_cost=rest, rubric=review)
+    return ArmRun([first, second])
+
+
+@dataclass
+class ArmRun:
+    """The annotate runs of one arm (two for `verify`); the last one holds the arm's labels."""
+
+    passes: list[RunResult]
+
+    @property
+    def last(self) -> RunResult:
+        return self.passes[-1]
+
+    @property
+    def finished(self) -> bool:
+        return all(p.finished for p in self.passes)
+
+    @property
+    def stopped(self) -> str | None:
+        return next((p.stopped for p in self.passes if p.stopped), None)
+
+    @property
+    def cost(self) -> float | None:
+        costs = [p.cost for p in self.passes]
+        return None if any(c is None for c in costs) else sum(costs)
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(p.input_tokens for p in self.passes)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(p.output_tokens for p in self.passes)
+
+    @property
+    def items_left(self) -> int:
+        return max(p.items_left for p in self.passes)
+
+    @property
+    def items(self) -> int | None:
+        return self.passes[0].items
+
+    @property
+    def annotations(self):
+        return self.last.annotations
+
+    @property
+    def run_id(self) -> str:
+        return ", ".join(p.run_id for p in self.passes)
+
+    @property
+    def run_db(self) -> str:
+        return self.last.run_db
 
 
 def plan_total(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -308,9 +444,9 @@ def _compare(gold, groups, opts, settings, arms: list[Arm], runs) -> CompareResu
         usage[arm.name] = {
             "cost_usd": run.cost,
             "tokens": {"input": run.input_tokens, "output": run.output_tokens},
-            "latency_s": _latency(run),
+            "latency_s": _latency(run.last),
             "items": run.items,
-            "invalid": _invalid(run),
+            "invalid": _invalid(run.last),
             "info": {
                 "rubric": arm.rubric,
                 "strategy": arm.strategy,

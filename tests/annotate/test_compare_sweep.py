@@ -351,3 +351,39 @@ def test_errors_table(setup, cli, tmp_path, kit, binary_rubric):
     agreed = g[g["H1"] == g["H2"]]["H1"]
     wrong = {(str(i), lab) for (i, lab), ref in agreed.items() if ref != answers[(str(i), lab)]}
     assert wrong and set(zip(t["item_id"].astype(str), t["label"], strict=True)) == wrong
+
+
+def test_verify_is_a_recorded_and_costed_second_pass(setup, cli, set_prices, tmp_path):
+    from edukit.develop.verify import REVIEW
+
+    set_prices("m1")
+    out = tmp_path / "v.json"
+    r = cli(*setup.args("--json", out, strategies=("verify",)))
+    assert r.code == 0, r.err
+    assert "tiny/verify/m1: 12 items, 48 requests to send" in r.out  # both passes planned
+    bodies = setup.server.chat_requests
+    assert len(bodies) == 48
+    reviews = [b for b in bodies if b["messages"][-1]["content"] == REVIEW]
+    assert len(reviews) == 24
+    for b in reviews:
+        assert b["messages"][-2]["role"] == "assistant"
+        json.loads(b["messages"][-2]["content"])  # the first pass's own answer
+    import sqlite3
+
+    with sqlite3.connect(setup.db) as db:
+        runs = dict(db.execute("SELECT rater, id FROM runs").fetchall())
+        spent = {
+            rater: db.execute(
+                "SELECT SUM(input_tokens) FROM attempts WHERE run_id = ?", (rid,)
+            ).fetchone()[0]
+            for rater, rid in runs.items()
+        }
+    assert set(runs) == {"tiny/verify/m1 (first pass)", "tiny/verify/m1"}
+    arm = json.loads(out.read_text())["arms"]["tiny/verify/m1"]
+    assert arm["tokens"]["input"] == sum(spent.values())
+    assert arm["cost_usd"] == pytest.approx(sum(spent.values()))  # $1 per input token
+    assert spent["tiny/verify/m1"] > spent["tiny/verify/m1 (first pass)"]  # longer prompts
+    setup.server.reset_log()
+    r = cli(*setup.args(strategies=("verify",)))
+    assert r.code == 0 and not setup.server.chat_requests
+    assert "tiny/verify/m1: 12 items, 0 requests to send" in r.out
