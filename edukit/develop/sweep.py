@@ -379,10 +379,12 @@ def _stop_message(stopped, complete, left, runs, opts) -> str:
             parts.append(f"{name} (not started)")
         else:
             parts.append(f"{name} ({run.items_left} items left)")
-    why = {
-        "max_cost": f"the sweep reached --max-cost ${opts.max_cost:g}",
-        "interrupted": "interrupted",
-    }.get(stopped, "items left (API errors)")
+    if stopped == "max_cost":
+        why = f"the sweep reached --max-cost ${opts.max_cost:g}"
+    elif stopped == "interrupted":
+        why = "interrupted"
+    else:
+        why = "items left (API errors)"
     return (
         f"Stopped: {why}. Complete arms: {done}. Incomplete: {', '.join(parts)}. Everything "
         "finished is saved; re-run the same command to resume (the comparison covers the "

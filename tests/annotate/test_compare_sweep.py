@@ -387,3 +387,41 @@ def test_verify_is_a_recorded_and_costed_second_pass(setup, cli, set_prices, tmp
     r = cli(*setup.args(strategies=("verify",)))
     assert r.code == 0 and not setup.server.chat_requests
     assert "tiny/verify/m1: 12 items, 0 requests to send" in r.out
+
+
+def test_ctrl_c_stops_the_sweep_with_130_and_resumes(setup, cli, kit, repo_root):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server = kit.fake.FakeOpenAI(api_key=kit.secret, latency=0.3).start()
+    try:
+        args = [
+            a if a != setup.server.base_url else server.base_url
+            for a in setup.args("--concurrency", "2", strategies=("zero-shot", "reasoning"))
+        ]
+        proc = subprocess.Popen(
+            [sys.executable, str(repo_root / "cli.py"), *map(str, args)],
+            env={**os.environ, "OPENAI_API_KEY": kit.secret},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(server.chat_requests) < 4:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, out + err
+        assert "Stopped: interrupted. Complete arms: none." in out + err
+        assert "Traceback" not in err
+        sent = len(server.chat_requests)
+        assert sent < 48
+        r = cli(*args)
+        assert r.code == 0, r.err
+        assert len(server.chat_requests) < 48 + 4  # only what was in flight is sent twice
+    finally:
+        server.stop()
