@@ -160,3 +160,13 @@ def test_gold_without_the_arms_labels_is_one_error(tmp_path, cli):
     r = cli("compare", "--from", f, "--humans", "H")
     assert r.code == 2
     assert r.err.count("Error:") == 1 and "shares no label with the humans" in r.err
+
+
+def test_edukit_compare_library_entry(tmp_path):
+    import edukit
+
+    f = tmp_path / "ann.csv"
+    _table().to_csv(f, index=False)
+    r = edukit.compare(humans=["H"], from_annotations=f, settings=Settings(n_boot=0))
+    assert r.ranking == ["B", "A"]
+    assert r.to_json()["arms"]["B"]["labels"]["x"]["accuracy"]["value"] == pytest.approx(7 / 8)
