@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import typer
@@ -24,6 +23,7 @@ def register(app: typer.Typer) -> None:
 
 
 def compare_command(
+    ctx: typer.Context,
     items: Path | None = typer.Argument(
         None,
         help="Items to annotate (a table, a SIGHT or MathDial file, or sample:NAME); not with "
@@ -150,12 +150,26 @@ def compare_command(
         labels=_split(labels) or None,
         baseline=baseline,
     )
-    command = shlex.join(["edukit", "compare", *sys.argv[2:]]) if len(sys.argv) > 2 else None
+    command = _command(ctx)
     if from_ is not None:
-        if items is not None or rubric or model or strategy or plan:
+        sweep_only = {
+            "ITEMS": items is not None,
+            "--gold": gold is not None,
+            "--rubric": rubric,
+            "--model": model,
+            "--strategy": strategy,
+            "--plan": plan,
+            "--base-url": base_url,
+            "--limit": limit is not None,
+            "--max-cost": max_cost is not None,
+            "--dry-run": dry_run,
+            "--holdout": holdout is not None,
+            "--final": final,
+        }
+        given = [k for k, v in sweep_only.items() if v]
+        if given:
             raise AgreementError(
-                "--from compares existing annotations: leave out ITEMS, --rubric, --model, "
-                "--strategy and --plan"
+                f"--from compares existing annotations: leave out {', '.join(given)} (for a sweep)"
             )
         from edukit.develop import from_annotations
 
@@ -213,6 +227,26 @@ def compare_command(
         typer.echo(f"wrote {len(table)} disagreements of {errors} to {out}", err=True)
     if code:
         raise typer.Exit(code)
+
+
+def _command(ctx: typer.Context) -> str:
+    """The command line as run, rebuilt from the parsed options (defaults left out)."""
+    parts = ["edukit", "compare"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if value is None or value == param.default or value == [] or value == ():
+            continue
+        if param.param_type_name == "argument":
+            parts.append(str(value))
+            continue
+        flag = param.opts[0]
+        if getattr(param, "is_flag", False):
+            if value:
+                parts.append(flag)
+            continue
+        for v in value if isinstance(value, list | tuple) else [value]:
+            parts += [flag, str(v)]
+    return shlex.join(parts)
 
 
 def _texts(from_: Path | None, items: Path | None, gold: Path | None):
