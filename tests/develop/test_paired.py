@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
 from edukit.agreement.results import verdict
@@ -170,3 +172,31 @@ def test_edukit_compare_library_entry(tmp_path):
     r = edukit.compare(humans=["H"], from_annotations=f, settings=Settings(n_boot=0))
     assert r.ranking == ["B", "A"]
     assert r.to_json()["arms"]["B"]["labels"]["x"]["accuracy"]["value"] == pytest.approx(7 / 8)
+
+
+@st.composite
+def _ratings(draw):
+    n = draw(st.integers(6, 20))
+    cell = st.integers(0, 1)
+    return [draw(st.lists(cell, min_size=n, max_size=n)) for _ in range(3)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(_ratings())
+def test_swapping_arms_negates_the_difference(ratings):
+    h, a, b = ratings
+    rows = [
+        {"item_id": f"i{i:02d}", "rater": r, "label": "x", "value": v}
+        for r, values in (("H", h), ("A", a), ("B", b))
+        for i, v in enumerate(values)
+    ]
+    table = pd.DataFrame(rows)
+    s = Settings(n_boot=60, seed=1)
+    (ab,) = compare_arms(table, ["H"], ["A", "B"], s, groups=None).differences
+    (ba,) = compare_arms(table, ["H"], ["B", "A"], s, groups=None).differences
+    if ab.value == ab.value:
+        assert ba.value == pytest.approx(-ab.value, abs=1e-12)
+        flip = {"a": "b", "b": "a", "neither": "neither"}
+        assert ba.better == flip[ab.better]
+    if ab.ci is not None and ba.ci is not None:
+        assert ba.ci == pytest.approx((-ab.ci[1], -ab.ci[0]), abs=1e-9)
