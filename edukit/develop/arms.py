@@ -67,28 +67,28 @@ class Plan(BaseModel):
 
 
 def read_plan(path: str | os.PathLike) -> Plan:
-    """Read and validate a plan YAML file; one `InputError` naming the file and key."""
-    import yaml
+    """Read and validate a plan YAML file (the rubric's bounded YAML reader); one `InputError`
+    naming the file, the line and the key."""
+    from edukit.errors import RubricError
+    from edukit.rubric.source import read_source
 
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot read the plan: {getattr(exc, 'strerror', None) or exc}", path=p
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = mark.line + 1 if mark is not None else None
-        raise InputError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}", path=p, where=where
-        ) from None
+        source = read_source(p)
+    except RubricError as exc:
+        raise InputError(exc.message.replace("rubric", "plan"), path=p, where=exc.where) from None
     try:
-        return Plan.model_validate(data)
+        return Plan.model_validate(source.data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        raise InputError(f"{loc}: {err['msg']}", path=p) from None
+        loc = tuple(err["loc"])
+        where = None
+        for n in range(len(loc), 0, -1):  # the deepest key the file marks
+            where = source.where(loc[:n])
+            if where is not None:
+                break
+        name = ".".join(str(x) for x in loc) or "(top level)"
+        raise InputError(f"{name}: {err['msg']}", path=p, where=where) from None
 
 
 def arm_name(rubric: str, strategy: str, model: str) -> str:

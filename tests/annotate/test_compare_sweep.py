@@ -128,7 +128,8 @@ def test_arm_product_and_names(binary_rubric_path, single_rubric_path, tmp_path)
         ("arms:\n  - strategy: few-shot\n", [], "no model for rubric"),
         ("arms:\n  - model: m\n    rubric: no-such-rubric\n", [], "rubric file not found"),
         ("arms:\n  - model: m\n    strategy: many-shot\n", [], "unknown strategy 'many-shot'"),
-        ("arms: [\n", [], "not valid YAML"),
+        ("arms: [\n", [], "invalid YAML"),
+        ("arms: &a [*a]\n", [], "plan"),
     ],
 )
 def test_bad_plans_are_one_error_line(setup, cli, plan, extra, message):
