@@ -101,6 +101,14 @@ def run_compare(
         r: df[df["item_id"].astype(str).isin(wanted)].reset_index(drop=True)
         for r, df in items.items()
     }
+    for df in subset.values():
+        if df.empty:
+            which = "held-out" if opts.final else "development"
+            raise AgreementError(
+                f"none of the {len(wanted)} {which} gold items is among the items of "
+                f"{opts.items} (ids are compared as text)",
+                path=opts.gold,
+            )
     tag = split.tag(final=bool(opts.final))
     rows = [_plan_row(a, subset[a.rubric], opts, tag) for a in arms_run]
     if split.held_out:
@@ -129,7 +137,7 @@ def run_compare(
     left = [a.name for a in arms_run if a.name not in complete]
     code = INTERRUPTED if stopped == "interrupted" else ITEMS_LEFT if left else 0
     message = _stop_message(stopped, complete, left, runs, opts)
-    if opts.final:
+    if opts.final and opts.final in complete:  # a look is counted once its figures exist
         split.record_final_look(opts, opts.final)
     if not complete:
         return Outcome(None, message, code or ITEMS_LEFT, rows, runs)

@@ -426,3 +426,13 @@ def test_ctrl_c_stops_the_sweep_with_130_and_resumes(setup, cli, kit, repo_root)
         assert len(server.chat_requests) < 48 + 4  # only what was in flight is sent twice
     finally:
         server.stop()
+
+
+def test_gold_for_other_items_is_one_error(setup, cli):
+    g = pd.read_csv(setup.gold)
+    g["item_id"] = g["item_id"] + 5000
+    g.to_csv(setup.gold, index=False)
+    r = cli(*setup.args())
+    assert r.code == 2 and r.err.count("Error:") == 1
+    assert "none of the 12 development gold items is among the items" in r.err
+    assert not setup.server.chat_requests
