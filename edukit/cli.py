@@ -16,6 +16,7 @@ from edukit import __version__
 from edukit.commands import (
     agree,
     annotate,
+    compare,
     datasets,
     export,
     findings,
@@ -74,6 +75,7 @@ for _module in (
     prices,
     runs,
     agree,
+    compare,
     review,
     findings,
     export,
@@ -93,6 +95,7 @@ _PANELS = {
     "prices": "Annotate",
     "runs": "Annotate",
     "agree": "Analyse and export",
+    "compare": "Analyse and export",
     "review": "Analyse and export",
     "estimate": "Analyse and export",
     "aggregate": "Analyse and export",
