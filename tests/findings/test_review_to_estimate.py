@@ -212,6 +212,8 @@ def test_targeted_review_is_refused_by_estimate(cli, corpus, tmp_path, select, s
         lines = r.err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error:"), r.err
         assert f"chosen by {refused}" in lines[0]
+        # the way out names rules review export records probabilities for
+        assert "--select random|stratified" in lines[0]
         assert not (tmp_path / "e.json").exists()
 
 
