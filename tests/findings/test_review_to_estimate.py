@@ -91,9 +91,9 @@ def _import(cli, filled, fmt, out, selection=None):
     return pd.read_csv(out, dtype=str, keep_default_na=False)
 
 
-def _estimate(cli, root, gold, rater, out, *extra):
+def _estimate(cli, root, gold, rater, out, *extra, model="model"):
     r = cli(
-        "estimate", root / "model.csv", "--model", "model", "--humans", rater,
+        "estimate", root / "model.csv", "--model", model, "--humans", rater,
         "--gold", gold, "--json", out, *extra,
     )  # fmt: skip
     assert r.code == 0, r.err
@@ -243,3 +243,64 @@ def test_selection_file_equals_imported_columns(cli, corpus, tmp_path, select):
     assert a["selection"] == b["selection"]
     assert a["selection"].startswith(f"selection rules ({select}: 60)")
     _check_against_hand(b, carried, model_value, weighted=select == "stratified")
+
+
+def test_sight_label_studio_binary_labels_to_estimate(cli, tmp_path):
+    """The bundled SIGHT sample (a yes/no question per label): tasks to Label Studio, H1's
+    answers as one Label Studio user's annotations (one task skipped), back as 0/1 labels of the
+    same categories as the model's."""
+    from edukit.annotations import read_annotations
+    from edukit.review.questions import questions
+    from edukit.rubric import load_rubric
+
+    ann = read_annotations("sample:sight", prompts="sample:sight-prompts")
+    model = ann[ann["rater"] == "openaichat"]
+    model.to_csv(tmp_path / "model.csv", index=False)
+    h1 = ann[ann["rater"] == "H1"]
+    rows = zip(h1["item_id"], h1["label"], h1["value"], strict=True)
+    truth = {(i, lab): int(v) for i, lab, v in rows}
+    labels = [q.name for q in questions(load_rubric("sight"))]
+
+    tasks = tmp_path / "review" / "tasks.json"
+    r = cli(
+        "review", "export", tmp_path / "model.csv", "--items", "sample:sight", "--rubric",
+        "sight", "--select", "random", "--budget", "40", "--seed", "5", "--format",
+        "label-studio", "--out", tasks,
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    export = []
+    for n, task in enumerate(json.loads(tasks.read_text()), 1):
+        item = task["data"]["item_id"]
+        result = [
+            {"from_name": lab, "to_name": "text", "type": "choices",
+             "value": {"choices": ["yes" if truth[(item, lab)] else "no"]}}
+            for lab in labels
+            if (item, lab) in truth  # H1 left some labels of some comments blank
+        ]  # fmt: skip
+        done = {"id": n, "completed_by": 1, "result": result, "was_cancelled": n == 1}
+        export.append({"id": n, "data": task["data"], "annotations": [done], **task})
+    (tmp_path / "export.json").write_text(json.dumps(export))
+    r = cli(
+        "review", "import", tmp_path / "export.json", "--format", "label-studio", "--rubric",
+        "sight", "--selection", tasks.with_name("tasks.selection.csv"), "--out",
+        tmp_path / "reviewed.csv",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "1 cancelled (skipped) annotations" in r.out
+    imported = pd.read_csv(tmp_path / "reviewed.csv", dtype=str, keep_default_na=False)
+    assert imported["item_id"].nunique() == 39
+    assert set(imported["selection_probability"].astype(float)) == {40 / 161}
+
+    gold, out = tmp_path / "reviewed.csv", tmp_path / "e.json"
+    doc = _estimate(cli, tmp_path, gold, "label-studio-user-1", out, model="openaichat")
+    assert doc["n_items"] == 161 and doc["n_human_coded"] == 39
+    assert sorted(doc["labels"]) == sorted(labels)
+    for lab in labels:
+        cats = doc["labels"][lab]["categories"]
+        assert set(cats) <= {"0", "1"}, cats  # the imported 0/1 meet the model's 0/1
+        rows = imported[imported["label"] == lab]
+        expected = np.mean([truth[(i, lab)] for i in rows["item_id"]])
+        assert float((rows["value"] == "1").mean()) == pytest.approx(expected)
+        if "1" in cats:
+            assert cats["1"]["human"]["value"] == pytest.approx(expected, abs=1e-12)
+            assert cats["1"]["human"]["n"] == len(rows)
