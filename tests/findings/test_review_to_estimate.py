@@ -4,8 +4,10 @@ reads them back, and `estimate` weights the human-coded items by those probabili
 
 The bundled `sample:sessions` has a model's move on every teacher turn and a human's on the turns
 of 40 sessions; the tests use the 600 human-coded turns as the corpus, so every item a review
-export picks has a human answer to copy. Expected values are computed here from the imported
-file with numpy (human only) and ppi-python (PPI), not by edukit.
+export picks has a human answer to copy (the bundled turns have no text: the test writes one).
+The bundled SIGHT sample (H1's yes/no answers per label) goes through Label Studio the same way.
+Expected values are computed here from the imported file with numpy (human only) and
+ppi-python (PPI), not by edukit.
 """
 
 from __future__ import annotations
