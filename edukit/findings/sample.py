@@ -124,11 +124,19 @@ def selection_weights(
         rules[rule] = rules.get(rule, 0) + 1
         if p is None:
             if rule in ("disagreement", "low-confidence", "stratified"):
+                # review export records no probability for the targeted rules: only a new
+                # random or stratified sample helps there
+                hint = (
+                    "code a random or stratified sample (edukit review export --select "
+                    "random|stratified records its probabilities)"
+                    if rule != "stratified"
+                    else "record the probabilities (edukit review export does) or code a "
+                    "random sample"
+                )
                 raise InputError(
                     f"the human-coded items were chosen by {rule} (item {item}) and carry no "
-                    "selection_probability: estimates from them would carry the selection's "
-                    "bias; record the probabilities (edukit review export does) or code a "
-                    "random sample"
+                    f"selection_probability: estimates from them would carry the selection's "
+                    f"bias; {hint}"
                 )
             p = 1.0  # random without a probability: equal weights; all: probability 1
         weights[item] = 1.0 / p
