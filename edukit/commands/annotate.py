@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, check_finite, use_dialect
+from edukit.commands.options import (
+    ENCODING,
+    MAX_CONCURRENCY,
+    MAX_COST_USD,
+    MAX_ITEMS,
+    MAX_RPM,
+    MAX_TPM,
+    RAW_CSV,
+    SEP,
+    check_finite,
+    use_dialect,
+)
 
 if TYPE_CHECKING:
     from edukit.annotate.engine import RunResult
@@ -52,10 +63,18 @@ def annotate_command(
         Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
     ),
     rater: str | None = typer.Option(None, "--rater", help="Rater name (default: the model)."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight."),
-    rpm: float | None = typer.Option(None, "--rpm", min=1, help="Requests per minute limit."),
-    tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
-    limit: int | None = typer.Option(None, "--limit", min=0, help="Annotate the first N items."),
+    concurrency: int = typer.Option(
+        8, "--concurrency", min=1, max=MAX_CONCURRENCY, help="Requests in flight."
+    ),
+    rpm: float | None = typer.Option(
+        None, "--rpm", min=1, max=MAX_RPM, help="Requests per minute limit."
+    ),
+    tpm: float | None = typer.Option(
+        None, "--tpm", min=1, max=MAX_TPM, help="Tokens per minute limit."
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", min=0, max=MAX_ITEMS, help="Annotate the first N items."
+    ),
     samples: int | None = typer.Option(
         None,
         "--samples",
@@ -81,7 +100,11 @@ def annotate_command(
         False, "--dry-run", help="Build the prompts; print requests, tokens and cost; send nothing."
     ),
     max_cost: float | None = typer.Option(
-        None, "--max-cost", min=0, help="Stop (resumably) when the run has cost this many USD."
+        None,
+        "--max-cost",
+        min=0,
+        max=MAX_COST_USD,
+        help="Stop (resumably) when the run has cost this many USD.",
     ),
     batch: bool = typer.Option(False, "--batch", help="Use the OpenAI Batch API (half price)."),
     timeout: float | None = typer.Option(

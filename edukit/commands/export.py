@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from edukit.commands.files import at_template, read_system_template
-from edukit.commands.options import ENCODING, SEP, use_dialect
+from edukit.commands.options import ENCODING, MAX_EXAMPLE_TOKENS, MAX_SEED, SEP, use_dialect
 from edukit.errors import ExportError
 
 _FORMAT_HELP = "openai-chat, trl-messages, trl-prompt-completion, sharegpt or alpaca."
@@ -50,23 +50,31 @@ def finetune(
     move_token: str | None = typer.Option(
         None, help="Add <move> control codes to the target or to the prompt."
     ),
-    taxonomy: int = typer.Option(4, help="4 moves, or 3 (focus and probing -> scaffolding)."),
+    taxonomy: int = typer.Option(
+        4, min=3, max=4, help="4 moves, or 3 (focus and probing -> scaffolding)."
+    ),
     move_weight: list[str] = typer.Option([], help="MOVE=0 or MOVE=1; repeatable."),
     split: str = typer.Option("qid", help="qid (no problem on both sides) or published."),
-    val_fraction: float = typer.Option(0.1, help="Share of problems (qids) for validation."),
-    test_fraction: float = typer.Option(0.0, help="Share of problems (qids) for test."),
-    seed: int = typer.Option(0, help="Seed of the qid split."),
+    val_fraction: float = typer.Option(
+        0.1, min=0, max=1, help="Share of problems (qids) for validation."
+    ),
+    test_fraction: float = typer.Option(
+        0.0, min=0, max=1, help="Share of problems (qids) for test."
+    ),
+    seed: int = typer.Option(0, min=0, max=MAX_SEED, help="Seed of the qid split."),
     moves_from: Path | None = typer.Option(
         None, help="Annotation file whose 'move' labels replace the gold moves."
     ),
     rater: str | None = typer.Option(None, help="Rater of --moves-from to use."),
     min_confidence: float | None = typer.Option(
-        None, help="Ignore --moves-from rows below this confidence."
+        None, min=0, max=1, help="Ignore --moves-from rows below this confidence."
     ),
     cleanup: str = typer.Option(
         "tag_only,duplicates,merge", help="Clean-up steps to apply (comma list, or 'none')."
     ),
-    max_tokens: int = typer.Option(65536, help="Leave out examples over this many tokens."),
+    max_tokens: int = typer.Option(
+        65536, min=1, max=MAX_EXAMPLE_TOKENS, help="Leave out examples over this many tokens."
+    ),
     sep: str | None = SEP,
     encoding: str | None = ENCODING,
 ) -> None:
@@ -134,7 +142,9 @@ def validate(
         "-f",
         help=_FORMAT_HELP + " Default: the format in the manifest.json beside FILE.",
     ),
-    max_tokens: int = typer.Option(65536, help="Largest allowed example, in estimated tokens."),
+    max_tokens: int = typer.Option(
+        65536, min=1, max=MAX_EXAMPLE_TOKENS, help="Largest allowed example, in estimated tokens."
+    ),
 ) -> None:
     """Check every line against the format's rules; one line per problem, exit 2 if any."""
     from edukit.export import guess_format, manifest_format, validate_file
