@@ -20,6 +20,7 @@ from edukit.corpora.tables import (
 )
 from edukit.errors import InputError
 from edukit.resources import resolve_input
+from edukit.userfile import check_user_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,7 +72,7 @@ def read_annotations(
             return read_sight(path, prompts=prompts).annotations
         from edukit.corpora.detect import detect
 
-        if path.is_file() and detect(path) == "mathdial":
+        if detect(path) == "mathdial":
             from edukit.corpora.mathdial import gold_annotations, read_mathdial
 
             return gold_annotations(read_mathdial(path).utterances)
@@ -92,8 +93,9 @@ def read_annotations(
 def is_sight_wide(path: str | os.PathLike) -> bool:
     """True for a SIGHT wide CSV (comma- or space-separated): `comment_id` and `annotator_*`."""
     path = resolve_input(path)
-    if table_format(path) != ".csv" or not path.is_file():
+    if table_format(path) != ".csv":
         return False
+    check_user_file(path, what="file")
     with path.open(encoding="utf-8", errors="replace") as fh:
         header = fh.readline()
     return "comment_id" in header and "annotator_" in header

@@ -65,9 +65,11 @@ def resolve_rubric(path: str | os.PathLike) -> Path:
     Anything else comes back unchanged, so the reader reports the missing file as before, with a
     hint when the name is close to a bundled one.
     """
+    from edukit.userfile import exists
+
     p = Path(path)
     text = os.fspath(path)
-    if p.exists() or os.sep in text or "/" in text:
+    if exists(p) or os.sep in text or "/" in text:
         return p
     stem = text[: -len(".yaml")] if text.endswith(".yaml") else text
     if stem in rubric_names():

@@ -176,9 +176,9 @@ def validate(
         raise ExportError(
             f"{_count(len(problems), 'problem')} on {_count(lines, 'line')}{more}", path=file
         )
-    from edukit.resources import resolve_input
+    from edukit.userfile import read_user_text
 
-    raw = resolve_input(file).read_bytes().decode("utf-8-sig")
+    raw = read_user_text(file, what="file", error=ExportError, limit="data")
     n = sum(1 for line in raw.splitlines() if line.strip())
     typer.echo(f"{file}: {_count(n, 'example')}, valid {format}")
 

@@ -130,7 +130,7 @@ def run(
 
     template = None
     if tutor_system is not None:  # the one sandbox checks it before any request
-        template = read_system_template(tutor_system, InputError, "the tutor system prompt")
+        template = read_system_template(tutor_system, InputError, "tutor system prompt file")
     grounding = None
     if tutor_grounding is not None:
         grounding = [g.strip() for g in tutor_grounding.split(",") if g.strip()]

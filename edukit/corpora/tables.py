@@ -52,9 +52,9 @@ def read_table(path: str | os.PathLike, *, dtype: Any = None) -> pd.DataFrame:
 
     path = resolve_input(path)
     fmt = table_format(path)
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", path=path)
+    from edukit.userfile import check_user_file
+
+    p = check_user_file(path, what="file")
     try:
         if fmt == ".csv":
             return _read_csv(p, dtype)

@@ -49,15 +49,10 @@ def validate_file(
     """
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
+    from edukit.userfile import read_user_text
+
     p = resolve_input(path)
-    if not p.is_file():
-        raise ExportError("file not found" if not p.exists() else "not a file", path=p)
-    try:
-        lines = p.read_bytes().decode("utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"not UTF-8 text ({exc.reason})", path=p) from None
-    except OSError as exc:
-        raise ExportError(f"cannot read: {exc.strerror}", path=p) from None
+    lines = read_user_text(p, what="file", error=ExportError, limit="data").splitlines()
     if not any(line.strip() for line in lines):
         raise ExportError("no examples: the file is empty", path=p)
     problems = []
