@@ -138,6 +138,7 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
             where=where,
         )
     df = df.reset_index(drop=True)
+    _check_scalars(df, path)
     for col in REQUIRED_COLUMNS:
         empty = _map_unique(df[col], is_missing).astype(bool)
         if empty.any():
@@ -170,6 +171,24 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
     for col in extras:
         out[col] = df[col].to_numpy()
     return out
+
+
+def _check_scalars(df: pd.DataFrame, path: str | os.PathLike | None) -> None:
+    """A JSONL or Parquet cell holding a list or an object where a value belongs: one line."""
+    if path is not None and table_format(path) == ".csv":
+        return  # CSV cells are text
+    for col in (*REQUIRED_COLUMNS, "version"):
+        if col not in df.columns or df[col].dtype != object:
+            continue
+        nested = df[col].map(lambda v: isinstance(v, (list, dict, tuple))).to_numpy(dtype=bool)
+        if nested.any():
+            i = int(nested.nonzero()[0][0])
+            kind = "an object" if isinstance(df[col].iloc[i], dict) else "a list"
+            raise InputError(
+                f"{col} is {kind}, not a single value (one row per item, rater and label)",
+                path=path,
+                where=source_row(path, i),
+            )
 
 
 def _numeric(values: pd.Series) -> pd.Series:

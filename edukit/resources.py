@@ -84,11 +84,15 @@ def copy_rubric(name: str, dest: str | os.PathLike, *, overwrite: bool = False) 
     has the bundled rubric's hash until it is edited.
     """
     from edukit.paths import guard_outputs
+    from edukit.userfile import os_reason
 
     source = bundled_rubric(name)
     target = Path(dest)
-    if target.is_dir():
-        target = target / source.name
+    try:
+        if target.is_dir():
+            target = target / source.name
+    except OSError as exc:  # a name too long to look at
+        raise RubricError(f"cannot write: {os_reason(exc)}", path=target) from None
     guard_outputs({"DEST": target}, [source])  # e.g. DEST naming the bundled file itself
     if target.exists() and not overwrite:
         raise RubricError("already exists (use --force to overwrite it)", path=target)

@@ -42,7 +42,7 @@ def check_user_file(
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             raise error(f"{what} not found", path=path) from None
-        raise error(f"cannot read{_the(what)}: {_reason(exc)}", path=path) from None
+        raise error(f"cannot read{_the(what)}: {os_reason(exc)}", path=path) from None
     if stat.S_ISDIR(st.st_mode):
         raise error(f"a folder, not a {what}", path=path)
     if not stat.S_ISREG(st.st_mode):
@@ -53,6 +53,24 @@ def check_user_file(
             f"{_is(what)}too large ({st.st_size:,} bytes; edukit reads at most {max_bytes:,})",
             path=path,
         )
+    return p
+
+
+def check_user_folder(
+    path: str | os.PathLike, *, what: str, error: type[EdukitError] = InputError
+) -> Path:
+    """The path of an existing folder (a SIGHT prompt folder...); otherwise one `error`."""
+    from edukit.resources import resolve_input
+
+    p = Path(resolve_input(path))
+    try:
+        st = p.stat()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise error(f"{what} not found", path=path) from None
+        raise error(f"cannot read{_the(what)}: {os_reason(exc)}", path=path) from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise error(f"a file, not a {what}", path=path)
     return p
 
 
@@ -78,7 +96,7 @@ def read_user_text(
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise error(f"cannot read{_the(what)}: {_reason(exc)}", path=path) from None
+        raise error(f"cannot read{_the(what)}: {os_reason(exc)}", path=path) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -95,7 +113,8 @@ def _is(what: str) -> str:
     return "" if what == "file" else f"{what} is "
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason in words, for one error line."""
     if exc.errno == errno.ENAMETOOLONG:
         return "the file name is too long"
     return exc.strerror or str(exc)

@@ -185,10 +185,9 @@ def validate(
 
 def _guard(out: Path, inputs: list[Path | None]) -> None:
     """No file the export writes may be an input; the folder must be creatable."""
-    from edukit.paths import guard_outputs
+    from edukit.paths import check_folder, guard_outputs
 
-    if out.exists() and not out.is_dir():
-        raise ExportError("--out must be a folder, and this is a file", path=out)
+    check_folder(out, "--out")
     names = ("train.jsonl", "val.jsonl", "test.jsonl", "manifest.json", "dataset_info.json")
     guard_outputs({f"--out ({name})": out / name for name in names}, inputs)
 

@@ -191,9 +191,9 @@ def _binary_cell(text: str) -> int | None:
 
 def prompt_versions(folder: str | os.PathLike) -> dict[str, str]:
     """`{label: version}` named by a SIGHT prompt folder (`label_prompts/v73d_pedagogy.txt`)."""
-    p = folder = resolve_input(folder)
-    if not p.is_dir():
-        raise InputError("prompt folder not found", path=folder)
+    from edukit.userfile import check_user_folder
+
+    p = check_user_folder(folder, what="prompt folder")
     files = p / "label_prompts" if (p / "label_prompts").is_dir() else p
     versions: dict[str, str] = {}
     for f in sorted(files.glob("*.txt")):

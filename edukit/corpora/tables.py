@@ -7,6 +7,7 @@ header is line 1, so data row `i` is line `i + 2`), for JSONL the file line, for
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -145,15 +146,22 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, raw_csv: bool = Fa
     """
     fmt = table_format(path)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == ".csv":
-        from edukit.corpora.csvfiles import write_csv
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == ".csv":
+            from edukit.corpora.csvfiles import write_csv
 
-        write_csv(df, p, raw=raw_csv)
-    elif fmt == ".jsonl":
-        df.to_json(p, orient="records", lines=True, force_ascii=False)
-    else:
-        _for_parquet(df).to_parquet(p, index=False)
+            write_csv(df, p, raw=raw_csv)
+        elif fmt == ".jsonl":
+            df.to_json(p, orient="records", lines=True, force_ascii=False)
+        else:
+            _for_parquet(df).to_parquet(p, index=False)
+    except OSError as exc:  # a full disk, a folder that cannot be made (/proc/x), a long name
+        from edukit.userfile import os_reason
+
+        with contextlib.suppress(OSError):
+            p.unlink(missing_ok=True)  # no half-written table is left to be mistaken for one
+        raise InputError(f"cannot write: {os_reason(exc)}", path=path) from None
     return p
 
 
