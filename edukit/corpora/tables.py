@@ -95,6 +95,10 @@ def iter_jsonl(fh: Iterable[str], path: str | os.PathLike) -> Iterator[tuple[int
             raise InputError(
                 f"JSON nested deeper than {MAX_DEPTH} levels", path=path, where=lineno
             ) from None
+        except ValueError:  # Python refuses integers of more than 4,300 digits
+            raise InputError(
+                "a number with more than 4,300 digits", path=path, where=lineno
+            ) from None
         if not isinstance(obj, dict):
             raise InputError(
                 f"expected a JSON object per line, got {type(obj).__name__}",

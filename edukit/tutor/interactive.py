@@ -11,7 +11,9 @@ store (one per model and endpoint), so their tokens and costs are counted separa
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,8 +328,11 @@ def run_interactive(
                 output_tokens=summary["output_tokens"],
                 cost=run_cost(prices, end.model, summary),
             )
+    except sqlite3.DatabaseError as exc:  # a malformed page met mid-way
+        raise store.damaged(exc) from None
     finally:
-        store.close()
+        with contextlib.suppress(sqlite3.DatabaseError):
+            store.close()
     wide = table.copy()
     wide[column] = [None if c.failed else c.mathdial() for c in convs]
     return InteractiveRun(column, wide.reset_index(drop=True), convs, rounds, out)
