@@ -327,9 +327,34 @@ def test_a_full_disk_is_one_line_and_leaves_no_half_table(
     assert {p: p.read_bytes() for p in before} == before  # inputs untouched
 
 
-@pytest.mark.parametrize("command", sorted(WRITERS))
+def _submission_predictions(path):
+    from edukit.corpora.mrbench import read_mrbench
+    from edukit.resources import resolve_input
+
+    responses = read_mrbench(resolve_input("sample:mrbench-v3-test")).responses
+    dims = ["Mistake_Identification", "Mistake_Location", "Providing_Guidance", "Actionability"]
+    rows = [
+        {"item_id": i, "rater": "M", "label": d, "value": "Yes"}
+        for i in responses["item_id"]
+        for d in dims
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+PROC_WRITERS = {
+    **WRITERS,
+    "tutor submission": ["tutor", "submission", "sample:mrbench-v3-test", "--predictions",
+                         "{subpreds}", "--out", "{out}"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", sorted(PROC_WRITERS))
 def test_an_output_under_proc(cli, files, tmp_path, command):
     _store(tmp_path / "r.sqlite")
+    subpreds = _submission_predictions(tmp_path / "subpreds.jsonl")
     out = "/proc/x/y.csv"  # the nearest parent (/proc) looks writable to root; mkdir fails
-    r = cli(*(a.format(out=out, **files) for a in WRITERS[command]))
-    _one_error(r, f"{out}: ")
+    if command == "tutor submission":
+        out = "/proc/x/y.json"
+    args = (a.format(out=out, subpreds=subpreds, **files) for a in PROC_WRITERS[command])
+    _one_error(cli(*args), f"{out}: cannot write")
