@@ -20,6 +20,7 @@ from edukit.corpora.tables import (
 )
 from edukit.errors import InputError
 from edukit.resources import resolve_input
+from edukit.userfile import check_user_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,7 +79,7 @@ def read_annotations(
             return read_sight(path, prompts=prompts).annotations
         from edukit.corpora.detect import detect
 
-        if path.is_file() and detect(path) == "mathdial":
+        if detect(path) == "mathdial":
             from edukit.corpora.mathdial import gold_annotations, read_mathdial
 
             return gold_annotations(read_mathdial(path).utterances)
@@ -101,8 +102,9 @@ def is_sight_wide(path: str | os.PathLike) -> bool:
     path = resolve_input(path)
     if path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm"):  # TalkMoves
         return False
-    if table_format(path) != ".csv" or not path.is_file():
+    if table_format(path) != ".csv":
         return False
+    check_user_file(path, what="file")
     with path.open(encoding="utf-8", errors="replace") as fh:
         header = fh.readline()
     return "comment_id" in header and "annotator_" in header
@@ -145,6 +147,7 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
             where=where,
         )
     df = df.reset_index(drop=True)
+    _check_scalars(df, path)
     for col in REQUIRED_COLUMNS:
         empty = _map_unique(df[col], is_missing).astype(bool)
         if empty.any():
@@ -177,6 +180,24 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
     for col in extras:
         out[col] = df[col].to_numpy()
     return out
+
+
+def _check_scalars(df: pd.DataFrame, path: str | os.PathLike | None) -> None:
+    """A JSONL or Parquet cell holding a list or an object where a value belongs: one line."""
+    if path is not None and table_format(path) == ".csv":
+        return  # CSV cells are text
+    for col in (*REQUIRED_COLUMNS, "version"):
+        if col not in df.columns or df[col].dtype != object:
+            continue
+        nested = df[col].map(lambda v: isinstance(v, (list, dict, tuple))).to_numpy(dtype=bool)
+        if nested.any():
+            i = int(nested.nonzero()[0][0])
+            kind = "an object" if isinstance(df[col].iloc[i], dict) else "a list"
+            raise InputError(
+                f"{col} is {kind}, not a single value (one row per item, rater and label)",
+                path=path,
+                where=source_row(path, i),
+            )
 
 
 def _numeric(values: pd.Series) -> pd.Series:

@@ -108,7 +108,11 @@ for _entry in (*app.registered_commands, *app.registered_groups):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; user errors become one line `Error: ...` on stderr and exit code 2."""
+    """Run the CLI; user errors become one line `Error: ...` on stderr and exit code 2.
+
+    The exit codes (README, "Exit codes"): 0 done, 2 bad input, 3 work left (the commands that
+    resume: `annotate`, `tutor interactive run`), 130 interrupted.
+    """
     from edukit.corpora.csvfiles import set_dialect
 
     set_dialect()  # --sep/--encoding hold for one command only
@@ -127,15 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.format_message().replace("Value error, ", "")
         typer.echo(f"Error: {message}{hint}", err=True)
         return _exit(2, argv)
-    except click_exc.ClickException as exc:
+    except click_exc.ClickException as exc:  # a bad parameter, an unreadable file: bad input
         typer.echo(f"Error: {exc.format_message()}", err=True)
-        return _exit(exc.exit_code, argv)
-    except typer.Abort as exc:
-        if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C before any work was done
-            typer.echo("Interrupted.", err=True)
-            return _exit(130, argv)
-        typer.echo("Aborted.", err=True)
-        return _exit(1, argv)
+        return _exit(2, argv)
+    except typer.Abort:  # Ctrl-C before any work was done, or Ctrl-D at a prompt
+        typer.echo("Interrupted.", err=True)
+        return _exit(130, argv)
     code = rv if isinstance(rv, int) else 0
     return _exit(code, argv)
 

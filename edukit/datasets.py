@@ -205,8 +205,12 @@ def fetch(
     with the right checksum are skipped; a `.part` left by an interrupted run is resumed.
     A checksum mismatch raises InputError and leaves no final file (nor the bad `.part`).
     """
+    from edukit.paths import check_folder, check_url
+
     dataset = get_dataset(name)
     root = Path(dest)
+    check_url(base_url)
+    check_folder(root, "--dest")
     result = FetchResult(dest=root)
     for remote in dataset.files:
         url = remote.url
@@ -239,7 +243,9 @@ def fetch_file(
     label = label or target.name
     if target.is_file() and sha256_of(target) == sha256:
         return "present"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from edukit.paths import make_folder
+
+    make_folder(target.parent, "--dest")
     part = target.with_name(target.name + ".part")
     start = part.stat().st_size if part.is_file() else 0
     digest = hashlib.sha256()
@@ -261,8 +267,9 @@ def fetch_file(
             _hash_file(part, digest)
         else:
             start = 0  # the server sent the whole file
-        length = response.headers.get("Content-Length")
-        total = start + int(length) if length is not None else None
+        length = (response.headers.get("Content-Length") or "").strip()
+        # a malformed length (`abc`, `-5`) is no length: the sha256 check still decides
+        total = start + int(length) if length.isascii() and length.isdigit() else None
         done = start
         mode = "ab" if resumed else "wb"
         try:

@@ -25,6 +25,13 @@ def _resolved(path: str | os.PathLike) -> Path:
     return Path(path).expanduser().resolve(strict=False)
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a 300-character name: its reader says so, naming it
+        return False
+
+
 def guard_outputs(
     outputs: Mapping[str, str | os.PathLike | None],
     inputs: Iterable[str | os.PathLike | None],
@@ -47,7 +54,7 @@ def guard_outputs(
                     "choose another output file",
                     path=out,
                 )
-            if real.is_dir() and target.is_relative_to(real):
+            if _is_dir(real) and target.is_relative_to(real):
                 raise InputError(
                     f"{option} is inside the input folder {given}: write it elsewhere",
                     path=out,
@@ -61,6 +68,15 @@ def guard_outputs(
 def check_writable(out: str | os.PathLike, option: str = "output") -> None:
     """The output file can be written: not a folder, and its folder is (or can be) created and
     writable."""
+    try:
+        _check_writable(out, option)
+    except OSError as exc:  # a 300-character name, a path through a file...
+        from edukit.userfile import os_reason
+
+        raise InputError(f"{option} cannot be written: {os_reason(exc)}", path=out) from None
+
+
+def _check_writable(out: str | os.PathLike, option: str) -> None:
     path = Path(out)
     if path.is_dir():
         raise InputError(f"is a folder: give a file name ({option})", path=out)
@@ -110,6 +126,32 @@ def url_secrets(url: str | None) -> list[str]:
     return [unquote(s) for s in found if s]
 
 
+def check_folder(folder: str | os.PathLike, option: str) -> None:
+    """An output folder can be used: not a file, and it is (or can be) created where it is
+    writable; a name the system refuses (300 characters) is one line too."""
+    from edukit.userfile import os_reason
+
+    path = Path(folder)
+    try:
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{option} must be a folder, and this is a file", path=folder)
+        _check_writable(path / "_", option)
+    except OSError as exc:
+        raise InputError(f"{option} cannot be used: {os_reason(exc)}", path=folder) from None
+
+
+def make_folder(folder: str | os.PathLike, option: str) -> None:
+    """Create an output folder (and its parents), or say in one line why it cannot be."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from edukit.userfile import os_reason
+
+        raise InputError(
+            f"{option}: cannot create the folder: {os_reason(exc)}", path=folder
+        ) from None
+
+
 def check_url(url: str | None, option: str = "--base-url") -> None:
     """A malformed endpoint URL (`http://[::1`, `localhost:8080`) as one line, before any work."""
     if url is None:
@@ -137,14 +179,19 @@ def check_run_store(path: str | os.PathLike, *, must_exist: bool) -> None:
     SQLite database, anything else), reading it read-only. A missing file is an error only when
     `must_exist` (read-only commands); `annotate` creates it.
     """
+    from edukit.userfile import exists, os_reason
+
     p = Path(path)
-    if not p.exists():
+    if not exists(p):
         if must_exist:
             raise AnnotationError("no run store here (give --run-db FILE)", path=path)
         return
-    if not p.is_file():
-        raise AnnotationError("the run store must be a file, not a folder", path=path)
-    size = p.stat().st_size
+    try:
+        if not p.is_file():
+            raise AnnotationError("the run store must be a file, not a folder", path=path)
+        size = p.stat().st_size
+    except OSError as exc:
+        raise AnnotationError(f"cannot read the run store: {os_reason(exc)}", path=path) from None
     if size == 0:
         if must_exist:
             raise AnnotationError("empty file: not an edukit run store", path=path)

@@ -97,9 +97,12 @@ def run_quickstart(
     """
     if base_url and not model:
         raise EdukitError("--base-url needs --model: name the model the server runs")
+    from edukit.paths import check_folder, make_folder
+
     started = time.perf_counter()
     out = Path(dest)
-    out.mkdir(parents=True, exist_ok=True)
+    check_folder(out, "--dir")
+    make_folder(out, "--dir")
     result = QuickstartResult(dest=out)
     steps: list[tuple[str, Callable[[QuickstartResult, dict[str, Any]], None]]] = [
         ("load the SIGHT sample", _load_sight),

@@ -65,9 +65,11 @@ def resolve_rubric(path: str | os.PathLike) -> Path:
     Anything else comes back unchanged, so the reader reports the missing file as before, with a
     hint when the name is close to a bundled one.
     """
+    from edukit.userfile import exists
+
     p = Path(path)
     text = os.fspath(path)
-    if p.exists() or os.sep in text or "/" in text:
+    if exists(p) or os.sep in text or "/" in text:
         return p
     stem = text[: -len(".yaml")] if text.endswith(".yaml") else text
     if stem in rubric_names():
@@ -82,11 +84,15 @@ def copy_rubric(name: str, dest: str | os.PathLike, *, overwrite: bool = False) 
     has the bundled rubric's hash until it is edited.
     """
     from edukit.paths import guard_outputs
+    from edukit.userfile import os_reason
 
     source = bundled_rubric(name)
     target = Path(dest)
-    if target.is_dir():
-        target = target / source.name
+    try:
+        if target.is_dir():
+            target = target / source.name
+    except OSError as exc:  # a name too long to look at
+        raise RubricError(f"cannot write: {os_reason(exc)}", path=target) from None
     guard_outputs({"DEST": target}, [source])  # e.g. DEST naming the bundled file itself
     if target.exists() and not overwrite:
         raise RubricError("already exists (use --force to overwrite it)", path=target)

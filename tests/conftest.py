@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester"]  # tests/test_require_resources.py runs tiny suites through it
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("EDUKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
@@ -29,6 +31,53 @@ def _redaction_key(tmp_path_factory):
         os.environ.pop("EDUKIT_REDACTION_KEY_FILE", None)
     else:
         os.environ["EDUKIT_REDACTION_KEY_FILE"] = old
+
+
+# --- CI: a skip for a missing resource is a failure (EDUKIT_REQUIRE_RESOURCES=1, set by .ci/run) --
+# Every skip in this suite is about a missing resource (real corpora, llama-server, irrCAC,
+# Chromium, Label Studio, ...), so with the variable set every skip fails, whoever wrote it and
+# however (pytest.skip, importorskip, skipif). A skip that is not about a resource must be listed
+# here, by a pattern its reason matches; none exists today.
+REQUIRE_RESOURCES = "EDUKIT_REQUIRE_RESOURCES"
+SKIPS_NOT_ABOUT_RESOURCES: tuple[str, ...] = ()
+
+
+def _resources_required() -> bool:
+    return os.environ.get(REQUIRE_RESOURCES, "").strip() not in ("", "0")
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr)
+
+
+def _fail_skip(report) -> None:
+    """Turn a skipped report into a failure saying which resource was missing."""
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return  # xfail/xpass are expectations about the code, not missing resources
+    reason = _skip_reason(report)
+    if any(re.search(pattern, reason) for pattern in SKIPS_NOT_ABOUT_RESOURCES):
+        return
+    report.outcome = "failed"
+    report.longrepr = (
+        f"{REQUIRE_RESOURCES}=1 (CI): a test may not skip for a missing resource: {reason}"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if _resources_required():
+        _fail_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield  # a module-level importorskip skips the whole module at collection
+    if _resources_required():
+        _fail_skip(outcome.get_result())
 
 
 @pytest.fixture(scope="session")

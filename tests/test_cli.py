@@ -51,17 +51,41 @@ def test_root_shim_runs(repo_root):
     assert out.stdout.strip() == f"edukit {__version__}"
 
 
-def test_abort_is_exit_1_without_traceback(monkeypatch, cli):
+def test_an_abort_is_interrupted_130_and_a_click_error_is_2(monkeypatch, cli):
+    """Only the README's exit codes: 0 done, 2 bad input, 3 work left, 130 interrupted."""
     import typer
 
     from edukit import cli as cli_module
+    from edukit.cli import click_exc
 
-    def boom(*args, **kwargs):
+    def abort(*args, **kwargs):
         raise typer.Abort()
 
-    monkeypatch.setattr(cli_module, "app", boom)
+    monkeypatch.setattr(cli_module, "app", abort)
     r = cli("--version")
-    assert r.code == 1 and r.err.strip() == "Aborted."
+    assert r.code == 130 and r.err.strip() == "Interrupted."
+
+    def click_error(*args, **kwargs):
+        raise click_exc.ClickException("cannot open the file")  # exit_code 1 in click
+
+    monkeypatch.setattr(cli_module, "app", click_error)
+    r = cli("--version")
+    assert r.code == 2 and r.err.strip() == "Error: cannot open the file"
+
+
+def test_the_readme_documents_the_exit_codes_once(repo_root):
+    import re
+
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    assert readme.count("### Exit codes") == 1
+    section = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    codes = dict(re.findall(r"^\| `(\d+)` \| ([^|]+) \|", section, flags=re.M))
+    assert set(codes) == {"0", "2", "3", "130"}, section
+    assert codes["0"].startswith("done") and codes["2"].startswith("bad input")
+    assert codes["3"].startswith("work left") and codes["130"].startswith("interrupted")
+    # no other paragraph lists the codes again (it would drift)
+    rest = readme.replace(section, "")
+    assert not re.search(r"\b0 done|2 bad input|3 (items|work) left|130 interrupted", rest)
 
 
 def _commands(group, path=()):

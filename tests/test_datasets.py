@@ -25,6 +25,7 @@ class Server:
     corrupt: set[str] = field(default_factory=set)  # paths served with one byte flipped
     cut_once: set[str] = field(default_factory=set)  # paths whose next reply stops halfway
     ignore_range: bool = False  # answer every request with the whole file (200)
+    length: str | None = None  # a Content-Length header to send instead of the true one
 
 
 def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
@@ -52,7 +53,7 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
                 status = 206
             body = data[start:]
             self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", server.length or str(len(body)))
             if status == 206:
                 self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
             self.end_headers()
@@ -260,3 +261,31 @@ def test_talkmoves_checksums_match_the_real_files(shared_data):
     root = shared_data / "talkmoves"
     for f in get_dataset("talkmoves").files[:8]:  # the root files and the datasheet
         assert sha256_of(root / f.path) == f.sha256, f.path
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3", " "])
+def test_a_malformed_content_length_is_no_length_and_the_checksum_decides(
+    cli, server, tmp_path, length
+):
+    server.length = length
+    dest = tmp_path / "d"
+    url = f"{server.url}/mathdial"
+    r = cli("datasets", "fetch", "mathdial", "--dest", dest, "--base-url", url)
+    assert r.code == 0, r.err
+    assert "Traceback" not in r.err and "sha256 verified" in r.out
+    for remote in get_dataset("mathdial").files:
+        got = hashlib.sha256((dest / remote.path).read_bytes()).hexdigest()
+        assert got == remote.sha256
+
+
+def test_dest_naming_a_file_and_a_malformed_base_url_are_one_line(cli, tmp_path):
+    a_file = tmp_path / "afile"
+    a_file.write_text("keep me")
+    r = cli("datasets", "fetch", "mathdial", "--dest", a_file)
+    assert r.code == 2 and r.err.count("Error:") == 1, r.err
+    assert f"{a_file}: --dest must be a folder, and this is a file" in r.err
+    assert a_file.read_text() == "keep me"
+    r = cli("datasets", "fetch", "mathdial", "--dest", tmp_path / "d", "--base-url", "http://[::1")
+    assert r.code == 2 and r.err.count("Error:") == 1, r.err
+    assert "--base-url 'http://[::1' is not a valid URL" in r.err
+    assert not (tmp_path / "d").exists()

@@ -223,7 +223,11 @@ def percent_agreement(ratings: Any, categories: Sequence | None = None) -> Coeff
 
 
 def fleiss_kappa(ratings: Any, categories: Sequence | None = None) -> Coefficient:
-    """Fleiss' (1971) kappa, generalised to unequal numbers of raters per item (Gwet 2014)."""
+    """Fleiss' (1971) kappa, generalised to unequal numbers of raters per item (Gwet 2014).
+
+    Gwet's estimator for any number of raters, two included: p_a over items with >= 2 ratings,
+    pi_k over every item with >= 1 rating (Gwet 2014, ch. 2; irrCAC's `fleiss`).
+    """
     t = _table(ratings, categories)
     if isinstance(t, Coefficient):
         return t
@@ -238,8 +242,10 @@ def fleiss_kappa(ratings: Any, categories: Sequence | None = None) -> Coefficien
 def gwet_ac1(ratings: Any, categories: Sequence | None = None, weights: Any = None) -> Coefficient:
     """Gwet's AC1, or AC2 with `weights` ("linear", "quadratic" or a q x q matrix).
 
-    Gwet (2014), ch. 3 (as irrCAC computes it): p_a over items with >= 2 ratings, pi_k over items
-    with >= 1 rating; q is the number of categories in the domain (declared, else observed).
+    Gwet (2014), ch. 3 (as irrCAC computes it), for any number of raters, two included: p_a over
+    items with >= 2 ratings, pi_k over every item with >= 1 rating (an item one rater of a pair
+    skipped stays in the chance term); q is the number of categories in the domain (declared,
+    else observed). Ben & Gerry with Gerry's unit 10 missing: 0.66144, as in the handbook.
     Weights come from the category values (ranks 1..q for a declared text order).
     """
     t = _table(ratings, categories)

@@ -16,8 +16,10 @@ the coefficients in `edukit.agreement.coefficients`; intervals in `edukit.agreem
 Definitions
 - Items are aligned by id. Each label has one typed domain (numeric, ordered by value; or text,
   unordered unless declared) decided from the compared raters' values plus `categories`.
-- A pair of raters uses exactly the items both rated (point value, interval, every extra); three
-  or more follow Krippendorff's pairable values (alpha) and Gwet's rules for Fleiss/AC1.
+- Gwet's AC1/AC2 and Fleiss' kappa use Gwet's estimator for any number of raters, a pair
+  included: p_a over items rated at least twice, the chance term over every rated item. Alpha
+  uses Krippendorff's pairable values; Cohen's kappa, percent agreement and the other pair extras
+  use exactly the items both rated.
 - human_human: the metric over the humans alone (Cohen: H1 vs H2; with more than two humans the
   mean pairwise kappa, Light's kappa); adding or removing a model never changes it.
 - human_model: the metric between each model and each human.
@@ -185,7 +187,8 @@ def raters_agreement(
 ) -> RatersAgreement:
     """One coefficient per label over `raters` (Cohen's kappa needs exactly two).
 
-    Two raters are a pair: exactly the items both rated, whatever the metric.
+    Two raters are a pair: the items both rated, except under Gwet's estimator (fleiss, ac1),
+    whose chance term keeps every item either of them rated.
     """
     raters = list(raters)
     check_options(metric, level, weights, n_boot)

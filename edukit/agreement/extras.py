@@ -1,7 +1,8 @@
 """Figures beside the main coefficient: binary extras and multi-class classification tables.
 
 Every extra of a pair uses exactly the items both raters rated (the pair rule of
-`edukit.agreement.label`). Binary labels: prevalence and positives per rater, Gwet's AC1 and
+`edukit.agreement.label`), except Gwet's AC1, whose chance term keeps every item either rater
+rated (Gwet's estimator). Binary labels: prevalence and positives per rater, Gwet's AC1 and
 positive / negative specific agreement (Cicchetti & Feinstein 1990). Multi-class labels: the
 confusion matrix (rows human, columns model), per-class precision / recall / F1, and overall
 accuracy and macro-F1 (scikit-learn, over the classes either rater used on the shared items) with

@@ -1,11 +1,12 @@
 """One label's ratings, typed domain and estimator rules: where every coefficient is computed.
 
 The estimator rules live here and nowhere else:
-- a *pair* of raters uses exactly the items both rated, for the point value, the interval and
-  every extra (AC1, specific agreement, confusion tables);
-- three or more raters follow their authors' missing-data rules: Krippendorff's pairable values
-  (alpha), Gwet's (2014, ch. 2-3) generalisation for Fleiss' kappa and AC1 with unequal numbers of
-  raters per item (p_a over items with >= 2 ratings, pi_k over items with >= 1);
+- Gwet's coefficients (AC1/AC2) and Fleiss' kappa use Gwet's own estimator whatever the number
+  of raters, two included (Gwet 2014, *Handbook of Inter-Rater Reliability*, 4th ed., ch. 2-3, and
+  his irrCAC software): p_a over the items with >= 2 ratings, the chance term (pi_k) over every
+  item with >= 1 rating, so an item one rater of a pair skipped still counts in the chance term;
+- Krippendorff's alpha uses his pairable values; Cohen's kappa, percent agreement and the pair
+  extras (specific agreement, confusion tables) use exactly the items both raters rated;
 - chance terms use the declared domain, else the categories the raters of that comparison used on
   the items it uses (so human-human values never depend on the models); the category set is fixed
   at the point estimate and kept for every bootstrap resample;
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 METRIC_NAMES = ("cohen", "fleiss", "alpha", "ac1", "percent")
+# Gwet's estimator: the chance term over every rated item, for any number of raters
+GWET_RULE = ("fleiss", "ac1")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 DEFAULT_MARGIN = 0.1
 
@@ -140,22 +143,27 @@ class LabelData:
         return list(self.domain.categories)
 
     # -- the comparison's rows and categories
-    def rows_of(self, cols: Sequence[int], rows: np.ndarray | None = None) -> np.ndarray:
-        """Row indices a comparison uses: both rated for a pair; >= 1 rating otherwise."""
+    def rows_of(
+        self, cols: Sequence[int], rows: np.ndarray | None = None, metric: str | None = None
+    ) -> np.ndarray:
+        """Row indices a comparison uses: >= 1 rating for Gwet's estimator (fleiss, ac1) and for
+        three or more raters; the items both rated for a pair under the other metrics."""
         import numpy as np
 
         rows = np.arange(len(self.codes)) if rows is None else np.asarray(rows)
         rated = ~np.isnan(self.codes[rows][:, list(cols)])
-        need = 2 if len(cols) == 2 else 1
+        need = 2 if len(cols) == 2 and (metric or self.opts.metric) not in GWET_RULE else 1
         return rows[rated.sum(axis=1) >= need]
 
-    def comparison_codes(self, cols: Sequence[int], rows: np.ndarray | None = None) -> list[int]:
+    def comparison_codes(
+        self, cols: Sequence[int], rows: np.ndarray | None = None, metric: str | None = None
+    ) -> list[int]:
         """Category codes entering chance terms: the declared domain, else those used here."""
         import numpy as np
 
         if self.domain.declared:
             return list(range(self.k))
-        x = self.codes[self.rows_of(cols, rows)][:, list(cols)]
+        x = self.codes[self.rows_of(cols, rows, metric)][:, list(cols)]
         return [int(c) for c in np.unique(x[~np.isnan(x)])]
 
     # -- point values from edukit.agreement.coefficients
@@ -172,9 +180,9 @@ class LabelData:
         o = self.opts
         if metric == "cohen" and len(cols) > 2:
             return light(self, cols, rows)
-        use = self.rows_of(cols, rows)
+        use = self.rows_of(cols, rows, metric)
         if cats is None:
-            cats = self.comparison_codes(cols, rows)
+            cats = self.comparison_codes(cols, rows, metric)
         x = self.values[use][:, list(cols)]
         cv = [float(self.positions[c]) for c in cats]
         weights = o.weights if metric == o.metric else None
@@ -205,7 +213,7 @@ class LabelData:
         n = self.n_items(cols)
         if n == 0:
             return undefined("no items rated by two of these raters")
-        cats = self.comparison_codes(cols)
+        cats = self.comparison_codes(cols, metric=metric)
         value, reason = self.coefficient(cols, cats=cats, metric=metric)
         if self.opts.n_boot == 0:
             return Estimate(value, None, n, reason)
@@ -230,12 +238,22 @@ class LabelData:
         weights = self.opts.weights if metric == self.opts.metric else None
         if len(cols) != 2 and metric != "cohen":
             return None
+        if metric in GWET_RULE and self._has_single_ratings(cols, mask):
+            return None  # a pair's contingency table holds only the items both rated
         q = len(cats) if cats is not None else self.k
         stat = table_statistic(metric, self.k, weights, positions=self.positions, q=q)
         if stat is None:
             return None
         pairs = [(a, b) for i, a in enumerate(cols) for b in cols[i + 1 :]]
         return mean_rows([stat(self.boot_tables(a, b, mask)) for a, b in pairs])
+
+    def _has_single_ratings(self, cols: Sequence[int], mask: np.ndarray | None) -> bool:
+        import numpy as np
+
+        n_rated = (~np.isnan(self.codes[:, list(cols)])).sum(axis=1)
+        if mask is not None:
+            n_rated = n_rated[mask]
+        return bool((n_rated == 1).any())
 
     def boot_tables(self, a: int, b: int, mask: np.ndarray | None = None) -> np.ndarray:
         """Resampled contingency tables of raters a and b (cached: kappa, AC1... share them)."""

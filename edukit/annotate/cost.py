@@ -203,15 +203,11 @@ def estimate_cost(
 
 
 def _read_override(path: Path) -> PriceFile:
-    if not path.is_file():
-        raise InputError("price file not found", path=path)
     from edukit.jsonsafe import check_depth
     from edukit.jsonsafe import loads as json_loads
+    from edukit.userfile import read_user_text
 
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
+    text = read_user_text(path, what="price file")
     if path.suffix.lower() == ".json":
         data = json_loads(text, path=path)
     else:

@@ -232,8 +232,29 @@ class RunStore:
     def __enter__(self) -> RunStore:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        try:
+            self.close()
+        except sqlite3.DatabaseError:
+            if exc is None:
+                raise
+        if isinstance(exc, sqlite3.DatabaseError):  # a malformed page met mid-way
+            raise self.damaged(exc) from None
+
+    def damaged(self, exc: Exception | str) -> AnnotationError:
+        """A damaged run store (a malformed page, a value that is not JSON) as one line."""
+        return AnnotationError(
+            f"the run store is damaged ({exc}): give another --run-db, or restore this file "
+            "from a copy",
+            path=self.path,
+        )
+
+    def _json(self, text: Any, what: str) -> Any:
+        """A JSON column's value; a value that is not JSON is a damaged (hand-edited) store."""
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError):
+            raise self.damaged(f"{what}: not JSON") from None
 
     # runs -----------------------------------------------------------------------------------
     def open_run(self, run_id: str, meta: dict[str, Any]) -> bool:
@@ -276,7 +297,7 @@ class RunStore:
         if len(rows) > 1 and not any(r["id"] == run_id for r in rows):
             raise AnnotationError(f"run id prefix {run_id!r} is ambiguous", path=self.path)
         row = next((r for r in rows if r["id"] == run_id), rows[0])
-        row["options"] = json.loads(row["options"])
+        row["options"] = self._json(row["options"], f"the options of run {row['id']}")
         return row
 
     def runs(self) -> list[dict[str, Any]]:
@@ -417,7 +438,7 @@ class RunStore:
             return None
         totals: dict[str, int] = {}
         for _, _, counts in rows:
-            for kind, n in json.loads(counts).items():
+            for kind, n in self._json(counts, "a redaction count").items():
                 totals[kind] = totals.get(kind, 0) + n
         profiles = sorted({f"{p}:{h}" for p, h, _ in rows})
         return {"profiles": profiles, "requests": len(rows), "counts": totals}
@@ -477,7 +498,7 @@ class RunStore:
             "SELECT * FROM requests WHERE run_id = ? ORDER BY seq, sample", (run_id,)
         ):
             for col in ("labels", "messages", "schema", "params"):
-                row[col] = json.loads(row[col])
+                row[col] = self._json(row[col], f"a request's {col}")
             yield row
 
     def response(self, key: str) -> dict[str, Any] | None:
@@ -487,7 +508,7 @@ class RunStore:
         row = rows[0]
         for col in ("parsed", "errors", "logprob"):
             if row[col] is not None:
-                row[col] = json.loads(row[col])
+                row[col] = self._json(row[col], f"a response's {col}")
         return row
 
     def status(self, key: str) -> str | None:
@@ -610,7 +631,7 @@ class RunStore:
             (run["id"],) if seq_below is None else (run["id"], seq_below),
         )
         df = pd.DataFrame(rows, columns=[*ANNOTATION_COLUMNS, "key", "seq"])
-        df["value"] = [json.loads(v) for v in df["value"]]
+        df["value"] = [self._json(v, "an annotation value") for v in df["value"]]
         df["rubric"] = run["rubric"]
         df["rubric_version"] = run["rubric_version"]
         df["rubric_hash"] = run["rubric_hash"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.options import ENCODING, SEP, use_dialect
+from edukit.commands.options import ENCODING, MAX_BOOT, MAX_SEED, SEP, use_dialect
 
 
 def _split(value: str | None) -> list[str]:
@@ -67,10 +67,16 @@ def register(app: typer.Typer) -> None:
             show_default=False,
         ),
         margin: float = typer.Option(
-            0.1, "--margin", help="Non-inferiority margin of the 'as good as a human?' verdict."
+            0.1,
+            "--margin",
+            min=0,
+            max=2,  # agreement coefficients differ by at most 2
+            help="Non-inferiority margin of the 'as good as a human?' verdict.",
         ),
-        n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples (0: none)."),
-        seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+        n_boot: int = typer.Option(
+            1000, "--n-boot", min=0, max=MAX_BOOT, help="Bootstrap resamples (0: none)."
+        ),
+        seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Bootstrap seed."),
         json_out: Path | None = typer.Option(None, "--json", help="Write the JSON here."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
         markdown_out: Path | None = typer.Option(None, "--markdown", help="Write Markdown here."),

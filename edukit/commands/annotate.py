@@ -10,6 +10,11 @@ import typer
 
 from edukit.commands.options import (
     ENCODING,
+    MAX_CONCURRENCY,
+    MAX_COST_USD,
+    MAX_ITEMS,
+    MAX_RPM,
+    MAX_TPM,
     PHONE_REGIONS,
     RAW_CSV,
     SEP,
@@ -59,11 +64,17 @@ def annotate_command(
         Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
     ),
     rater: str | None = typer.Option(None, "--rater", help="Rater name (default: the model)."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight."),
-    rpm: float | None = typer.Option(None, "--rpm", min=1, help="Requests per minute limit."),
-    tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
+    concurrency: int = typer.Option(
+        8, "--concurrency", min=1, max=MAX_CONCURRENCY, help="Requests in flight."
+    ),
+    rpm: float | None = typer.Option(
+        None, "--rpm", min=1, max=MAX_RPM, help="Requests per minute limit."
+    ),
+    tpm: float | None = typer.Option(
+        None, "--tpm", min=1, max=MAX_TPM, help="Tokens per minute limit."
+    ),
     limit: int | None = typer.Option(
-        None, "--limit", min=1, help="Annotate the first N items (at least 1)."
+        None, "--limit", min=1, max=MAX_ITEMS, help="Annotate the first N items (at least 1)."
     ),
     samples: int | None = typer.Option(
         None,
@@ -90,7 +101,11 @@ def annotate_command(
         False, "--dry-run", help="Build the prompts; print requests, tokens and cost; send nothing."
     ),
     max_cost: float | None = typer.Option(
-        None, "--max-cost", min=0, help="Stop (resumably) when the run has cost this many USD."
+        None,
+        "--max-cost",
+        min=0,
+        max=MAX_COST_USD,
+        help="Stop (resumably) when the run has cost this many USD.",
     ),
     batch: bool = typer.Option(False, "--batch", help="Use the OpenAI Batch API (half price)."),
     timeout: float | None = typer.Option(

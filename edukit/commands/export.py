@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from edukit.commands.files import at_template, read_system_template
-from edukit.commands.options import ENCODING, SEP, use_dialect
+from edukit.commands.options import ENCODING, MAX_EXAMPLE_TOKENS, MAX_SEED, SEP, use_dialect
 from edukit.errors import ExportError
 
 _FORMAT_HELP = "openai-chat, trl-messages, trl-prompt-completion, sharegpt or alpaca."
@@ -50,23 +50,31 @@ def finetune(
     move_token: str | None = typer.Option(
         None, help="Add <move> control codes to the target or to the prompt."
     ),
-    taxonomy: int = typer.Option(4, help="4 moves, or 3 (focus and probing -> scaffolding)."),
+    taxonomy: int = typer.Option(
+        4, min=3, max=4, help="4 moves, or 3 (focus and probing -> scaffolding)."
+    ),
     move_weight: list[str] = typer.Option([], help="MOVE=0 or MOVE=1; repeatable."),
     split: str = typer.Option("qid", help="qid (no problem on both sides) or published."),
-    val_fraction: float = typer.Option(0.1, help="Share of problems (qids) for validation."),
-    test_fraction: float = typer.Option(0.0, help="Share of problems (qids) for test."),
-    seed: int = typer.Option(0, help="Seed of the qid split."),
+    val_fraction: float = typer.Option(
+        0.1, min=0, max=1, help="Share of problems (qids) for validation."
+    ),
+    test_fraction: float = typer.Option(
+        0.0, min=0, max=1, help="Share of problems (qids) for test."
+    ),
+    seed: int = typer.Option(0, min=0, max=MAX_SEED, help="Seed of the qid split."),
     moves_from: Path | None = typer.Option(
         None, help="Annotation file whose 'move' labels replace the gold moves."
     ),
     rater: str | None = typer.Option(None, help="Rater of --moves-from to use."),
     min_confidence: float | None = typer.Option(
-        None, help="Ignore --moves-from rows below this confidence."
+        None, min=0, max=1, help="Ignore --moves-from rows below this confidence."
     ),
     cleanup: str = typer.Option(
         "tag_only,duplicates,merge", help="Clean-up steps to apply (comma list, or 'none')."
     ),
-    max_tokens: int = typer.Option(65536, help="Leave out examples over this many tokens."),
+    max_tokens: int = typer.Option(
+        65536, min=1, max=MAX_EXAMPLE_TOKENS, help="Leave out examples over this many tokens."
+    ),
     sep: str | None = SEP,
     encoding: str | None = ENCODING,
 ) -> None:
@@ -134,7 +142,9 @@ def validate(
         "-f",
         help=_FORMAT_HELP + " Default: the format in the manifest.json beside FILE.",
     ),
-    max_tokens: int = typer.Option(65536, help="Largest allowed example, in estimated tokens."),
+    max_tokens: int = typer.Option(
+        65536, min=1, max=MAX_EXAMPLE_TOKENS, help="Largest allowed example, in estimated tokens."
+    ),
 ) -> None:
     """Check every line against the format's rules; one line per problem, exit 2 if any."""
     from edukit.export import guess_format, manifest_format, validate_file
@@ -166,19 +176,18 @@ def validate(
         raise ExportError(
             f"{_count(len(problems), 'problem')} on {_count(lines, 'line')}{more}", path=file
         )
-    from edukit.resources import resolve_input
+    from edukit.userfile import read_user_text
 
-    raw = resolve_input(file).read_bytes().decode("utf-8-sig")
+    raw = read_user_text(file, what="file", error=ExportError, limit="data")
     n = sum(1 for line in raw.splitlines() if line.strip())
     typer.echo(f"{file}: {_count(n, 'example')}, valid {format}")
 
 
 def _guard(out: Path, inputs: list[Path | None]) -> None:
     """No file the export writes may be an input; the folder must be creatable."""
-    from edukit.paths import guard_outputs
+    from edukit.paths import check_folder, guard_outputs
 
-    if out.exists() and not out.is_dir():
-        raise ExportError("--out must be a folder, and this is a file", path=out)
+    check_folder(out, "--out")
     names = ("train.jsonl", "val.jsonl", "test.jsonl", "manifest.json", "dataset_info.json")
     guard_outputs({f"--out ({name})": out / name for name in names}, inputs)
 

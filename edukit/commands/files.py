@@ -40,16 +40,15 @@ def at_template(template_path: Path | None, fn: Callable[..., Any], *args, **kwa
         raise
 
 
-def read_system_template(path: Path, error: type[EdukitError], what: str = "") -> str:
+def read_system_template(
+    path: Path, error: type[EdukitError], what: str = "system template file"
+) -> str:
     """The text of a system-prompt template file, checked by the one sandbox before any work.
 
-    An unreadable file is `error("cannot read[ what]: reason")` naming the file."""
+    An unreadable file is one `error` naming the file and `what` it is (edukit.userfile)."""
     from edukit.export.examples import check_template
+    from edukit.userfile import read_user_text
 
-    try:
-        template = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise error(f"cannot read{' ' + what if what else ''}: {reason}", path=path) from None
+    template = read_user_text(path, what=what, error=error)
     at_template(path, check_template, template)
     return template

@@ -10,6 +10,20 @@ SEP = typer.Option(
 ENCODING = typer.Option(
     None, "--encoding", help="Text encoding of CSV/JSONL inputs, e.g. cp1252 (default: UTF-8)."
 )
+# The bounds of every numeric option: typer checks them before any work and --help shows them
+# as [lo<=x<=hi]. Every option has both, and every bound is finite, so NaN and infinity are
+# refused too (tests/test_option_bounds.py walks the command tree; an option without both fails).
+MAX_SEED = 2**32 - 1  # numpy's seed range
+MAX_BOOT = 10_000  # bootstrap resamples: percentile intervals settle long before
+MAX_CONCURRENCY = 1024  # requests (or conversations) in flight
+MAX_RPM = 1_000_000.0
+MAX_TPM = 1e10
+MAX_ITEMS = 10**9  # --limit
+MAX_COST_USD = 1_000_000.0
+MAX_TURNS = 100  # rounds of an interactive conversation, and Success@k's largest k
+MAX_TURN_TOKENS = 32_768  # tokens per interactive turn
+MAX_EXAMPLE_TOKENS = 10**7  # fine-tuning example size limit
+
 RAW_CSV = typer.Option(
     False,
     "--raw-csv",

@@ -153,8 +153,10 @@ def ingest_run(
     run: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
     run_db: Path = RUN_DB,
 ) -> None:
-    """Poll a run's batches and store the answers of those that finished."""
+    """Poll a run's batches and store the answers of those that finished (exit 3 while some
+    are still running)."""
     from edukit.annotate.batch import run_details
+    from edukit.commands.annotate import ITEMS_LEFT
 
     with _open(run_db) as store:
         info = run_details(store, run, refresh=True)
@@ -163,3 +165,5 @@ def ingest_run(
     if info.get("note"):
         typer.echo(info["note"])
     typer.echo(f"{info['summary']['annotations']} annotation rows in run {info['run']['id']}")
+    if any(not b["ingested"] for b in info["batches"]):
+        raise typer.Exit(ITEMS_LEFT)  # work left: batches still running

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.options import ENCODING, SEP, use_dialect
+from edukit.commands.options import ENCODING, MAX_BOOT, MAX_SEED, SEP, use_dialect
 
 tutor_app = typer.Typer(
     help="Evaluate tutors: MRBench scoring (DAMR, BEA 2025 metrics); interactively with a "
@@ -48,8 +48,10 @@ def score(
     weights: Weights = typer.Option(
         Weights.linear, "--weights", help="Kappa weights over the declared category order."
     ),
-    n_boot: int = typer.Option(1000, "--n-boot", min=0, help="Bootstrap resamples (0: none)."),
-    seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+    n_boot: int = typer.Option(
+        1000, "--n-boot", min=0, max=MAX_BOOT, help="Bootstrap resamples (0: none)."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Bootstrap seed."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the results as JSON."),
     report: Path | None = typer.Option(
         None, "--report", help="Write a self-contained HTML report."

@@ -11,7 +11,19 @@ from pathlib import Path
 import typer
 
 from edukit.commands.annotate import INTERRUPTED, ITEMS_LEFT  # one set of exit codes
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+from edukit.commands.options import (
+    ENCODING,
+    MAX_BOOT,
+    MAX_CONCURRENCY,
+    MAX_ITEMS,
+    MAX_RPM,
+    MAX_SEED,
+    MAX_TURN_TOKENS,
+    MAX_TURNS,
+    RAW_CSV,
+    SEP,
+    use_dialect,
+)
 
 BAD_INPUT = 2  # exit code: the input or options cannot work (here: turns no re-run can obtain)
 
@@ -61,10 +73,14 @@ def run(
         help="Environment variable with the student's key.",
     ),
     max_turns: int = typer.Option(
-        4, "--max-turns", min=1, help="Rounds (student turn, tutor turn) after the greeting."
+        4,
+        "--max-turns",
+        min=1,
+        max=MAX_TURNS,
+        help="Rounds (student turn, tutor turn) after the greeting.",
     ),
     limit: int | None = typer.Option(
-        None, "--limit", min=1, help="The first N problems only (at least 1)."
+        None, "--limit", min=1, max=MAX_ITEMS, help="The first N problems only."
     ),
     tutor_system: Path | None = typer.Option(
         None,
@@ -86,11 +102,15 @@ def run(
     run_db: Path = typer.Option(
         Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
     ),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Conversations in flight."),
-    rpm: float | None = typer.Option(
-        None, "--rpm", min=1, help="Requests per minute limit (each side)."
+    concurrency: int = typer.Option(
+        8, "--concurrency", min=1, max=MAX_CONCURRENCY, help="Conversations in flight."
     ),
-    max_tokens: int = typer.Option(512, "--max-tokens", min=1, help="Token limit per turn."),
+    rpm: float | None = typer.Option(
+        None, "--rpm", min=1, max=MAX_RPM, help="Requests per minute limit (each side)."
+    ),
+    max_tokens: int = typer.Option(
+        512, "--max-tokens", min=1, max=MAX_TURN_TOKENS, help="Token limit per turn."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     sep: str | None = SEP,
     encoding: str | None = ENCODING,
@@ -112,7 +132,7 @@ def run(
 
     template = None
     if tutor_system is not None:  # the one sandbox checks it before any request
-        template = read_system_template(tutor_system, InputError, "the tutor system prompt")
+        template = read_system_template(tutor_system, InputError, "tutor system prompt file")
     grounding = None
     if tutor_grounding is not None:
         grounding = [g.strip() for g in tutor_grounding.split(",") if g.strip()]
@@ -251,15 +271,19 @@ def score(
         help="Conversation column (repeat to compare tutors).",
         show_default=False,
     ),
-    max_k: int = typer.Option(7, "--max-k", help="Largest k (MathDial's evaluate.py: 7)."),
+    max_k: int = typer.Option(
+        7, "--max-k", min=1, max=MAX_TURNS, help="Largest k (MathDial's evaluate.py: 7)."
+    ),
     ground_truth_col: str = typer.Option(
         "ground_truth", "--ground-truth-col", help="Ground-truth solution column."
     ),
     eom: str = typer.Option(
         "<EOM>", "--eom", help="Turn separator ('|EOM|' for MathDial's human conversations)."
     ),
-    n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples (0: none)."),
-    seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+    n_boot: int = typer.Option(
+        1000, "--n-boot", min=0, max=MAX_BOOT, help="Bootstrap resamples (0: none)."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Bootstrap seed."),
     finished_only: bool = typer.Option(
         False,
         "--finished-only",

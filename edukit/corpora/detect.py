@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from edukit.errors import InputError
 from edukit.resources import resolve_input
+from edukit.userfile import check_user_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,10 +41,7 @@ MATHDIAL_ITEM_COLUMNS = (
 def header(path: str | os.PathLike) -> list[str]:
     """The column names of a CSV/JSONL/Parquet file, read from its first line or schema."""
     p = path = resolve_input(path)
-    if not p.exists():
-        raise InputError("file not found", path=path)
-    if not p.is_file():
-        raise InputError("not a file (give a CSV, JSONL or Parquet file)", path=path)
+    check_user_file(p, what="file")
     suffix = p.suffix.lower()
     if suffix not in FORMATS:
         raise InputError(

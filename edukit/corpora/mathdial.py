@@ -28,7 +28,6 @@ import pandas as pd
 
 from edukit.corpora.tables import iter_jsonl
 from edukit.errors import InputError
-from edukit.resources import resolve_input
 
 MOVES = ("focus", "probing", "telling", "generic")
 
@@ -100,9 +99,9 @@ def read_mathdial(path: str | os.PathLike) -> MathDial:
     `<dialogue_id>:<turn>`. Errors name the CSV line of a one-line record (header = line 1) or the
     JSONL line.
     """
-    p = path = resolve_input(path)
-    if not p.is_file():
-        raise InputError("file not found" if not p.exists() else "not a file", path=path)
+    from edukit.userfile import check_user_file
+
+    p = path = check_user_file(path, what="file")
     suffix = p.suffix.lower()
     if suffix == ".csv":
         rows, lines = _read_csv(p)

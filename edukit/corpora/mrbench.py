@@ -114,9 +114,11 @@ class MRBench:
 def is_mrbench(path: str | os.PathLike) -> bool:
     """True for a `.json` file whose first record has the MRBench keys (reads only a prefix)."""
     p = resolve_input(path)
-    if p.suffix.lower() != ".json" or not p.is_file():
+    if p.suffix.lower() != ".json":
         return False
     try:
+        if not p.is_file():  # inside the try: is_file raises for a 300-character name
+            return False
         with p.open(encoding="utf-8-sig") as fh:
             head = fh.read(65536)
     except (OSError, UnicodeDecodeError):
@@ -286,16 +288,10 @@ def _opt(value: Any) -> str | None:
 def load_records(path: str | os.PathLike) -> list[dict[str, Any]]:
     """The dialogue records of an MRBench file, checked (depth-bounded JSON, required keys)."""
     from edukit.jsonsafe import loads
+    from edukit.userfile import read_user_text
 
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found" if not p.exists() else "not a file", path=p)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=p) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=p) from None
+    text = read_user_text(p, what="file", limit="data")
     if not text.strip():
         raise InputError("empty file: not an MRBench file", path=p)
     data = loads(text, path=p)

@@ -77,9 +77,9 @@ def read_sight(path: str | os.PathLike, prompts: str | os.PathLike | None = None
     """
     import pandas as pd
 
-    p = path = resolve_input(path)
-    if not p.is_file():
-        raise InputError("file not found", path=path)
+    from edukit.userfile import check_user_file
+
+    p = path = check_user_file(path, what="file")
     from edukit.corpora.csvfiles import header_line, read_csv
 
     header = header_line(p)
@@ -191,9 +191,9 @@ def _binary_cell(text: str) -> int | None:
 
 def prompt_versions(folder: str | os.PathLike) -> dict[str, str]:
     """`{label: version}` named by a SIGHT prompt folder (`label_prompts/v73d_pedagogy.txt`)."""
-    p = folder = resolve_input(folder)
-    if not p.is_dir():
-        raise InputError("prompt folder not found", path=folder)
+    from edukit.userfile import check_user_folder
+
+    p = check_user_folder(folder, what="prompt folder")
     files = p / "label_prompts" if (p / "label_prompts").is_dir() else p
     versions: dict[str, str] = {}
     for f in sorted(files.glob("*.txt")):
@@ -226,20 +226,16 @@ def read_sight_videos(folder: str | os.PathLike) -> pd.DataFrame:
     if not meta_dir.is_dir() and not text_dir.is_dir():
         raise InputError("no metadata/ or transcripts/ folder (expected a SIGHT folder)", path=root)
     records: dict[str, dict] = {}
+    from edukit.userfile import read_user_text
+
     for f in sorted(meta_dir.glob("*.json")) if meta_dir.is_dir() else []:
-        try:
-            meta = loads(f.read_bytes().decode("utf-8-sig"), path=f)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text ({exc.reason})", path=f) from None
+        meta = loads(read_user_text(f, what="file"), path=f)
         if not isinstance(meta, dict):
             raise InputError("expected a JSON object", path=f, where=1)
         video_id = str(meta.get("video_id") or f.stem)
         records[video_id] = {**meta, "video_id": video_id}
     for f in sorted(text_dir.glob("*.txt")) if text_dir.is_dir() else []:
-        try:
-            transcript = f.read_bytes().decode("utf-8-sig").strip()
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text ({exc.reason})", path=f) from None
+        transcript = read_user_text(f, what="file").strip()
         records.setdefault(f.stem, {"video_id": f.stem})["transcript"] = transcript
     videos = pd.DataFrame.from_records(list(records.values()))
     if videos.empty:

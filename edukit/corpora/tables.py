@@ -7,6 +7,7 @@ header is line 1, so data row `i` is line `i + 2`), for JSONL the file line, for
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -52,9 +53,9 @@ def read_table(path: str | os.PathLike, *, dtype: Any = None) -> pd.DataFrame:
 
     path = resolve_input(path)
     fmt = table_format(path)
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", path=path)
+    from edukit.userfile import check_user_file
+
+    p = check_user_file(path, what="file")
     try:
         if fmt == ".csv":
             return _read_csv(p, dtype)
@@ -93,6 +94,10 @@ def iter_jsonl(fh: Iterable[str], path: str | os.PathLike) -> Iterator[tuple[int
         except RecursionError:
             raise InputError(
                 f"JSON nested deeper than {MAX_DEPTH} levels", path=path, where=lineno
+            ) from None
+        except ValueError:  # Python refuses integers of more than 4,300 digits
+            raise InputError(
+                "a number with more than 4,300 digits", path=path, where=lineno
             ) from None
         if not isinstance(obj, dict):
             raise InputError(
@@ -145,15 +150,22 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, raw_csv: bool = Fa
     """
     fmt = table_format(path)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == ".csv":
-        from edukit.corpora.csvfiles import write_csv
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == ".csv":
+            from edukit.corpora.csvfiles import write_csv
 
-        write_csv(df, p, raw=raw_csv)
-    elif fmt == ".jsonl":
-        df.to_json(p, orient="records", lines=True, force_ascii=False)
-    else:
-        _for_parquet(df).to_parquet(p, index=False)
+            write_csv(df, p, raw=raw_csv)
+        elif fmt == ".jsonl":
+            df.to_json(p, orient="records", lines=True, force_ascii=False)
+        else:
+            _for_parquet(df).to_parquet(p, index=False)
+    except OSError as exc:  # a full disk, a folder that cannot be made (/proc/x), a long name
+        from edukit.userfile import os_reason
+
+        with contextlib.suppress(OSError):
+            p.unlink(missing_ok=True)  # no half-written table is left to be mistaken for one
+        raise InputError(f"cannot write: {os_reason(exc)}", path=path) from None
     return p
 
 

@@ -35,6 +35,8 @@ from edukit.export.manifest import Manifest, sha256
 from edukit.export.splits import SPLITS, assign_splits, check_split
 from edukit.export.tokens import count_tokens, estimator_name
 from edukit.export.validate import DEFAULT_MAX_TOKENS, _texts
+from edukit.userfile import exists as _exists
+from edukit.userfile import os_reason
 
 
 def export_finetune(
@@ -143,9 +145,9 @@ def export_finetune(
         )
     wanted = [s for s in SPLITS if s != "test" or test_fraction > 0 or lines["test"]]
     files = {s: f"{s}.jsonl" for s in wanted}
-    if out.exists() and not out.is_dir():
+    if _exists(out) and not out.is_dir():
         raise ExportError("--out must be a folder, and this is a file", path=out)
-    if not out.exists() and out.suffix.lower() in (".jsonl", ".json", ".csv", ".parquet"):
+    if not _exists(out) and out.suffix.lower() in (".jsonl", ".json", ".csv", ".parquet"):
         # train/val/test files and the manifest go inside; a file name here is a slip
         raise ExportError(
             f"--out is the folder for train.jsonl, val.jsonl and manifest.json; "
@@ -155,7 +157,7 @@ def export_finetune(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(f"cannot create the output folder: {exc.strerror}", path=out) from None
+        raise ExportError(f"cannot create the output folder: {os_reason(exc)}", path=out) from None
     for s, file in files.items():
         _write_atomic(out / file, "".join(f"{line}\n" for line in lines[s]))
     if format in LLAMA_FACTORY:

@@ -49,15 +49,10 @@ def validate_file(
     """
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
+    from edukit.userfile import read_user_text
+
     p = resolve_input(path)
-    if not p.is_file():
-        raise ExportError("file not found" if not p.exists() else "not a file", path=p)
-    try:
-        lines = p.read_bytes().decode("utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"not UTF-8 text ({exc.reason})", path=p) from None
-    except OSError as exc:
-        raise ExportError(f"cannot read: {exc.strerror}", path=p) from None
+    lines = read_user_text(p, what="file", error=ExportError, limit="data").splitlines()
     if not any(line.strip() for line in lines):
         raise ExportError("no examples: the file is empty", path=p)
     problems = []
@@ -116,6 +111,8 @@ def validate_line(line: str, format: str, *, max_tokens: int = DEFAULT_MAX_TOKEN
         check_depth(obj)
     except json.JSONDecodeError as exc:
         return [f"not valid JSON: {exc.msg} (column {exc.colno})"]
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        return ["not valid JSON here: a number with more than 4,300 digits"]
     except (RecursionError, InputError):
         return [f"JSON nested deeper than {MAX_DEPTH} levels"]
     if not isinstance(obj, dict):
@@ -127,6 +124,12 @@ def validate_line(line: str, format: str, *, max_tokens: int = DEFAULT_MAX_TOKEN
         if tokens > max_tokens:
             problems.append(f"about {tokens} tokens, over the limit of {max_tokens}")
     return problems
+
+
+def _show(value: Any, width: int = 60) -> str:
+    """A value as it appears in a problem line, cut short (a role may be a long list)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _keys(obj: dict, required: set[str], optional: set[str] = frozenset()) -> list[str]:
@@ -157,8 +160,8 @@ def _messages(msgs: Any, where: str, *, weights: bool) -> list[str]:
         optional = {"weight", "name"} if weights else {"name"}
         out += [f"{at}: {p}" for p in _keys(m, {"role", "content"}, optional)]
         role = m.get("role")
-        if role not in _ROLES:
-            out.append(f"{at}: unknown role {role!r}")
+        if not isinstance(role, str) or role not in _ROLES:  # a list is no role (nor hashable)
+            out.append(f"{at}: unknown role {_show(role)}")
         elif role == "system" and i > 0:
             out.append(f"{at}: a system message may only come first")
         if "content" in m:
@@ -245,7 +248,7 @@ def _check_sharegpt(obj: dict) -> list[str]:
         expected = _SHAREGPT_TURNS[(i - start) % 2]
         role = m.get("from")
         if role not in (*_SHAREGPT_TURNS[0], *_SHAREGPT_TURNS[1]):
-            out.append(f"{at}: unknown role {role!r}")
+            out.append(f"{at}: unknown role {_show(role)}")
         elif role not in expected:
             out.append(
                 f"{at}: expected {' or '.join(map(repr, expected))} "

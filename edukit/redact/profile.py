@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from edukit.errors import RedactError
 from edukit.redact.keys import names_digest
@@ -112,15 +111,9 @@ def parse_entities(values: list[str] | str | None, default: tuple[str, ...]) -> 
 
 def read_names(path: str | os.PathLike) -> tuple[str, ...]:
     """Declared names from a UTF-8 text file, one per line (blank lines and `#` lines skipped)."""
-    p = Path(path)
-    if not p.is_file():
-        raise RedactError("names file not found" if not p.exists() else "not a file", path=path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RedactError(f"names file is not UTF-8 text ({exc.reason})", path=path) from None
-    except OSError as exc:
-        raise RedactError(f"cannot read the names file: {exc.strerror}", path=path) from None
+    from edukit.userfile import read_user_text
+
+    text = read_user_text(path, what="names file", error=RedactError)
     names: list[str] = []
     for line in text.splitlines():
         name = " ".join(line.split())

@@ -22,6 +22,8 @@ from edukit.rubric.spec import (
     Subcategory,
     Unit,
 )
+from edukit.userfile import check_user_file
+from edukit.userfile import exists as _exists
 
 # Which model describes the mapping at a key path (list indices left out).
 _MODELS: dict[tuple[str, ...], type[BaseModel]] = {
@@ -44,7 +46,7 @@ def load_rubric(path: str | Path) -> Rubric:
     from edukit.resources import resolve_rubric, rubric_names
 
     resolved = resolve_rubric(path)
-    if not resolved.exists():
+    if not _exists(resolved):
         names = rubric_names()
         hint = suggest(Path(path).stem, names) or f" (bundled rubrics: {', '.join(names)})"
         raise RubricError(f"rubric file not found{hint}", path=path)
@@ -60,8 +62,9 @@ def load_rubric(path: str | Path) -> Rubric:
     ]
     if spec.examples_file:
         examples_path = source.path.parent / spec.examples_file
-        if not examples_path.is_file():
+        if not _exists(examples_path):
             raise source.error(("examples_file",), f"no such file: {examples_path}")
+        check_user_file(examples_path, what="examples file", error=RubricError)
         if examples_path.suffix.lower() not in (".jsonl", ".csv"):
             raise source.error(("examples_file",), "must be a .jsonl or .csv file")
         file_examples, file_origins = read_examples(examples_path)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from edukit.errors import RubricError
+from edukit.userfile import exists as _exists
 
 PLACEHOLDERS = {"comment": "comment", "videoName": "video_name", "playlistName": "playlist_name"}
 SIGHT_CITATION = (
@@ -33,18 +34,18 @@ ANSWER_MAX_TOKENS = 50  # the JSON answer alone
 def import_sight(prompts_dir: str | Path) -> dict[str, Any]:
     """The rubric document (a plain dict, ready to dump as YAML) for one SIGHT prompt folder."""
     from edukit.resources import resolve_input
+    from edukit.userfile import check_user_file
 
     folder = resolve_input(prompts_dir)
     info_path = folder / "info.json"
-    if not info_path.is_file():
+    if not _exists(info_path):
         raise RubricError("not a SIGHT prompt folder: info.json is missing", path=folder)
     info = _read_info(info_path)
     valid = info["valid_labels"]
     cot = set(info.get("cot_labels") or [])
     prompts: dict[str, tuple[str, Path]] = {}
     for path in sorted((folder / "label_prompts").glob("*.txt")):
-        if not path.is_file():
-            raise RubricError("a prompt must be a file, not a folder", path=path)
+        check_user_file(path, what="prompt file", error=RubricError)
         match = _FILE.match(path.name)
         if not match:
             raise RubricError("prompt file name is not v<version>_<label>.txt", path=path)
@@ -159,13 +160,10 @@ def _definition(text: str) -> str:
 
 def _read_info(path: Path) -> dict[str, Any]:
     from edukit.jsonsafe import loads
+    from edukit.userfile import read_user_text
 
-    try:
-        info = loads(path.read_bytes().decode("utf-8-sig"), path=path, error=RubricError)
-    except UnicodeDecodeError as exc:
-        raise RubricError(f"info.json is not UTF-8 text ({exc.reason})", path=path) from None
-    except OSError as exc:
-        raise RubricError(f"cannot read info.json: {exc.strerror or exc}", path=path) from None
+    text = read_user_text(path, what="info.json", error=RubricError)
+    info = loads(text, path=path, error=RubricError)
     if not isinstance(info, dict) or "valid_labels" not in info:
         raise RubricError("info.json must be an object with valid_labels", path=path)
     valid = info["valid_labels"]
@@ -182,15 +180,9 @@ def _read_info(path: Path) -> dict[str, Any]:
 
 
 def _read_prompt(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RubricError(
-            f"not UTF-8 text ({exc.reason} at byte {exc.start}); re-save it as UTF-8",
-            path=path,
-        ) from None
-    except OSError as exc:
-        raise RubricError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    from edukit.userfile import read_user_text
+
+    return read_user_text(path, what="prompt file", error=RubricError)
 
 
 def _int(value: Any, label: str, path: Path) -> int:

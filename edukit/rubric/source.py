@@ -59,13 +59,10 @@ def key_path(loc: Path_) -> str:
 
 def read_source(path: str | Path) -> Source:
     """Parse `path` safely, keeping marks; RubricError on bad syntax, unsafe tags, duplicates."""
+    from edukit.userfile import read_user_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RubricError("rubric file not found", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RubricError(f"cannot read rubric: {exc}", path=path) from None
+    text = read_user_text(path, what="rubric file", error=RubricError)
     if len(text) > MAX_CHARS:
         raise RubricError(f"the rubric file is over {MAX_CHARS:,} characters", path=path)
     text = text.removeprefix("\ufeff")

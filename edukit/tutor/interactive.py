@@ -11,8 +11,10 @@ store (one per model and endpoint), so their tokens and costs are counted separa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -364,8 +366,11 @@ def run_interactive(
                 output_tokens=summary["output_tokens"],
                 cost=run_cost(prices, end.model, summary),
             )
+    except sqlite3.DatabaseError as exc:  # a malformed page met mid-way
+        raise store.damaged(exc) from None
     finally:
-        store.close()
+        with contextlib.suppress(sqlite3.DatabaseError):
+            store.close()
     wide = table.copy()
     wide[column] = [None if c.failed else c.mathdial() for c in convs]
     result = InteractiveRun(column, wide.reset_index(drop=True), convs, rounds, out)

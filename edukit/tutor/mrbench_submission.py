@@ -7,6 +7,7 @@ submitted unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -69,7 +70,15 @@ def submission(
 
 def write_submission(records: list[dict[str, Any]], out: str | os.PathLike) -> Path:
     """Write the submission JSON (UTF-8, indented like the released files)."""
+    from edukit.userfile import os_reason
+
     p = Path(out)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(records, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(records, indent=4, ensure_ascii=False) + "\n"
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a full disk, a folder that cannot be made (/proc/x)
+        with contextlib.suppress(OSError):
+            p.unlink(missing_ok=True)  # no half-written submission is left
+        raise InputError(f"cannot write: {os_reason(exc)}", path=out) from None
     return p

@@ -261,7 +261,9 @@ def test_a_model_with_an_extra_category_leaves_human_human_unchanged(tmp_path):
 # --- 5. one estimator: pairs use exactly the items both rated ------------------------------------
 
 
-def test_pairs_rated_by_one_rater_only_use_the_shared_items(cli, tmp_path):
+def test_pairs_with_gaps_follow_each_coefficients_author(cli, tmp_path):
+    """Cohen and alpha use the items both rated; Gwet's AC1 and Fleiss' kappa (Gwet's estimator)
+    keep the items only one of the pair rated in the chance term, as irrCAC does."""
     rng = np.random.default_rng(5)
     a = [int(v) for v in rng.integers(0, 3, 40)]
     b = [v if rng.random() < 0.7 else int(rng.integers(0, 3)) for v in a]
@@ -273,8 +275,8 @@ def test_pairs_rated_by_one_rater_only_use_the_shared_items(cli, tmp_path):
     write_long(path, {"A": a, "B": b})
     sa, sb = both_rated(a, b)
     for metric, ref in (
-        ("ac1", irr([sa, sb])),
-        ("fleiss", irr([sa, sb], "fleiss")),
+        ("ac1", irr([a, b])),
+        ("fleiss", irr([a, b], "fleiss")),
         ("cohen", cohen_kappa_score(sa, sb)),
         ("alpha", krippendorff.alpha(reliability_data=[sa, sb], level_of_measurement="nominal")),
     ):
@@ -301,7 +303,8 @@ def test_three_raters_with_gaps_follow_gwet_and_krippendorff(cli, tmp_path):
         assert got["labels"]["score"]["value"] == pytest.approx(ref, abs=1e-5), metric
 
 
-def test_binary_ac1_block_uses_the_shared_items():
+def test_binary_ac1_block_follows_gwets_estimator():
+    # AC1 is Gwet's: the chance term over every item either rater of the pair rated (irrCAC)
     h1 = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1, None, 0]
     h2 = [1, 0, 0, 1, 0, None, 1, 0, 1, 1, 1, 0]
     m = [1, 1, 0, 1, 0, 0, None, 0, 1, 0, 1, 0]
@@ -315,10 +318,9 @@ def test_binary_ac1_block_uses_the_shared_items():
         columns=["item_id", "rater", "label", "value"],
     )
     lab = compare(df, ["H1", "H2"], ["M"], n_boot=100).labels["x"]
-    assert lab.ac1["human_human"].value == pytest.approx(irr(list(both_rated(h1, h2))), abs=1e-5)
-    assert lab.ac1["human_model"]["M"]["H1"].value == pytest.approx(
-        irr(list(both_rated(h1, m))), abs=1e-5
-    )
+    assert lab.ac1["human_human"].value == pytest.approx(irr([h1, h2]), abs=1e-5)
+    assert lab.ac1["human_model"]["M"]["H1"].value == pytest.approx(irr([h1, m]), abs=1e-5)
+    assert irr([h1, m]) != pytest.approx(irr(list(both_rated(h1, m))), abs=1e-5)  # it matters
     assert lab.ac1["human_model"]["M"]["H1"].n == len(both_rated(h1, m)[0])
 
 

@@ -42,6 +42,7 @@ SETUPS = [  # (metric, weights, level, raters)
     ("ac1", None, "nominal", 3),
     ("ac1", "linear", "nominal", 3),
     ("ac1", "quadratic", "nominal", 2),
+    ("fleiss", None, "nominal", 2),
     ("fleiss", None, "nominal", 3),
     ("alpha", None, "nominal", 3),
     ("alpha", None, "ordinal", 3),
@@ -88,7 +89,7 @@ def _reference(scale, metric, weights, level, cols) -> float:
     """The reference library's value on the same ratings (words -> ranks 1..5)."""
     rank = {w: i + 1 for i, w in enumerate(WORDS)}
     num = [[np.nan if v is None else float(rank.get(v, v)) for v in c] for c in cols]
-    if len(cols) == 2:  # a pair: exactly the items both rated
+    if len(cols) == 2 and metric not in ("ac1", "fleiss"):  # a pair: the items both rated
         both = [i for i in range(len(num[0])) if not (np.isnan(num[0][i]) or np.isnan(num[1][i]))]
         num = [[c[i] for i in both] for c in num]
     used = sorted({v for c in num for v in c if not np.isnan(v)})

@@ -108,7 +108,11 @@ def test_runs_show_reports_and_ingests(cli, binary_rubric_path, fake_server, tmp
     run_id = r.out.split()[1].rstrip(":")
     r = cli("runs", "show", run_id, "--run-db", db)
     assert r.code == 0 and "batch batch_1: in_progress, 6 requests" in r.out
+    r = cli("runs", "ingest", run_id, "--run-db", db)
+    assert r.code == 3 and "batch batch_1: in_progress" in r.out  # work left (README exit codes)
     fake_server.batch_hold = False
+    r = cli("runs", "ingest", run_id, "--run-db", db)
+    assert r.code == 0 and "batch batch_1: completed (ingested)" in r.out
     r = cli("runs", "show", run_id, "--run-db", db)
     assert "batch batch_1: completed (ingested)" in r.out and "6 annotation rows" in r.out
     assert fake_server.chat_requests == []

@@ -240,3 +240,42 @@ def test_model_defaults_to_the_rubrics(binary_rubric_path, fake_server, tmp_path
     # no model anywhere: a one-line error
     with pytest.raises(AnnotationError, match="--model is required"):
         annotate(items, load_rubric(binary_rubric_path), None, run_db=tmp_path / "c.sqlite")
+
+
+def test_a_run_that_raises_releases_its_leases_for_the_next_run_in_this_process(
+    binary_rubric, fake_server, tmp_path, kit
+):
+    """A run ending with an exception gives up the leases of the requests it had claimed: a
+    second run in the same process (a notebook's next cell) sends them at once, instead of
+    waiting out the lease (its own pid looks alive, so only the expiry would free them)."""
+    import threading
+    import time
+
+    items = kit.make_items(12)
+
+    class Boom(Exception):
+        pass
+
+    def fail_on_the_third(stats):
+        if stats["done"] >= 3:
+            raise Boom("the caller's callback failed mid-way")
+
+    with pytest.raises(Boom):
+        _run(items, binary_rubric, fake_server, tmp_path, concurrency=6, progress=fail_on_the_third)
+    sent_before = len(fake_server.chat_requests)
+    assert 3 <= sent_before < 24  # it stopped mid-way, with requests in flight
+
+    result = {}
+    second = threading.Thread(
+        target=lambda: result.update(res=_run(items, binary_rubric, fake_server, tmp_path)),
+        daemon=True,  # a held lease would block it for the lease's lifetime (about 21 minutes)
+    )
+    started = time.monotonic()
+    second.start()
+    second.join(timeout=30)
+    assert not second.is_alive(), "the second run waits for a lease the first never released"
+    assert time.monotonic() - started < 15
+    res = result["res"]
+    assert res.items_left == 0 and res.counts["ok"] == 24
+    got = {(r.item_id, r.label): r.value for r in res.annotations.itertuples()}
+    assert got == kit.expected_rows(binary_rubric, items)

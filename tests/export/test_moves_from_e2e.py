@@ -108,7 +108,8 @@ def test_min_confidence_with_self_consistency_votes(cli, server, sample_path, tm
     kept = export(votes, "M3", "0.9")
     assert kept["counts"]["train"]["targets"] == 30  # every non-empty teacher turn
     assert kept["skipped"] == {}
-    none = export(votes, "M3", "1.5")
-    assert none.startswith("Error: no examples left to write") and "unannotated: 30" in none
+    # a confidence lies in [0, 1]: a threshold above 1 is refused before any work
+    above = export(votes, "M3", "1.5")
+    assert above.startswith("Error: Invalid value for '--min-confidence'"), above
     # Rows without a confidence cannot reach a threshold.
     assert "unannotated: 30" in export(single, "M1", "0.1")

@@ -7,12 +7,15 @@ characters a model emits (bare carriage returns, quotes, separators, formula-lik
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,20 +76,86 @@ def mutated(draw, seed: bytes) -> bytes:
     return bytes(data)
 
 
-def inputs(seed: str):
-    return st.one_of(st.binary(max_size=400), mutated(SEEDS[seed]))
+# Whole valid files of each kind: valid inputs are their first k records (k drawn), so a reader
+# that rejects every file fails its fuzz test (see `_ends_well`).
+def _csv_prefix(source: bytes):
+    rows = list(csv.reader(io.StringIO(source.decode("utf-8-sig"), newline="")))
+
+    def write(k: int) -> bytes:
+        out = io.StringIO(newline="")
+        csv.writer(out, lineterminator="\n").writerows(rows[: k + 1])
+        return out.getvalue().encode()
+
+    return len(rows) - 1, write
 
 
-def _ends_well(fn, data: bytes, suffix: str) -> None:
-    """`fn(path)` on `data` returns or raises an EdukitError; anything else fails the test."""
+def _lines_prefix(source: bytes):
+    lines = source.decode().splitlines(keepends=True)
+    return len(lines), lambda k: "".join(lines[:k]).encode()
+
+
+def _json_prefix(source: bytes):
+    records = json.loads(source)
+    return len(records), lambda k: json.dumps(records[:k]).encode()
+
+
+VALID = {
+    "items": _csv_prefix(SEEDS["items"]),
+    "items_jsonl": _lines_prefix(
+        b'{"item_id": 1, "text": "hello"}\n{"item_id": 2, "text": "=x"}\n'
+        b'{"item_id": 3, "text": "-2"}\n'
+    ),
+    "annotations": _csv_prefix(SEEDS["annotations"]),
+    "mathdial": _csv_prefix(bundled("datasets", "mathdial", "test.csv").read_bytes()),
+    "mathdial_jsonl": _lines_prefix(bundled("datasets", "mathdial", "test.jsonl").read_bytes()),
+    "sight": _csv_prefix(bundled("datasets", "sight", "sample_dataset.csv").read_bytes()),
+    "rubric": (1, lambda k: SEEDS["rubric"]),
+    "export": _lines_prefix(SEEDS["export"]),
+    **{k: _json_prefix(SEEDS[k]) for k in SEEDS if k.startswith("mrbench_")},
+}
+
+
+@st.composite
+def valid(draw, kind: str) -> tuple[bytes, bool]:
+    n, write = VALID[kind]
+    return write(draw(st.integers(1, n))), True
+
+
+def inputs(seed: str, kind: str | None = None):
+    """(bytes, valid?): random bytes, mutations of the seed, and valid files of its kind."""
+    unknown = st.one_of(st.binary(max_size=400), mutated(SEEDS[seed])).map(lambda d: (d, False))
+    return st.one_of(valid(kind or seed), unknown)
+
+
+def _ends_well(fn, case: tuple[bytes, bool], suffix: str) -> None:
+    """`fn(path)` on the data returns or raises an EdukitError; anything else fails the test. A
+    valid file must be read: an error, or a non-empty list of problems, fails the test."""
+    data, is_valid = case
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"input{suffix}"
         path.write_bytes(data)
         try:
-            fn(path)
+            result = fn(path)
         except EdukitError as exc:
+            assert not is_valid, f"a valid file was refused: {exc.format()}"
             assert "\n" not in exc.format().strip() or exc.format().count("\n") < 3
+        else:
+            if is_valid and isinstance(result, list):  # validate_file: the problems found
+                assert result == [], f"a valid file was refused: {result}"
         assert path.read_bytes() == data  # readers never write their input
+
+
+def _reject_all(path: Path) -> None:
+    raise EdukitError("refused", path=path)
+
+
+@pytest.mark.parametrize("kind", sorted(VALID))
+def test_ends_well_fails_a_reader_that_rejects_every_file(kind):
+    n, write = VALID[kind]
+    with pytest.raises(AssertionError, match="a valid file was refused"):
+        _ends_well(_reject_all, (write(n), True), ".txt")
+    with pytest.raises(AssertionError, match="a valid file was refused"):
+        _ends_well(lambda p: ["everything is wrong"], (write(1), True), ".txt")
 
 
 @FUZZ
@@ -96,7 +165,7 @@ def test_read_items(data):
 
 
 @FUZZ
-@given(inputs("items"))
+@given(inputs("items", "items_jsonl"))
 def test_read_items_jsonl(data):
     _ends_well(lambda p: read_items(p, "item_id", "text"), data, ".jsonl")
 
@@ -167,7 +236,14 @@ def mrbench_documents(draw) -> bytes:
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=400), *map(mutated, (SEEDS[k] for k in MRBENCH_SEEDS))))
+@given(
+    st.one_of(
+        *(valid(k) for k in MRBENCH_SEEDS),
+        st.one_of(st.binary(max_size=400), *map(mutated, (SEEDS[k] for k in MRBENCH_SEEDS))).map(
+            lambda d: (d, False)
+        ),
+    )
+)
 def test_read_mrbench(data):
     _ends_well(read_mrbench, data, ".json")
 
@@ -175,7 +251,7 @@ def test_read_mrbench(data):
 @settings(FUZZ, max_examples=200)
 @given(mrbench_documents())
 def test_read_mrbench_values_of_any_type(data):
-    _ends_well(read_mrbench, data, ".json")
+    _ends_well(read_mrbench, (data, False), ".json")
 
 
 @FUZZ

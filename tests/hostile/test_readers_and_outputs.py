@@ -79,7 +79,7 @@ GOOD = {"valid_labels": {"general": {"true": 1, "false": 0}}}
         ({"valid_labels": {"general": {"true": "x", "false": 0}}}, b"{comment}",
          "answers must map to 0 or 1"),
         (GOOD, "Caf\u00e9 {comment}".encode("latin-1"), "not UTF-8 text"),
-        (GOOD, None, "a prompt must be a file, not a folder"),
+        (GOOD, None, "a folder, not a prompt file"),
         ({"valid_labels": {"general": {"true": 1}}, "x": [[[[]]]]}, b"", "prompt file is empty"),
     ],
 )  # fmt: skip
@@ -99,7 +99,7 @@ def test_malformed_base_url(bounded, tmp_path):
     r.assert_one_error("--base-url 'http://[::1' is not a valid URL")
     r = bounded("annotate", items, "--rubric", bundled("rubrics", "sight.yaml"), "--model", "m",
                 "--max-cost", "inf", "--run-db", tmp_path / "r.sqlite")  # fmt: skip
-    r.assert_one_error("--max-cost must be a finite number")
+    r.assert_one_error("Invalid value for '--max-cost'")
     assert not (tmp_path / "r.sqlite").exists()
 
 
@@ -179,3 +179,26 @@ def test_csv_outputs_neutralise_formulas_and_round_trip(bounded, tmp_path):
                 tmp_path / "raw.csv", "--raw-csv")  # fmt: skip
     raw = pd.read_csv(tmp_path / "raw.csv", dtype=str, keep_default_na=False)
     assert raw["text"].iloc[0] == EVIL[0]
+
+
+# number-like text in a text column: a spreadsheet reads it as the number it is, never as a
+# formula, so it is written as it is; text that is a formula is escaped
+NUMBER_TEXT = ["-2", "+3", "-1.5", "+0.25e3", "-.5", "7"]
+FORMULA_TEXT = ["=1+1", "-2+3", "+3 apples", "-", "@A1", "-1e", "--2"]
+
+
+def test_number_like_text_stays_as_written_and_formulas_are_escaped(bounded, tmp_path):
+    items = tmp_path / "items.jsonl"
+    texts = NUMBER_TEXT + FORMULA_TEXT
+    rows = [{"item_id": f"i{i}", "text": t} for i, t in enumerate(texts)]
+    items.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "items.csv"
+    r = bounded("load", "table", items, "--id-col", "item_id", "--text-col", "text", "--out", out)
+    assert r.code == 0, r.err
+    raw = pd.read_csv(out, dtype=str, keep_default_na=False)  # what a spreadsheet sees
+    assert list(raw["text"]) == NUMBER_TEXT + ["'" + t for t in FORMULA_TEXT]
+    back = tmp_path / "back.jsonl"
+    r = bounded("load", "table", out, "--id-col", "item_id", "--text-col", "text", "--out", back)
+    assert r.code == 0, r.err
+    got = [json.loads(line)["text"] for line in back.read_text(encoding="utf-8").splitlines()]
+    assert got == texts  # and edukit reads its own CSV back as written, numbers as text

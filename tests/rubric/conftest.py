@@ -1,12 +1,11 @@
 """Rubric test helpers: write a rubric file, compare against golden files.
 
-Regenerate the golden files explicitly with `EDUKIT_REGEN_GOLDEN=1 pytest tests/rubric`.
+Regenerate the golden files with `python tests/regen_golden.py` (the tests only read them).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from pathlib import Path
 
@@ -33,13 +32,14 @@ def golden():
 
     def check(name: str, obj) -> None:
         path = GOLDEN / name
-        text = json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-        if os.environ.get("EDUKIT_REGEN_GOLDEN"):
-            path.write_text(text, encoding="utf-8")
-        assert path.exists(), f"missing golden file {path}; run with EDUKIT_REGEN_GOLDEN=1"
-        assert text == path.read_text(encoding="utf-8"), f"output differs from {path}"
+        assert path.exists(), f"missing golden file {path}; run python tests/regen_golden.py"
+        assert golden_text(obj) == path.read_text(encoding="utf-8"), f"output differs from {path}"
 
     return check
+
+
+def golden_text(obj) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
 def request_dict(request) -> dict:

@@ -1,10 +1,12 @@
 """Golden files pin the exact messages and schemas of the bundled rubrics and SIGHT imports.
 
-Regenerate after an intended change: `EDUKIT_REGEN_GOLDEN=1 pytest tests/rubric`, then review
-the diff of tests/rubric/golden/.
+Regenerate after an intended change: `python tests/regen_golden.py`, then review the diff of
+tests/rubric/golden/ (the tests only read them).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,7 @@ from edukit.resources import bundled
 from edukit.rubric import dump_rubric, import_sight, load_rubric
 from edukit.rubric.sight import PLACEHOLDERS
 
-from .conftest import request_dict
+from .conftest import GOLDEN, golden_text, request_dict
 
 COMMENT = {
     "item_id": "9001",
@@ -49,22 +51,40 @@ STUDENT_SENTENCE = {
 }
 
 
-@pytest.mark.parametrize(
-    ("name", "item"),
-    [
-        ("sight.yaml", COMMENT),
-        ("sight-joint.yaml", COMMENT),
-        ("mathdial-moves.yaml", TURN),
-        ("mrbench.yaml", REPLY),
-        ("mrbench-bea2025.yaml", REPLY),
-        ("talkmoves-teacher.yaml", SENTENCE),
-        ("talkmoves-student.yaml", STUDENT_SENTENCE),
-    ],
-)
-def test_bundled_rubric_golden(golden, name, item):
+BUNDLED = [
+    ("sight.yaml", COMMENT),
+    ("sight-joint.yaml", COMMENT),
+    ("mathdial-moves.yaml", TURN),
+    ("mrbench.yaml", REPLY),
+    ("mrbench-bea2025.yaml", REPLY),
+    ("talkmoves-teacher.yaml", SENTENCE),
+    ("talkmoves-student.yaml", STUDENT_SENTENCE),
+]
+
+
+def _bundled(name: str, item: dict) -> dict:
     rubric = load_rubric(bundled("rubrics", name))
-    requests = [request_dict(r) for r in rubric.requests(item)]
-    golden(name.replace(".yaml", ".json"), {"hash": rubric.hash, "requests": requests})
+    return {"hash": rubric.hash, "requests": [request_dict(r) for r in rubric.requests(item)]}
+
+
+def golden_texts(tmp_path: Path, shared_data: Path | None = None) -> dict[Path, str]:
+    """Every golden file of this module and its current text (for tests/regen_golden.py); the
+    SIGHT imports only with the real corpora."""
+    texts = {
+        GOLDEN / name.replace(".yaml", ".json"): golden_text(_bundled(name, item))
+        for name, item in BUNDLED
+    }
+    if shared_data is not None:
+        for folder in sorted(FOLDERS):
+            prompts = shared_data / "sight" / "prompts" / folder
+            english = _imported(prompts, tmp_path / f"{folder}.yaml")[1]
+            texts[GOLDEN / f"sight-import-{folder}.json"] = golden_text(request_dict(english))
+    return texts
+
+
+@pytest.mark.parametrize(("name", "item"), BUNDLED)
+def test_bundled_rubric_golden(golden, name, item):
+    golden(name.replace(".yaml", ".json"), _bundled(name, item))
 
 
 def test_bundled_rubric_shapes():
@@ -149,18 +169,22 @@ FOLDERS = {
 }
 
 
+def _imported(prompts: Path, out: Path):
+    """The rubric imported from a SIGHT prompts folder, and its `non_english` request."""
+    dump_rubric(import_sight(prompts), out)
+    rubric = load_rubric(out)
+    return rubric, next(r for r in rubric.requests(COMMENT) if r.key == "non_english")
+
+
 @pytest.mark.parametrize("folder", sorted(FOLDERS))
 def test_sight_folder_imports_validates_and_renders(shared_data, tmp_path, golden, folder):
     versions, reasoning = FOLDERS[folder]
-    out = tmp_path / f"{folder}.yaml"
     prompts = shared_data / "sight" / "prompts" / folder
-    dump_rubric(import_sight(prompts), out)
-    rubric = load_rubric(out)
+    rubric, english = _imported(prompts, tmp_path / f"{folder}.yaml")
     assert rubric.task == "binary" and rubric.reasoning is reasoning
     assert rubric.text_field == "comment"
     requests = rubric.requests(COMMENT)
     assert {r.key: r.version for r in requests} == versions
-    english = next(r for r in requests if r.key == "non_english")
     # SIGHT asks "is the comment in English?": true means *not* non-English.
     assert rubric.decode(english, _answer(english, True))[0].value == 0
     assert rubric.decode(english, _answer(english, False))[0].value == 1

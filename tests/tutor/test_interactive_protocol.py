@@ -140,7 +140,7 @@ def test_option_mistakes_are_one_line_before_any_request(cli, problems, fake_ser
          f"Error: {problems}: --turns is also an input ({problems})"),
         (["--out", tmp_path / "o.txt"], f"Error: {tmp_path / 'o.txt'}: unknown table format"),
         (["--out", tmp_path / "o.jsonl", "--tutor-system", tmp_path / "missing.j2"],
-         f"Error: {tmp_path / 'missing.j2'}: cannot read the tutor system prompt"),
+         f"Error: {tmp_path / 'missing.j2'}: tutor system prompt file not found"),
     ]  # fmt: skip
     for extra, message in cases:
         r = cli(*base, *extra)
