@@ -7,10 +7,16 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.options import ENCODING, SEP, check_finite, use_dialect
-
-ITEMS_LEFT = 3
-INTERRUPTED = 130
+from edukit.commands.options import (
+    ENCODING,
+    MAX_BOOT,
+    MAX_COST_USD,
+    MAX_ITEMS,
+    MAX_SEED,
+    SEP,
+    check_finite,
+    use_dialect,
+)
 
 
 def _split(value: str | None) -> list[str]:
@@ -67,12 +73,18 @@ def compare_command(
     run_db: Path = typer.Option(
         Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
     ),
-    limit: int | None = typer.Option(None, "--limit", min=0, help="The first N items."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, max=MAX_ITEMS, help="The first N items (at least 1)."
+    ),
     concurrency: int = typer.Option(
         8, "--concurrency", min=1, max=256, help="Requests in flight per arm."
     ),
     max_cost: float | None = typer.Option(
-        None, "--max-cost", min=0, help="USD for the whole sweep (arms run in order; resumable)."
+        None,
+        "--max-cost",
+        min=0,
+        max=MAX_COST_USD,
+        help="USD for the whole sweep (arms run in order; resumable).",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the cost plan; send nothing."),
     holdout: float | None = typer.Option(
@@ -83,7 +95,9 @@ def compare_command(
         help="Fraction of gold items held out, 0-0.9 "
         "(default 0.3 with 50 or more gold items; 0: none).",
     ),
-    holdout_seed: int = typer.Option(0, "--holdout-seed", min=0, help="Seed of the split."),
+    holdout_seed: int = typer.Option(
+        0, "--holdout-seed", min=0, max=MAX_SEED, help="Seed of the split."
+    ),
     final: str | None = typer.Option(
         None, "--final", help="Evaluate this arm on the held-out items (counted as a final look)."
     ),
@@ -100,8 +114,8 @@ def compare_command(
     ),
     metric: str = typer.Option("cohen", "--metric", help="cohen|fleiss|alpha|ac1|percent."),
     margin: float = typer.Option(0.1, "--margin", min=0, max=1, help="Verdict margin, 0-1."),
-    n_boot: int = typer.Option(1000, "--n-boot", min=0, max=100_000, help="Bootstrap resamples."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Bootstrap seed."),
+    n_boot: int = typer.Option(1000, "--n-boot", min=0, max=MAX_BOOT, help="Bootstrap resamples."),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Bootstrap seed."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON here."),
     markdown_out: Path | None = typer.Option(None, "--markdown", help="Write Markdown here."),
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),

@@ -12,7 +12,9 @@ from edukit.commands.options import ENCODING, RAW_CSV, SEP, check_finite, use_di
 _JSON = typer.Option(None, "--json", help="Write the JSON here.")
 _MD = typer.Option(None, "--markdown", help="Write Markdown here.")
 _HTML = typer.Option(None, "--report", help="Write a self-contained HTML report here.")
-_CONFIDENCE = typer.Option(0.95, "--confidence", help="Interval level, in [0.5, 1).")
+_CONFIDENCE = typer.Option(
+    0.95, "--confidence", min=0.5, max=0.999, help="Interval level, in [0.5, 1)."
+)
 
 
 def _split(value: str | None) -> list[str]:

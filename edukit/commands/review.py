@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+from edukit.commands.options import ENCODING, MAX_SEED, RAW_CSV, SEP, use_dialect
 
 FORMAT_HELP = "label-studio (JSON tasks), prodigy (JSONL), sandpiper (CSV) or csv."
 _SUFFIX = {"label-studio": ".json", "prodigy": ".jsonl", "sandpiper": ".csv", "csv": ".csv"}
@@ -60,10 +60,14 @@ def export_command(
         "random, stratified, all.",
     ),
     budget: int | None = typer.Option(
-        None, "--budget", help="Items in all, 1 to 1,000,000 (shared by rules without :N)."
+        None,
+        "--budget",
+        min=1,
+        max=1_000_000,
+        help="Items in all (shared by rules without :N).",
     ),
     seed: int = typer.Option(
-        0, "--seed", help="Seed of the random and stratified picks (0 to 4,294,967,295)."
+        0, "--seed", min=0, max=MAX_SEED, help="Seed of the random and stratified picks."
     ),
     models: str | None = typer.Option(
         None,

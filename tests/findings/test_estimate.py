@@ -145,7 +145,7 @@ def test_method_and_bounds(cli, corpus, tmp_path):
     assert set(cat) == {"ppi"}
     for bad in ("1.5", "0.2", "nan"):
         r = cli("estimate", path, "--model", "gpt", "--humans", "H1", "--confidence", bad)
-        assert r.code == 2 and r.err.startswith("Error: --confidence"), r.err
+        assert r.code == 2 and r.err.count("Error:") == 1 and "--confidence" in r.err, r.err
     r = cli("estimate", path, "--model", "gpt", "--humans", "H1", "--method", "magic")
     assert r.code == 2 and "--method" in r.err
     r = cli("estimate", path, "--model", "nobody", "--humans", "H1")

@@ -189,7 +189,7 @@ def test_export_options_fail_before_any_file_is_written(cli, tmp_path, mathdial_
         (["--select", "random", "--budget", "0"], "--budget"),
         (["--select", "mystery:3"], "unknown rule"),
         (["--select", "low-confidence:3", "--models", "nobody"], "no rater 'nobody'"),
-        (["--select", "random:3", "--seed", "-1"], "--seed must be between"),
+        (["--select", "random:3", "--seed", "-1"], "Invalid value for '--seed'"),
         (["--select", "random:3", "--format", "prodigy"], "--out: a prodigy file ends in .jsonl"),
     ]:
         fmt = [] if "--format" in extra else ["--format", "label-studio"]
