@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +87,9 @@ class RunResult:
     notes: list[str] = field(default_factory=list)  # what was learned about the server, once
     cost_estimated: bool = False  # some usage was estimated (the server reported none)
     skipped_empty: int = 0  # items whose text is empty: not sent
+    # per replica of this call: url, calls, answered, errors, mean_latency, drained (and the
+    # concurrency level and its history with --concurrency auto)
+    replicas: list[dict[str, Any]] = field(default_factory=list)
     _frame: Any = None
 
     @property
@@ -121,7 +124,8 @@ def annotate(
     rubric: Any,
     model: str | None,
     *,
-    base_url: str | None = None,
+    base_url: str | Sequence[str] | None = None,
+    endpoints: Any = None,
     api_key_env: str = "OPENAI_API_KEY",
     run_db: str | os.PathLike = "edukit-runs.sqlite",
     rater: str | None = None,
@@ -174,11 +178,22 @@ def annotate(
     rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
     if concurrency < 1:
         raise AnnotationError("--concurrency must be at least 1")
+    from edukit.annotate.replicas import replica_identity, replica_list
+
+    replicas = replica_list(base_url, endpoints)
+    for r in replicas:
+        check_base_url(r.url)
     model = model or rubric.defaults.get("model")
     if not model:
         raise AnnotationError("--model is required (the rubric sets no defaults.model)")
     samples = samples or getattr(rubric, "samples", 1) or 1
     timeout = timeout or rubric.defaults.get("timeout") or TIMEOUT
+    if len(replicas) > 1 or endpoints is not None:
+        base_url = replica_identity(model)  # answers of any replica are interchangeable
+        if batch:
+            raise AnnotationError("--batch uses the OpenAI Batch API: give one --base-url")
+    else:
+        base_url = replicas[0].url if replicas else None
     rater = rater or model
     if prices is None and (dry_run or max_cost is not None):
         from edukit.annotate.cost import load_prices
@@ -204,10 +219,11 @@ def annotate(
         input_id = default_input_id(items)
     if overrides:
         input_id = f"{input_id}|params:{dumps(overrides)}"
-    check_base_url(base_url)
     from edukit.annotate.client import resolve_api_key
 
-    api_key = resolve_api_key(api_key_env, base_url)
+    keys = [resolve_api_key(r.api_key_env or api_key_env, r.url) for r in replicas]
+    api_key = keys[0] if keys else resolve_api_key(api_key_env, None)
+    pool = tuple((r.url, k, r.weight) for r, k in zip(replicas, keys, strict=True))
     run_id = run_identity(rubric, model, base_url, rater, samples, input_id, red_hash)
     options = dict(command or {})
     if redaction is not None:
@@ -261,7 +277,15 @@ def annotate(
         endpoint = base_url or "https://api.openai.com/v1"
         scheduler.ladder = ladder = Ladder.open(store.db, run_id, endpoint, model)
         conn = Connection(
-            base_url, api_key, timeout, max_retries, concurrency, rpm, tpm, http_client
+            replicas[0].url if replicas else None,
+            api_key,
+            timeout,
+            max_retries,
+            concurrency,
+            rpm,
+            tpm,
+            http_client,
+            replicas=pool if len(pool) > 1 else (),
         )
         batches: list[dict[str, Any]] = []
         try:
@@ -302,6 +326,7 @@ def annotate(
             notes=[*ladder.notes, *exchange.notes],
             cost_estimated=estimated > 0,
             skipped_empty=recorder.skipped_empty,
+            replicas=scheduler.router.summary() if scheduler.router else [],
         )
     except (sqlite3.Error, OSError) as exc:
         raise _write_failure(exc, run_db, run_id) from None

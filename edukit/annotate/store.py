@@ -178,8 +178,15 @@ class RunStore:
             self._depth = 0
             self._requests: list[tuple] = []  # request rows not yet written
             self.db.executescript(_SCHEMA)
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise AnnotationError(f"cannot open the run store: {exc}", path=self.path) from None
+
+    def _migrate(self) -> None:
+        """Columns added since a store was created (older stores gain them, empty)."""
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(attempts)")}
+        if "endpoint" not in cols:  # the replica that served the call (issue 26)
+            self.db.execute("ALTER TABLE attempts ADD COLUMN endpoint TEXT")
 
     def close(self) -> None:
         try:
@@ -388,6 +395,28 @@ class RunStore:
             elapsed = max(a + (lat or 0) for a, lat, *_ in rows) - min(a for a, *_ in rows)
         return {"calls": len(rows), "by_status": by_status, "latency": pct, "elapsed": elapsed}
 
+    def replica_stats(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's HTTP calls per replica: calls, errors, mean and p50 latency of answers."""
+        rows = self.db.execute(
+            "SELECT endpoint, status, latency FROM attempts WHERE run_id = ? AND endpoint IS NOT"
+            " NULL ORDER BY endpoint",
+            (run_id,),
+        ).fetchall()
+        out: dict[str, dict[str, Any]] = {}
+        lat: dict[str, list[float]] = {}
+        for endpoint, status, latency in rows:
+            r = out.setdefault(endpoint, {"url": endpoint, "calls": 0, "errors": 0})
+            r["calls"] += 1
+            if status == "api_error":
+                r["errors"] += 1
+            elif latency is not None:
+                lat.setdefault(endpoint, []).append(latency)
+        for endpoint, r in out.items():
+            values = sorted(lat.get(endpoint, []))
+            r["mean_latency"] = sum(values) / len(values) if values else None
+            r["p50"] = values[(len(values) - 1) // 2] if values else None
+        return list(out.values())
+
     def reused(self, run_id: str, seq_below: int | None = None) -> int:
         """Requests of the run answered by copying another run's answer (--reuse-from)."""
         (n,) = self.db.execute(
@@ -544,13 +573,15 @@ class RunStore:
                 a.get("input_tokens", 0),
                 a.get("output_tokens", 0),
                 pid,
+                a.get("endpoint"),
             )
             for a in attempts
         ]
         if rows:
             self.db.executemany(
                 "INSERT INTO attempts (run_id, key, started, latency, status, http_status, error,"
-                " input_tokens, output_tokens, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " input_tokens, output_tokens, pid, endpoint)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self._saved()

@@ -39,8 +39,16 @@ def annotate_command(
         help="Model name at the endpoint (default: the rubric's defaults.model), "
         "or local:tfidf-logreg (offline).",
     ),
-    base_url: str | None = typer.Option(
-        None, "--base-url", help="OpenAI-compatible endpoint (vLLM, Ollama, Azure, ...)."
+    base_urls: list[str] | None = typer.Option(
+        None,
+        "--base-url",
+        help="OpenAI-compatible endpoint (vLLM, SGLang, Ollama, Azure, ...); repeat it for "
+        "replicas of one model (same weights): each call goes to the least busy one.",
+    ),
+    endpoints: Path | None = typer.Option(
+        None,
+        "--endpoints",
+        help="Replicas of one model from a file: `URL [KEY_VARIABLE] [WEIGHT]` per line.",
     ),
     api_key_env: str = typer.Option(
         "OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key."
@@ -145,10 +153,16 @@ def annotate_command(
     from edukit.paths import check_run_store, check_url, guard_outputs
 
     use_dialect(sep, encoding)
-    check_url(base_url)
+    for url in base_urls or ():
+        check_url(url)
+    base_url = base_urls[0] if base_urls and len(base_urls) == 1 else (base_urls or None)
+    if endpoints is not None:
+        from edukit.annotate.replicas import read_endpoints
+
+        read_endpoints(endpoints)  # a bad line is an error before any work
     check_finite(max_cost=max_cost, rpm=rpm, tpm=tpm)
 
-    guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train])
+    guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train, endpoints])
     check_run_store(run_db, must_exist=False)
     if model is not None and model.startswith(LOCAL_PREFIX):
         _local(
@@ -188,6 +202,7 @@ def annotate_command(
         "rubric": os.fspath(resolve_rubric(rubric).resolve()),
         "model": model,
         "base_url": base_url,
+        "endpoints": os.fspath(endpoints.resolve()) if endpoints else None,
         "api_key_env": api_key_env,  # the variable's name, never its value
         "rater": rater,
         "samples": samples,
@@ -210,6 +225,7 @@ def annotate_command(
         rub,
         model,
         base_url=base_url,
+        endpoints=endpoints,
         api_key_env=api_key_env,
         run_db=run_db,
         rater=rater,
@@ -243,6 +259,8 @@ def annotate_command(
         typer.echo(interrupted_message(result), err=True)
         raise typer.Exit(INTERRUPTED)
     typer.echo(summary_message(result))
+    for line in replica_lines(result.replicas):
+        typer.echo(line)
     if out is not None and result.stopped != "batch_pending":
         from edukit.corpora.tables import write_table
 
@@ -333,6 +351,21 @@ def summary_message(result: RunResult) -> str:
             else ""
         )
     )
+
+
+def replica_lines(replicas: list[dict]) -> list[str]:
+    """One line per replica of a replica set: calls, answers, errors, latency (and drains)."""
+    if len(replicas) < 2:
+        return []
+    out = []
+    for r in replicas:
+        lat = r.get("mean_latency")
+        lat_text = f", mean latency {lat:.2f} s" if lat is not None else ""
+        drained = f", drained {r['drained']}x" if r.get("drained") else ""
+        out.append(
+            f"  replica {r['url']}: {r['calls']} calls, {r['errors']} errors{lat_text}{drained}"
+        )
+    return out
 
 
 def interrupted_message(result: RunResult) -> str:
