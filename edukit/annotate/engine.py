@@ -90,6 +90,7 @@ class RunResult:
     # per replica of this call: url, calls, answered, errors, mean_latency, drained (and the
     # concurrency level and its history with --concurrency auto)
     replicas: list[dict[str, Any]] = field(default_factory=list)
+    concurrency: int | str | None = None  # the fixed level, or "auto"
     _frame: Any = None
 
     @property
@@ -129,7 +130,7 @@ def annotate(
     api_key_env: str = "OPENAI_API_KEY",
     run_db: str | os.PathLike = "edukit-runs.sqlite",
     rater: str | None = None,
-    concurrency: int = 8,
+    concurrency: int | str | None = None,
     rpm: float | None = None,
     tpm: float | None = None,
     limit: int | None = None,
@@ -176,13 +177,15 @@ def annotate(
     from edukit.annotate.params import with_params
 
     rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
-    if concurrency < 1:
-        raise AnnotationError("--concurrency must be at least 1")
+    from edukit.annotate.concurrency import default_concurrency, parse_concurrency
     from edukit.annotate.replicas import replica_identity, replica_list
 
     replicas = replica_list(base_url, endpoints)
     for r in replicas:
         check_base_url(r.url)
+    if concurrency is None:
+        concurrency = default_concurrency([r.url for r in replicas])
+    concurrency = parse_concurrency(concurrency)
     model = model or rubric.defaults.get("model")
     if not model:
         raise AnnotationError("--model is required (the rubric sets no defaults.model)")
@@ -281,11 +284,12 @@ def annotate(
             api_key,
             timeout,
             max_retries,
-            concurrency,
+            concurrency if concurrency != "auto" else 1,
             rpm,
             tpm,
             http_client,
             replicas=pool if len(pool) > 1 else (),
+            auto=concurrency == "auto",
         )
         batches: list[dict[str, Any]] = []
         try:
@@ -302,6 +306,9 @@ def annotate(
             reporter.stop()
             stopped = "interrupted"
         store.commit()
+        replicas_seen = scheduler.router.summary() if scheduler.router else []
+        if concurrency == "auto":
+            store.add_concurrency(run_id, replicas_seen)
         estimated = estimated_responses(store.db, run_id, exchange.estimated)
         asked = _asked(items, limit, recorder.walked, stopped)
         summary = store.summary(run_id, asked)
@@ -326,7 +333,8 @@ def annotate(
             notes=[*ladder.notes, *exchange.notes],
             cost_estimated=estimated > 0,
             skipped_empty=recorder.skipped_empty,
-            replicas=scheduler.router.summary() if scheduler.router else [],
+            replicas=replicas_seen,
+            concurrency=concurrency,
         )
     except (sqlite3.Error, OSError) as exc:
         raise _write_failure(exc, run_db, run_id) from None

@@ -227,8 +227,8 @@ class Router:
             fut = asyncio.get_running_loop().create_future()
             self._waiters.append(fut)
             try:
-                await asyncio.wait_for(fut, 0.5)  # also wakes when a cool-down ends
-            except TimeoutError:
+                await asyncio.wait_for(fut, self._cooldown_left())
+            except TimeoutError:  # a cool-down ended
                 pass
             except asyncio.CancelledError:
                 if fut.done() and not fut.cancelled():
@@ -237,6 +237,12 @@ class Router:
             finally:
                 if fut in self._waiters:
                     self._waiters.remove(fut)
+
+    def _cooldown_left(self) -> float | None:
+        """Seconds until the next drained replica may be tried (None: none is drained)."""
+        now = time.monotonic()
+        left = [s.drained_until - now for s in self.states if s.drained_until > now]
+        return max(0.01, min(left)) if left else None
 
     def _wake(self, n: int = 1) -> None:
         while n > 0 and self._waiters:

@@ -127,6 +127,18 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 """
 
+# created by the first run with --concurrency auto (as `learned` is by the ladder)
+_CONCURRENCY = """
+CREATE TABLE IF NOT EXISTS concurrency (
+    run_id TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    started REAL NOT NULL,
+    t REAL NOT NULL,
+    level INTEGER NOT NULL,
+    reason TEXT NOT NULL
+)
+"""
+
 ANNOTATION_COLUMNS = [
     "item_id",
     "rater",
@@ -415,6 +427,37 @@ class RunStore:
             values = sorted(lat.get(endpoint, []))
             r["mean_latency"] = sum(values) / len(values) if values else None
             r["p50"] = values[(len(values) - 1) // 2] if values else None
+        return list(out.values())
+
+    def add_concurrency(self, run_id: str, replicas: list[dict[str, Any]]) -> None:
+        """Keep each replica's --concurrency auto history of this call (seconds, level, why)."""
+        now = time.time()
+        rows = [
+            (run_id, r["url"], now, t, level, reason)
+            for r in replicas
+            for t, level, reason in (r.get("concurrency") or {}).get("history", [])
+        ]
+        with self.write():
+            self.db.execute(_CONCURRENCY)
+            self.db.executemany("INSERT INTO concurrency VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def concurrency(self, run_id: str) -> list[dict[str, Any]]:
+        """Per replica and call: the auto level's history (for `runs show`)."""
+        out: dict[tuple[str, float], dict[str, Any]] = {}
+        if not self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'concurrency'"
+        ).fetchone():
+            return []
+        for endpoint, started, t, level, reason in self.db.execute(
+            "SELECT endpoint, started, t, level, reason FROM concurrency WHERE run_id = ?"
+            " ORDER BY started, endpoint, t",
+            (run_id,),
+        ):
+            r = out.setdefault((endpoint, started), {"url": endpoint, "history": []})
+            r["history"].append((t, level, reason))
+        for r in out.values():
+            levels = [lv for _, lv, _ in r["history"]]
+            r.update(level=levels[-1], peak=max(levels), changes=len(levels) - 1)
         return list(out.values())
 
     def reused(self, run_id: str, seq_below: int | None = None) -> int:

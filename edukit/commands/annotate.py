@@ -60,7 +60,12 @@ def annotate_command(
         Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
     ),
     rater: str | None = typer.Option(None, "--rater", help="Rater name (default: the model)."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight."),
+    concurrency: str | None = typer.Option(
+        None,
+        "--concurrency",
+        help="Requests in flight: auto (the default for local and self-hosted servers: each "
+        "replica's level is found, AIMD) or N from 1 to 1000 (default 8 for OpenAI's API).",
+    ),
     rpm: float | None = typer.Option(None, "--rpm", min=1, help="Requests per minute limit."),
     tpm: float | None = typer.Option(None, "--tpm", min=1, help="Tokens per minute limit."),
     limit: int | None = typer.Option(None, "--limit", min=0, help="Annotate the first N items."),
@@ -156,11 +161,20 @@ def annotate_command(
     for url in base_urls or ():
         check_url(url)
     base_url = base_urls[0] if base_urls and len(base_urls) == 1 else (base_urls or None)
+    urls: list[str | None] = list(base_urls or [])
     if endpoints is not None:
         from edukit.annotate.replicas import read_endpoints
 
-        read_endpoints(endpoints)  # a bad line is an error before any work
+        urls += [r.url for r in read_endpoints(endpoints)]  # a bad line: an error before work
+    if concurrency is None:
+        from edukit.annotate.concurrency import default_concurrency
+
+        concurrency = default_concurrency(urls or [None])
     check_finite(max_cost=max_cost, rpm=rpm, tpm=tpm)
+    if concurrency is not None:
+        from edukit.annotate.concurrency import parse_concurrency
+
+        concurrency = parse_concurrency(concurrency)
 
     guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train, endpoints])
     check_run_store(run_db, must_exist=False)
@@ -261,6 +275,8 @@ def annotate_command(
     typer.echo(summary_message(result))
     for line in replica_lines(result.replicas):
         typer.echo(line)
+    if result.concurrency == "auto":
+        typer.echo(concurrency_line(result.replicas))
     if out is not None and result.stopped != "batch_pending":
         from edukit.corpora.tables import write_table
 
@@ -366,6 +382,17 @@ def replica_lines(replicas: list[dict]) -> list[str]:
             f"  replica {r['url']}: {r['calls']} calls, {r['errors']} errors{lat_text}{drained}"
         )
     return out
+
+
+def concurrency_line(replicas: list[dict]) -> str:
+    """--concurrency auto: the level each replica ended at, its peak and how often it moved."""
+    parts = []
+    for r in replicas:
+        c = r.get("concurrency") or {}
+        if c:
+            where = f"{r['url']} " if len(replicas) > 1 else ""
+            parts.append(f"{where}level {c['level']} (peak {c['peak']}, {c['changes']} changes)")
+    return "Concurrency auto: " + ("; ".join(parts) or "no calls made")
 
 
 def interrupted_message(result: RunResult) -> str:
