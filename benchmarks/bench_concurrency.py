@@ -8,7 +8,7 @@ For each C the script runs `edukit.annotate.engine.annotate` at fixed levels (a 
 calls: requests/s over the whole run, requests/s in steady state (the second half of the
 answers), the peak level auto chose, and the 503s.
 
-    python benchmarks/bench_concurrency.py [--capacity 8,64,512] [--rate 160] [--seconds 30]
+    python benchmarks/bench_concurrency.py [--capacity 8,64,512] [--rate 40] [--seconds 30]
 
 `--rate` sets each server's latency to C / rate, so every C asks the same work of the machine.
 """
@@ -16,6 +16,7 @@ answers), the peak level auto chose, and the 503s.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sqlite3
 import subprocess
@@ -27,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_engine import RUBRIC, items  # noqa: E402
+
+from edukit.annotate.concurrency import START  # noqa: E402
 
 
 def start_server(latency_ms: float, capacity: int, queue_limit: int):
@@ -76,8 +79,11 @@ def one_run(rubric, base_url: str, n: int, concurrency, tmp: Path, tag: str) -> 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--capacity", default="8,64,512")
-    ap.add_argument("--rate", type=float, default=160.0, help="C / latency, requests/s")
+    ap.add_argument("--rate", type=float, default=40.0, help="C / latency, requests/s")
     ap.add_argument("--seconds", type=float, default=30.0, help="ideal length of one run")
+    ap.add_argument(
+        "--ramps", type=float, default=1.5, help="runs last at least this many auto ramp-ups"
+    )
     args = ap.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "unused")
     from edukit.rubric import load_rubric
@@ -89,7 +95,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for c in (int(x) for x in args.capacity.split(",")):
         latency = c / args.rate
-        n = int(args.rate * args.seconds)
+        # slow start doubles once per round trip from START: runs are long enough for it
+        ramp = math.log2(max(2, c / START)) * latency
+        n = int(args.rate * max(args.seconds, args.ramps * ramp))
         proc, url = start_server(latency * 1000, c, 3 * c)
         try:
             rows = []

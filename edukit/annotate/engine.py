@@ -74,7 +74,8 @@ class RunResult:
     input_tokens: int = 0  # tokens the run paid for (all its calls), reused answers excluded
     output_tokens: int = 0
     cost: float | None = None  # USD the run spent, None when the model has no price
-    # "max_cost", "batch_pending", "interrupted" or None when nothing stopped the run
+    # "max_cost", "batch_pending", "batch_written", "interrupted" or None when nothing stopped
+    # the run
     stopped: str | None = None
     items: int | None = None  # items asked for (the first --limit ones)
     items_left: int = 0  # of which without a final answer for every request
@@ -91,6 +92,8 @@ class RunResult:
     # concurrency level and its history with --concurrency auto)
     replicas: list[dict[str, Any]] = field(default_factory=list)
     concurrency: int | str | None = None  # the fixed level, or "auto"
+    batch_files: list[tuple[str, int]] = field(default_factory=list)  # --batch-file: (file, n)
+    ingested: Any = None  # --batch-results: edukit.annotate.batchfile.Ingested
     _frame: Any = None
 
     @property
@@ -151,6 +154,8 @@ def annotate(
     reuse_from: str | None = None,
     temperature: float | None = None,
     logprobs: bool | None = None,
+    batch_file: str | os.PathLike | None = None,
+    batch_results: Sequence[str | os.PathLike] = (),
 ) -> RunResult:
     """Annotate `items` (a DataFrame or an iterable of dicts) with `rubric` through `model`.
 
@@ -191,7 +196,10 @@ def annotate(
         raise AnnotationError("--model is required (the rubric sets no defaults.model)")
     samples = samples or getattr(rubric, "samples", 1) or 1
     timeout = timeout or rubric.defaults.get("timeout") or TIMEOUT
-    if len(replicas) > 1 or endpoints is not None:
+    offline = batch_file is not None or bool(batch_results)
+    if offline and batch:
+        raise AnnotationError("--batch-file and --batch-results do not go with --batch")
+    if len(replicas) > 1 or endpoints is not None or offline:
         base_url = replica_identity(model)  # answers of any replica are interchangeable
         if batch:
             raise AnnotationError("--batch uses the OpenAI Batch API: give one --base-url")
@@ -224,8 +232,12 @@ def annotate(
         input_id = f"{input_id}|params:{dumps(overrides)}"
     from edukit.annotate.client import resolve_api_key
 
-    keys = [resolve_api_key(r.api_key_env or api_key_env, r.url) for r in replicas]
-    api_key = keys[0] if keys else resolve_api_key(api_key_env, None)
+    if offline:  # nothing is sent: no key is needed
+        keys = ["not-needed"] * len(replicas)
+        api_key = "not-needed"
+    else:
+        keys = [resolve_api_key(r.api_key_env or api_key_env, r.url) for r in replicas]
+        api_key = keys[0] if keys else resolve_api_key(api_key_env, None)
     pool = tuple((r.url, k, r.weight) for r, k in zip(replicas, keys, strict=True))
     run_id = run_identity(rubric, model, base_url, rater, samples, input_id, red_hash)
     options = dict(command or {})
@@ -292,8 +304,15 @@ def annotate(
             auto=concurrency == "auto",
         )
         batches: list[dict[str, Any]] = []
+        files = ingested = None
         try:
-            if batch:
+            if offline:
+                from edukit.annotate.batchfile import run_files
+
+                stopped, files, ingested = run_files(
+                    recorder, items, limit, batch_file, batch_results
+                )
+            elif batch:
                 from edukit.annotate import batch as batch_api
 
                 stopped, batches = run_sync(
@@ -335,6 +354,8 @@ def annotate(
             skipped_empty=recorder.skipped_empty,
             replicas=replicas_seen,
             concurrency=concurrency,
+            batch_files=[(os.fspath(p), n) for p, n in files or []],
+            ingested=ingested,
         )
     except (sqlite3.Error, OSError) as exc:
         raise _write_failure(exc, run_db, run_id) from None

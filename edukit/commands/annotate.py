@@ -97,6 +97,19 @@ def annotate_command(
         None, "--max-cost", min=0, help="Stop (resumably) when the run has cost this many USD."
     ),
     batch: bool = typer.Option(False, "--batch", help="Use the OpenAI Batch API (half price)."),
+    batch_file: Path | None = typer.Option(
+        None,
+        "--batch-file",
+        help="Write the pending requests as an OpenAI batch input file (for `vllm run-batch` "
+        "on a cluster); nothing is sent. Split into FILE.1.jsonl, ... past 50,000 requests or "
+        "200 MB.",
+    ),
+    batch_results: list[Path] | None = typer.Option(
+        None,
+        "--batch-results",
+        help="Read a batch output file (vllm run-batch, OpenAI) into the run store; repeat it "
+        "for several files, in any order, partial ones included.",
+    ),
     timeout: float | None = typer.Option(
         None,
         "--timeout",
@@ -176,7 +189,10 @@ def annotate_command(
 
         concurrency = parse_concurrency(concurrency)
 
-    guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train, endpoints])
+    guard_outputs(
+        {"--out": out, "--run-db": run_db, "--batch-file": batch_file},
+        [input, rubric, train, endpoints, *(batch_results or [])],
+    )
     check_run_store(run_db, must_exist=False)
     if model is not None and model.startswith(LOCAL_PREFIX):
         _local(
@@ -228,6 +244,8 @@ def annotate_command(
         "limit": limit,
         "max_cost": max_cost,
         "batch": batch,
+        "batch_file": os.fspath(batch_file.resolve()) if batch_file else None,
+        "batch_results": [os.fspath(p.resolve()) for p in batch_results or []] or None,
         "timeout": timeout,
         "reuse_from": reuse_from,
         "id_col": id_col,
@@ -259,6 +277,8 @@ def annotate_command(
         redaction=redaction,
         timeout=timeout,
         reuse_from=reuse_from,
+        batch_file=batch_file,
+        batch_results=batch_results or (),
     )
     if dry_run:
         typer.echo(dry_run_message(result.estimate, model))
@@ -275,8 +295,12 @@ def annotate_command(
     typer.echo(summary_message(result))
     for line in replica_lines(result.replicas):
         typer.echo(line)
-    if result.concurrency == "auto":
+    if result.concurrency == "auto" and result.replicas:
         typer.echo(concurrency_line(result.replicas))
+    if result.ingested is not None:
+        typer.echo(ingested_message(result.ingested))
+    for path, n in result.batch_files:
+        typer.echo(f"Wrote {n} requests to {path} (nothing sent)")
     if out is not None and result.stopped != "batch_pending":
         from edukit.corpora.tables import write_table
 
@@ -290,6 +314,10 @@ def annotate_command(
             ) from None
         typer.echo(f"Wrote {len(result.annotations)} annotation rows to {out}")
     typer.echo(next_step_message(result, max_cost, run_db))
+    if result.ingested is not None and result.ingested.errors:
+        for line in result.ingested.errors:
+            typer.echo(f"Error: {line}", err=True)
+        raise typer.Exit(2)  # malformed result lines: bad input (they changed nothing)
     if not result.finished:
         raise typer.Exit(ITEMS_LEFT)
 
@@ -395,6 +423,21 @@ def concurrency_line(replicas: list[dict]) -> str:
     return "Concurrency auto: " + ("; ".join(parts) or "no calls made")
 
 
+def ingested_message(report) -> str:
+    """What reading batch result files did."""
+    extra = ""
+    if report.known:
+        extra += f", {report.known} already answered"
+    if report.foreign:
+        extra += f", {report.foreign} for requests not in this run"
+    if report.errors:
+        extra += f", {len(report.errors)} malformed lines (changed nothing)"
+    return (
+        f"Batch results: {report.stored} answers stored, {report.failed} error lines, "
+        f"{report.invalid} answers not following the schema{extra}"
+    )
+
+
 def interrupted_message(result: RunResult) -> str:
     """The one line after Ctrl-C."""
     with_rows = len(result.annotations)
@@ -424,6 +467,20 @@ def next_step_message(result: RunResult, max_cost: float | None, run_db: Path) -
             f"Stopped: the run reached --max-cost ${max_cost:g} with {left} items left. "
             "Everything finished is saved; re-run the same command with a higher --max-cost "
             f"(or without it) to resume (exit code {ITEMS_LEFT})."
+        )
+    if result.stopped == "batch_written":
+        first = result.batch_files[0][0]
+        return (
+            f"Run the batch file(s) where the model is, e.g. `vllm run-batch -i {first} -o "
+            "results.jsonl --model MODEL`, then re-run this command with --batch-results "
+            f"results.jsonl instead of --batch-file (exit code {ITEMS_LEFT} until then)."
+        )
+    if result.ingested is not None and left:
+        return (
+            f"{left} items left: {result.counts['pending'] + result.counts['api_error']} "
+            "requests have no answer yet (error lines, lines not in the files read, answers "
+            "that do not follow the schema). Read more results with --batch-results, or write "
+            f"what is left with --batch-file (exit code {ITEMS_LEFT})."
         )
     if result.stopped == "batch_pending":
         ids = ", ".join(b["id"] for b in result.batches)
