@@ -286,7 +286,7 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
                 note = (
                     "All batches ended; re-run the annotate command to send any rows that failed."
                 )
-    from edukit.annotate.budget import run_cost
+    from edukit.annotate.cost import run_cost
 
     summary = store.summary(run_id)
     try:

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edukit.annotate.aggregate import aggregate, label_confidence
-from edukit.annotate.budget import (
+from edukit.annotate.client import MAX_RETRIES, TIMEOUT, Connection, check_base_url
+from edukit.annotate.cost import (
     Budget,
     load_prices_quietly,
     output_tokens_estimate,
     price,
     run_cost,
 )
-from edukit.annotate.client import MAX_RETRIES, TIMEOUT, Connection, check_base_url
 from edukit.annotate.exchange import REASK, Exchange
 from edukit.annotate.identity import (
     default_input_id,

@@ -208,8 +208,7 @@ class Scheduler:
 
     async def _send(self, client, limiter, group, s: int, key: str, siblings=()) -> None:
         """Reserve the budget, wait for the rate limits, ask, and hand over the outcome."""
-        from edukit.annotate.budget import output_tokens_estimate
-        from edukit.annotate.cost import estimate_tokens
+        from edukit.annotate.cost import estimate_tokens, output_tokens_estimate
 
         req = group.request
         tin = tout = 0
