@@ -12,12 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from edukit.annotate.aggregate import aggregate, label_confidence
-from edukit.annotate.client import MAX_RETRIES, TIMEOUT, Connection, check_base_url
+from edukit.annotate.client import TIMEOUT, Connection, check_base_url
 from edukit.annotate.cost import (
     Budget,
     load_prices_quietly,
@@ -38,6 +37,7 @@ from edukit.annotate.identity import (
 from edukit.annotate.progress import Reporter, RunProgress, Stats
 from edukit.annotate.recorder import REDACTION_KEY, Recorder
 from edukit.annotate.scheduler import Scheduler, run_sync
+from edukit.annotate.settings import Endpoint, Limits, Output, Sampling, settings_from
 from edukit.annotate.store import FINISHED, RunStore, dumps
 from edukit.errors import AnnotationError
 
@@ -126,40 +126,21 @@ class RunResult:
 def annotate(
     items: Any,
     rubric: Any,
-    model: str | None,
+    model: str | None = None,
     *,
-    base_url: str | Sequence[str] | None = None,
-    endpoints: Any = None,
-    api_key_env: str = "OPENAI_API_KEY",
-    run_db: str | os.PathLike = "edukit-runs.sqlite",
-    rater: str | None = None,
-    concurrency: int | str | None = None,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    limit: int | None = None,
-    samples: int | None = None,
-    max_cost: float | None = None,
-    max_reasks: int = 2,
-    dry_run: bool = False,
-    batch: bool = False,
-    quiet: bool = False,
-    progress: Callable[[dict[str, Any]], None] | None = None,
-    input_id: str | None = None,
-    prices: Any = None,
-    timeout: float | None = None,
-    max_retries: int = MAX_RETRIES,
-    command: Mapping[str, Any] | None = None,
-    http_client: Any = None,
-    redaction: Any = None,
-    reuse_from: str | None = None,
-    temperature: float | None = None,
-    logprobs: bool | None = None,
-    batch_file: str | os.PathLike | None = None,
-    batch_results: Sequence[str | os.PathLike] = (),
+    endpoint: Endpoint | None = None,
+    sampling: Sampling | None = None,
+    limits: Limits | None = None,
+    output: Output | None = None,
+    **options: Any,
 ) -> RunResult:
     """Annotate `items` (a DataFrame or an iterable of dicts) with `rubric` through `model`.
 
-    `model` None means the rubric's `defaults.model` (an error when the rubric has none).
+    `model` None means the rubric's `defaults.model` (an error when the rubric has none). The
+    settings come in four groups (edukit.annotate.settings): `endpoint` (URL or replicas, batch
+    paths, concurrency, rate limits), `sampling`, `limits` (budget and limits) and `output`
+    (run store, progress); each of their fields may also be given as a keyword argument
+    (`base_url=...`, `max_cost=...`).
 
     The run is identified by the rubric hash, model, base URL, rater, samples and `input_id`
     (the CLI passes the input path; by default the item ids of a DataFrame, or nothing for an
@@ -179,13 +160,16 @@ def annotate(
     logprobs the chosen label's probability is stored as its confidence. Items whose text is
     empty are not sent (`skipped_empty`).
     """
+    ep, sm, lim, out = settings_from(endpoint, sampling, limits, output, options)
+    base_url, concurrency, samples, timeout = ep.base_url, ep.concurrency, sm.samples, ep.timeout
+    rater, prices, input_id = out.rater, lim.prices, out.input_id
     from edukit.annotate.params import with_params
 
-    rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
+    rubric, overrides = with_params(rubric, temperature=sm.temperature, logprobs=sm.logprobs)
     from edukit.annotate.concurrency import default_concurrency, parse_concurrency
     from edukit.annotate.replicas import replica_identity, replica_list
 
-    replicas = replica_list(base_url, endpoints)
+    replicas = replica_list(base_url, ep.endpoints)
     for r in replicas:
         check_base_url(r.url)
     if concurrency is None:
@@ -196,32 +180,41 @@ def annotate(
         raise AnnotationError("--model is required (the rubric sets no defaults.model)")
     samples = samples or getattr(rubric, "samples", 1) or 1
     timeout = timeout or rubric.defaults.get("timeout") or TIMEOUT
-    offline = batch_file is not None or bool(batch_results)
-    if offline and batch:
+    offline = ep.batch_file is not None or bool(ep.batch_results)
+    if offline and ep.batch:
         raise AnnotationError("--batch-file and --batch-results do not go with --batch")
-    if len(replicas) > 1 or endpoints is not None or offline:
+    if len(replicas) > 1 or ep.endpoints is not None or offline:
         base_url = replica_identity(model)  # answers of any replica are interchangeable
-        if batch:
+        if ep.batch:
             raise AnnotationError("--batch uses the OpenAI Batch API: give one --base-url")
     else:
         base_url = replicas[0].url if replicas else None
     rater = rater or model
-    if prices is None and (dry_run or max_cost is not None):
+    if prices is None and (lim.dry_run or lim.max_cost is not None):
         from edukit.annotate.cost import load_prices
 
         prices = load_prices()  # a broken price file is an error when prices matter
     elif prices is None:
         prices = load_prices_quietly()
     red_info = None
-    if redaction is not None:
-        rubric, items = redaction.rubric(rubric), redaction.wrap(items, limit)
-        red_info = {"name": redaction.profile.name, "hash": redaction.profile.hash}
+    if out.redaction is not None:
+        rubric, items = out.redaction.rubric(rubric), out.redaction.wrap(items, lim.limit)
+        red_info = {"name": out.redaction.profile.name, "hash": out.redaction.profile.hash}
     red_hash = red_info["hash"] if red_info else None
-    if dry_run:
+    if lim.dry_run:
         return _dry_run(
-            items, rubric, model, limit, samples, batch, prices, run_db, base_url, red_hash
+            items,
+            rubric,
+            model,
+            lim.limit,
+            samples,
+            ep.batch,
+            prices,
+            out.run_db,
+            base_url,
+            red_hash,
         )
-    if max_cost is not None and price(prices, model, 0, 0, batch) is None:
+    if lim.max_cost is not None and price(prices, model, 0, 0, ep.batch) is None:
         raise AnnotationError(
             f"--max-cost needs a price for model {model!r}: add it to the price table "
             "(~/.config/edukit/prices.toml)"
@@ -236,19 +229,19 @@ def annotate(
         keys = ["not-needed"] * len(replicas)
         api_key = "not-needed"
     else:
-        keys = [resolve_api_key(r.api_key_env or api_key_env, r.url) for r in replicas]
-        api_key = keys[0] if keys else resolve_api_key(api_key_env, None)
+        keys = [resolve_api_key(r.api_key_env or ep.api_key_env, r.url) for r in replicas]
+        api_key = keys[0] if keys else resolve_api_key(ep.api_key_env, None)
     pool = tuple((r.url, k, r.weight) for r, k in zip(replicas, keys, strict=True))
     run_id = run_identity(rubric, model, base_url, rater, samples, input_id, red_hash)
-    options = dict(command or {})
-    if redaction is not None:
-        options["redact"] = redaction.profile.to_json()
-    store = RunStore(run_db)
+    recorded = dict(out.command or {})
+    if out.redaction is not None:
+        recorded["redact"] = out.redaction.profile.to_json()
+    store = RunStore(out.run_db)
     try:
         resumed = store.open_run(
             run_id,
             {
-                "options": options,
+                "options": recorded,
                 "rubric": rubric.name,
                 "rubric_version": rubric.version,
                 "rubric_hash": rubric.hash,
@@ -263,11 +256,11 @@ def annotate(
         spent = store.spend(run_id)  # what earlier calls of this run paid for
         stats.input_tokens = spent["input_tokens"]
         stats.output_tokens = spent["output_tokens"]
-        budget = Budget(stats, prices, model, max_cost)
-        reporter = Reporter(stats, progress, quiet)
+        budget = Budget(stats, prices, model, lim.max_cost)
+        reporter = Reporter(stats, out.progress, out.quiet)
         reuse = None
-        if reuse_from is not None:
-            other = store.run(reuse_from)
+        if out.reuse_from is not None:
+            other = store.run(out.reuse_from)
             reuse = (other["id"], other["model"], other["base_url"])
         recorder = Recorder(
             store,
@@ -282,9 +275,9 @@ def annotate(
             reuse=reuse,
             redaction=red_info,
         )
-        stats.total = recorder.total(items, limit)
+        stats.total = recorder.total(items, lim.limit)
         exchange = Exchange(
-            rubric, max_reasks, stats, budget, max_retries=max_retries, timeout=timeout
+            rubric, sm.max_reasks, stats, budget, max_retries=ep.max_retries, timeout=timeout
         )
         scheduler = Scheduler(recorder, exchange, budget, reporter)
         from edukit.annotate.ladder import Ladder, estimated_responses
@@ -295,11 +288,11 @@ def annotate(
             replicas[0].url if replicas else None,
             api_key,
             timeout,
-            max_retries,
+            ep.max_retries,
             concurrency if concurrency != "auto" else 1,
-            rpm,
-            tpm,
-            http_client,
+            ep.rpm,
+            ep.tpm,
+            ep.http_client,
             replicas=pool if len(pool) > 1 else (),
             auto=concurrency == "auto",
         )
@@ -310,16 +303,16 @@ def annotate(
                 from edukit.annotate.batchfile import run_files
 
                 stopped, files, ingested = run_files(
-                    recorder, items, limit, batch_file, batch_results
+                    recorder, items, lim.limit, ep.batch_file, ep.batch_results
                 )
-            elif batch:
+            elif ep.batch:
                 from edukit.annotate import batch as batch_api
 
                 stopped, batches = run_sync(
-                    batch_api.run_batch(recorder, scheduler, items, limit, conn)
+                    batch_api.run_batch(recorder, scheduler, items, lim.limit, conn)
                 )
             else:
-                jobs = recorder.plan(items, limit, lambda: scheduler.interrupted)
+                jobs = recorder.plan(items, lim.limit, lambda: scheduler.interrupted)
                 stopped = run_sync(scheduler.run(jobs, conn))
         except KeyboardInterrupt:  # outside the scheduler's own Ctrl-C handling
             reporter.stop()
@@ -329,13 +322,13 @@ def annotate(
         if concurrency == "auto":
             store.add_concurrency(run_id, replicas_seen)
         estimated = estimated_responses(store.db, run_id, exchange.estimated)
-        asked = _asked(items, limit, recorder.walked, stopped)
+        asked = _asked(items, lim.limit, recorder.walked, stopped)
         summary = store.summary(run_id, asked)
         left = summary["items"] - summary["items_done"] + max(0, (asked or 0) - recorder.walked)
         spent = store.spend(run_id)
         return RunResult(
             run_id=run_id,
-            run_db=os.fspath(run_db),
+            run_db=os.fspath(out.run_db),
             counts={k: summary[k] for k in ("ok", "invalid", "api_error", "pending")},
             sent=stats.sent,
             cached=stats.cached,
@@ -358,7 +351,7 @@ def annotate(
             ingested=ingested,
         )
     except (sqlite3.Error, OSError) as exc:
-        raise _write_failure(exc, run_db, run_id) from None
+        raise _write_failure(exc, out.run_db, run_id) from None
     finally:
         with contextlib.suppress(sqlite3.Error, OSError):
             store.close()  # after a write failure: reported above; what was committed is safe

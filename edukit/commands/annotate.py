@@ -252,33 +252,37 @@ def annotate_command(
         "text_col": text_col,
         "names": os.fspath(names.resolve()) if names else None,
     }
+    from edukit.annotate.settings import Endpoint, Limits, Output, Sampling
+
     result = annotate(
         items,
         rub,
         model,
-        base_url=base_url,
-        endpoints=endpoints,
-        api_key_env=api_key_env,
-        run_db=run_db,
-        rater=rater,
-        concurrency=concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        limit=limit,
-        samples=samples,
-        max_cost=max_cost,
-        dry_run=dry_run,
-        temperature=temperature,
-        logprobs=True if logprobs else None,
-        batch=batch,
-        quiet=quiet,
-        input_id=f"{input_path}|{id_col}|{text_col}",
-        command=options,
-        redaction=redaction,
-        timeout=timeout,
-        reuse_from=reuse_from,
-        batch_file=batch_file,
-        batch_results=batch_results or (),
+        endpoint=Endpoint(
+            base_url=base_url,
+            endpoints=endpoints,
+            api_key_env=api_key_env,
+            concurrency=concurrency,
+            rpm=rpm,
+            tpm=tpm,
+            timeout=timeout,
+            batch=batch,
+            batch_file=batch_file,
+            batch_results=tuple(batch_results or ()),
+        ),
+        sampling=Sampling(
+            samples=samples, temperature=temperature, logprobs=True if logprobs else None
+        ),
+        limits=Limits(limit=limit, max_cost=max_cost, dry_run=dry_run),
+        output=Output(
+            run_db=run_db,
+            rater=rater,
+            input_id=f"{input_path}|{id_col}|{text_col}",
+            quiet=quiet,
+            command=options,
+            redaction=redaction,
+            reuse_from=reuse_from,
+        ),
     )
     if dry_run:
         typer.echo(dry_run_message(result.estimate, model))
