@@ -142,7 +142,7 @@ def ingest_results(store, run_id: str, rubric: Any, paths: Iterable[str | os.Pat
     from edukit.annotate.wire import MalformedResponse, parse_chat_body
 
     report = Ingested()
-    requests = {r["key"]: r for r in store.requests(run_id)}
+    store.commit()  # request rows still buffered are looked up one line at a time
     for path in map(Path, paths):
         for number, text in read_lines(path):
             if not text.strip():
@@ -155,7 +155,7 @@ def ingest_results(store, run_id: str, rubric: Any, paths: Iterable[str | os.Pat
                 at = ".".join(str(p) for p in err["loc"]) or "line"
                 report.errors.append(f"{where}: not a batch output line ({at}: {err['msg']})")
                 continue
-            req_row = requests.get(row.custom_id)
+            req_row = store.request(run_id, row.custom_id)
             if req_row is None:
                 report.foreign += 1
                 continue

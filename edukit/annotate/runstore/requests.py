@@ -69,6 +69,16 @@ class Requests:
                 row[col] = json.loads(row[col])
             yield row
 
+    def request(self, run_id: str, key: str) -> dict[str, Any] | None:
+        """One request row of the run (JSON columns decoded), None when the run has no such key."""
+        rows = self._dicts("SELECT * FROM requests WHERE run_id = ? AND key = ?", (run_id, key))
+        if not rows:
+            return None
+        row = rows[0]
+        for col in ("labels", "messages", "schema", "params"):
+            row[col] = json.loads(row[col])
+        return row
+
     def response(self, key: str) -> dict[str, Any] | None:
         rows = self._dicts("SELECT * FROM responses WHERE key = ?", (key,))
         if not rows:
