@@ -66,11 +66,11 @@ def test_auto_finds_the_capacity_of_a_fake_server_without_a_503_storm(
     ).start()
     try:
         items = tmp_path / "items.csv"
-        kit.make_items(150).to_csv(items, index=False)
+        kit.make_items(80).to_csv(items, index=False)
         db = tmp_path / "r.sqlite"
         r = cli(*kit.annotate_args(items, binary_rubric_path, server, db))  # auto: the default
         assert r.code == 0, r.err
-        assert "300 ok, 0 invalid, 0 API errors, 0 pending" in r.out
+        assert "160 ok, 0 invalid, 0 API errors, 0 pending" in r.out
         line = next(x for x in r.out.splitlines() if x.startswith("Concurrency auto: level "))
         peak = int(line.split("peak ")[1].split(",")[0])
         assert peak >= 12 and server.peak_in_flight >= 12, (line, server.peak_in_flight)
