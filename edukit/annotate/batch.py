@@ -57,18 +57,14 @@ async def submit(
     A file holds at most `max_per_batch` requests and `max_bytes` bytes (the Batch API's limits);
     a single request larger than a whole file is an error before anything is uploaded.
     """
-    from edukit.errors import AnnotationError
-
-    max_per_batch = max_per_batch or MAX_PER_BATCH
-    max_bytes = max_bytes or MAX_BATCH_BYTES
     ids: list[str] = []
-    fh, path, n, size = None, None, 0, 0
-
-    async def flush() -> None:
-        nonlocal fh, path, n, size
-        if fh is None:
-            return
-        fh.close()
+    for path, n in iter_parts(
+        recorder,
+        jobs,
+        lambda _i: _temp_file(),
+        max_per_batch or MAX_PER_BATCH,
+        max_bytes or MAX_BATCH_BYTES,
+    ):
         try:
             with open(path, "rb") as data:
                 uploaded = await openai_client.files.create(file=data, purpose="batch")
@@ -79,8 +75,23 @@ async def submit(
             os.unlink(path)
         recorder.store.add_batch(recorder.run_id, created.id, uploaded.id, n, created.status)
         ids.append(created.id)
-        fh, path, n, size = None, None, 0, 0
+    return ids
 
+
+def _temp_file():
+    fd, path = tempfile.mkstemp(prefix="edukit-batch-", suffix=".jsonl")
+    os.close(fd)
+    return open(path, "wb")
+
+
+def iter_parts(recorder, jobs, open_part, max_per_batch: int, max_bytes: int):
+    """Write the jobs' batch lines into parts of at most `max_per_batch` requests and
+    `max_bytes` bytes; yield (path, requests) as each part is closed. `open_part(i)` opens
+    part i for binary writing. A request larger than a whole part is an error before any part
+    is yielded for it."""
+    from edukit.errors import AnnotationError
+
+    fh, n, size, index = None, 0, 0, 0
     seen: set[str] = set()  # identical prompts share a key; custom_ids must be unique
     for group, s, key in jobs:
         if key in seen:
@@ -91,23 +102,31 @@ async def submit(
             json.dumps(batch_line(key, recorder.model, row), ensure_ascii=False) + "\n"
         ).encode()
         if len(line) > max_bytes:
+            if fh is not None:
+                fh.close()
+                os.unlink(fh.name)
             raise AnnotationError(
                 f"one request of item {group.request.item_id} is {len(line):,} bytes, more than a "
                 f"Batch API input file may hold ({max_bytes:,}); shorten the instructions or run "
                 "without --batch"
             )
         if fh is not None and size + len(line) > max_bytes:
-            await flush()
+            fh.close()
+            yield fh.name, n
+            fh = None
         if fh is None:
-            fd, path = tempfile.mkstemp(prefix="edukit-batch-", suffix=".jsonl")
-            fh = os.fdopen(fd, "wb")
+            index += 1
+            fh, n, size = open_part(index), 0, 0
         fh.write(line)
         n += 1
         size += len(line)
         if n >= max_per_batch:
-            await flush()
-    await flush()
-    return ids
+            fh.close()
+            yield fh.name, n
+            fh = None
+    if fh is not None:
+        fh.close()
+        yield fh.name, n
 
 
 async def refresh_batches(store: RunStore, run_id: str, rubric: Any, openai_client) -> list[dict]:
@@ -133,6 +152,9 @@ async def refresh_batches(store: RunStore, run_id: str, rubric: Any, openai_clie
 
 def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
     """Store the valid answers of a batch output file; others are left for the interactive path."""
+    from edukit.annotate.store import FINISHED
+    from edukit.annotate.wire import MalformedResponse, parse_chat_body
+
     requests = {r["key"]: r for r in store.requests(run_id)}
     stored = 0
     for line in lines:
@@ -141,35 +163,48 @@ def ingest_lines(store: RunStore, run_id: str, rubric: Any, lines) -> int:
         row = json.loads(line)
         req_row = requests.get(row.get("custom_id"))
         resp = row.get("response") or {}
-        if req_row is None or resp.get("status_code") != 200 or store.status(row["custom_id"]):
+        if (
+            req_row is None
+            or resp.get("status_code") != 200
+            or store.status(row["custom_id"]) in FINISHED
+        ):
             continue
-        body = resp["body"]
-        text = body["choices"][0]["message"].get("content") or ""
-        request = request_from_row(req_row)
-        if has_surrogate(text):
-            continue  # not valid Unicode (cannot be stored): the interactive path re-asks it
         try:
-            found = extract_answer(text, request.schema)  # after any <think> block
-            obj = found.obj
-            rubric.decode(request, obj)
-        except ValueError:
-            continue  # invalid: the interactive path re-asks it
-        usage = body.get("usage") or {}
-        store.record_response(
-            row["custom_id"],
-            {
-                "status": "ok",
-                "raw": text,
-                "parsed": obj,
-                "mode": obtained_mode("json_schema", found.how),
-                "input_tokens": usage.get("prompt_tokens") or 0,
-                "output_tokens": usage.get("completion_tokens") or 0,
-                "attempts": 1,
-                "source": "batch",
-            },
-        )
-        stored += 1
+            body = parse_chat_body(json.dumps(resp.get("body")))
+        except MalformedResponse:
+            continue
+        stored += store_answer(store, row["custom_id"], req_row, rubric, body)
     return stored
+
+
+def store_answer(store: RunStore, key: str, req_row: dict, rubric: Any, body) -> bool:
+    """Store a batch answer (a validated chat body) as `ok` when it follows the schema; False
+    (nothing stored) when it does not: the request stays to be asked again."""
+    text = body.choices[0].message.content or ""
+    request = request_from_row(req_row)
+    if has_surrogate(text):
+        return False  # not valid Unicode (cannot be stored): the interactive path re-asks it
+    try:
+        found = extract_answer(text, request.schema)  # after any <think> block
+        obj = found.obj
+        rubric.decode(request, obj)
+    except ValueError:
+        return False  # invalid: the interactive path re-asks it
+    usage = body.usage
+    store.record_response(
+        key,
+        {
+            "status": "ok",
+            "raw": text,
+            "parsed": obj,
+            "mode": obtained_mode("json_schema", found.how),
+            "input_tokens": usage.prompt_tokens if usage else 0,
+            "output_tokens": usage.completion_tokens if usage else 0,
+            "attempts": 1,
+            "source": "batch",
+        },
+    )
+    return True
 
 
 def finalize(store: RunStore, run_id: str, rubric: Any) -> int:
@@ -253,7 +288,7 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
                 note = (
                     "All batches ended; re-run the annotate command to send any rows that failed."
                 )
-    from edukit.annotate.budget import run_cost
+    from edukit.annotate.cost import run_cost
 
     summary = store.summary(run_id)
     try:
@@ -264,6 +299,8 @@ def run_details(store: RunStore, run: str, *, refresh: bool = True) -> dict[str,
         "run": row,
         "summary": summary,
         "calls": store.attempt_stats(run_id),
+        "replicas": store.replica_stats(run_id),
+        "concurrency": store.concurrency(run_id),
         "cost": cost,
         "batches": store.batches(run_id),
         "note": note,

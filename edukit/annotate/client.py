@@ -80,6 +80,49 @@ class Connection:
     rpm: float | None = None
     tpm: float | None = None
     http_client: Any = None
+    # replicas of one model: (url, api key, weight) each; empty: `base_url` alone
+    replicas: tuple[tuple[str, str, float], ...] = ()
+    auto: bool = False  # --concurrency auto: each replica's level is found (AIMD)
+
+    @property
+    def workers(self) -> int:
+        """Requests the scheduler keeps in flight at most (auto: each replica's ceiling)."""
+        if not self.auto:
+            return self.concurrency
+        from edukit.annotate.concurrency import AUTO_MAX, MAX_WORKERS
+
+        return min(MAX_WORKERS, AUTO_MAX * max(1, len(self.replicas)))
+
+    def pool(self, model: str, ladder: Ladder | None = None):
+        """A Router over the replicas (or over `base_url` alone) for the interactive path."""
+        from edukit.annotate.replicas import ReplicaState, Router
+        from edukit.annotate.secrets import Scrubber
+
+        replicas = self.replicas or ((self.base_url, self.api_key, 1.0),)
+        endpoint = ", ".join(u or "https://api.openai.com/v1" for u, _, _ in replicas)
+        if ladder is None:
+            ladder = Ladder.open(None, "", endpoint, model)
+        states = []
+        for url, key, weight in replicas:
+            chat = ChatClient(
+                model,
+                base_url=url,
+                api_key=key,
+                timeout=self.timeout,
+                http_client=self.http_client,
+                ladder=ladder,
+            )
+            states.append(ReplicaState(url or chat.endpoint, chat, weight, self.limiter()))
+        scrubbers = [Scrubber(k) for k in {key for _, key, _ in replicas}]
+        return Router(states, ladder, scrubbers, endpoint)
+
+    def limiter(self):
+        """A new concurrency controller for one replica (None: the workers bound it)."""
+        if not self.auto:
+            return None
+        from edukit.annotate.concurrency import Aimd
+
+        return Aimd()
 
     def client(self, model: str, ladder: Ladder | None = None) -> ChatClient:
         """A new ChatClient for `model` at this endpoint (close it when done).

@@ -12,19 +12,18 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from edukit.annotate.aggregate import aggregate, label_confidence
-from edukit.annotate.budget import (
+from edukit.annotate.client import TIMEOUT, Connection, check_base_url
+from edukit.annotate.cost import (
     Budget,
     load_prices_quietly,
     output_tokens_estimate,
     price,
     run_cost,
 )
-from edukit.annotate.client import MAX_RETRIES, TIMEOUT, Connection, check_base_url
 from edukit.annotate.exchange import REASK, Exchange
 from edukit.annotate.identity import (
     default_input_id,
@@ -38,6 +37,7 @@ from edukit.annotate.identity import (
 from edukit.annotate.progress import Reporter, RunProgress, Stats
 from edukit.annotate.recorder import REDACTION_KEY, Recorder
 from edukit.annotate.scheduler import Scheduler, run_sync
+from edukit.annotate.settings import Endpoint, Limits, Output, Sampling, settings_from
 from edukit.annotate.store import FINISHED, RunStore, dumps
 from edukit.errors import AnnotationError
 from edukit.paths import public_url
@@ -75,7 +75,8 @@ class RunResult:
     input_tokens: int = 0  # tokens the run paid for (all its calls), reused answers excluded
     output_tokens: int = 0
     cost: float | None = None  # USD the run spent, None when the model has no price
-    # "max_cost", "batch_pending", "interrupted" or None when nothing stopped the run
+    # "max_cost", "batch_pending", "batch_written", "interrupted" or None when nothing stopped
+    # the run
     stopped: str | None = None
     items: int | None = None  # items asked for (the first --limit ones)
     items_left: int = 0  # of which without a final answer for every request
@@ -88,6 +89,12 @@ class RunResult:
     notes: list[str] = field(default_factory=list)  # what was learned about the server, once
     cost_estimated: bool = False  # some usage was estimated (the server reported none)
     skipped_empty: int = 0  # items whose text is empty: not sent
+    # per replica of this call: url, calls, answered, errors, mean_latency, drained (and the
+    # concurrency level and its history with --concurrency auto)
+    replicas: list[dict[str, Any]] = field(default_factory=list)
+    concurrency: int | str | None = None  # the fixed level, or "auto"
+    batch_files: list[tuple[str, int]] = field(default_factory=list)  # --batch-file: (file, n)
+    ingested: Any = None  # --batch-results: edukit.annotate.batchfile.Ingested
     _frame: Any = None
 
     @property
@@ -120,37 +127,21 @@ class RunResult:
 def annotate(
     items: Any,
     rubric: Any,
-    model: str | None,
+    model: str | None = None,
     *,
-    base_url: str | None = None,
-    api_key_env: str = "OPENAI_API_KEY",
-    run_db: str | os.PathLike = "edukit-runs.sqlite",
-    rater: str | None = None,
-    concurrency: int = 8,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    limit: int | None = None,
-    samples: int | None = None,
-    max_cost: float | None = None,
-    max_reasks: int = 2,
-    dry_run: bool = False,
-    batch: bool = False,
-    quiet: bool = False,
-    progress: Callable[[dict[str, Any]], None] | None = None,
-    input_id: str | None = None,
-    prices: Any = None,
-    timeout: float | None = None,
-    max_retries: int = MAX_RETRIES,
-    command: Mapping[str, Any] | None = None,
-    http_client: Any = None,
-    redaction: Any = None,
-    reuse_from: str | None = None,
-    temperature: float | None = None,
-    logprobs: bool | None = None,
+    endpoint: Endpoint | None = None,
+    sampling: Sampling | None = None,
+    limits: Limits | None = None,
+    output: Output | None = None,
+    **options: Any,
 ) -> RunResult:
     """Annotate `items` (a DataFrame or an iterable of dicts) with `rubric` through `model`.
 
-    `model` None means the rubric's `defaults.model` (an error when the rubric has none).
+    `model` None means the rubric's `defaults.model` (an error when the rubric has none). The
+    settings come in four groups (edukit.annotate.settings): `endpoint` (URL or replicas, batch
+    paths, concurrency, rate limits), `sampling`, `limits` (budget and limits) and `output`
+    (run store, progress); each of their fields may also be given as a keyword argument
+    (`base_url=...`, `max_cost=...`).
 
     The run is identified by the rubric hash, model, base URL, rater, samples and `input_id`
     (the CLI passes the input path; by default the item ids of a DataFrame, or nothing for an
@@ -170,35 +161,63 @@ def annotate(
     logprobs the chosen label's probability is stored as its confidence. Items whose text is
     empty are not sent (`skipped_empty`).
     """
+    ep, sm, lim, out = settings_from(endpoint, sampling, limits, output, options)
+    base_url, concurrency, samples, timeout = ep.base_url, ep.concurrency, sm.samples, ep.timeout
+    rater, prices, input_id = out.rater, lim.prices, out.input_id
     from edukit.annotate.params import with_params
 
-    rubric, overrides = with_params(rubric, temperature=temperature, logprobs=logprobs)
-    if concurrency < 1:
-        raise AnnotationError("--concurrency must be at least 1")
-    if limit is not None and limit < 1:  # zero items is no run: never a "Done."
-        raise AnnotationError(f"--limit must be at least 1, not {limit}")
+    rubric, overrides = with_params(rubric, temperature=sm.temperature, logprobs=sm.logprobs)
+    if lim.limit is not None and lim.limit < 1:  # zero items is no run: never a "Done."
+        raise AnnotationError(f"--limit must be at least 1, not {lim.limit}")
+    from edukit.annotate.concurrency import default_concurrency, parse_concurrency
+    from edukit.annotate.replicas import replica_identity, replica_list
+
+    replicas = replica_list(base_url, ep.endpoints)
+    for r in replicas:
+        check_base_url(r.url)
+    if concurrency is None:
+        concurrency = default_concurrency([r.url for r in replicas])
+    concurrency = parse_concurrency(concurrency)
     model = model or rubric.defaults.get("model")
     if not model:
         raise AnnotationError("--model is required (the rubric sets no defaults.model)")
     samples = samples or getattr(rubric, "samples", 1) or 1
     timeout = timeout or rubric.defaults.get("timeout") or TIMEOUT
+    offline = ep.batch_file is not None or bool(ep.batch_results)
+    if offline and ep.batch:
+        raise AnnotationError("--batch-file and --batch-results do not go with --batch")
+    if len(replicas) > 1 or ep.endpoints is not None or offline:
+        base_url = replica_identity(model)  # answers of any replica are interchangeable
+        if ep.batch:
+            raise AnnotationError("--batch uses the OpenAI Batch API: give one --base-url")
+    else:
+        base_url = replicas[0].url if replicas else None
     rater = rater or model
-    if prices is None and (dry_run or max_cost is not None):
+    if prices is None and (lim.dry_run or lim.max_cost is not None):
         from edukit.annotate.cost import load_prices
 
         prices = load_prices()  # a broken price file is an error when prices matter
     elif prices is None:
         prices = load_prices_quietly()
     red_info = None
-    if redaction is not None:
-        rubric, items = redaction.rubric(rubric), redaction.wrap(items, limit)
-        red_info = {"name": redaction.profile.name, "hash": redaction.profile.hash}
+    if out.redaction is not None:
+        rubric, items = out.redaction.rubric(rubric), out.redaction.wrap(items, lim.limit)
+        red_info = {"name": out.redaction.profile.name, "hash": out.redaction.profile.hash}
     red_hash = red_info["hash"] if red_info else None
-    if dry_run:
+    if lim.dry_run:
         return _dry_run(
-            items, rubric, model, limit, samples, batch, prices, run_db, base_url, red_hash
+            items,
+            rubric,
+            model,
+            lim.limit,
+            samples,
+            ep.batch,
+            prices,
+            out.run_db,
+            base_url,
+            red_hash,
         )
-    if max_cost is not None and price(prices, model, 0, 0, batch) is None:
+    if lim.max_cost is not None and price(prices, model, 0, 0, ep.batch) is None:
         raise AnnotationError(
             f"--max-cost needs a price for model {model!r}: add it to the price table "
             "(~/.config/edukit/prices.toml)"
@@ -207,20 +226,25 @@ def annotate(
         input_id = default_input_id(items)
     if overrides:
         input_id = f"{input_id}|params:{dumps(overrides)}"
-    check_base_url(base_url)
     from edukit.annotate.client import resolve_api_key
 
-    api_key = resolve_api_key(api_key_env, base_url)
+    if offline:  # nothing is sent: no key is needed
+        keys = ["not-needed"] * len(replicas)
+        api_key = "not-needed"
+    else:
+        keys = [resolve_api_key(r.api_key_env or ep.api_key_env, r.url) for r in replicas]
+        api_key = keys[0] if keys else resolve_api_key(ep.api_key_env, None)
+    pool = tuple((r.url, k, r.weight) for r, k in zip(replicas, keys, strict=True))
     run_id = run_identity(rubric, model, base_url, rater, samples, input_id, red_hash)
-    options = dict(command or {})
-    if redaction is not None:
-        options["redact"] = redaction.profile.to_json()
-    store = RunStore(run_db)
+    recorded = dict(out.command or {})
+    if out.redaction is not None:
+        recorded["redact"] = out.redaction.profile.to_json()
+    store = RunStore(out.run_db)
     try:
         resumed = store.open_run(
             run_id,
             {
-                "options": options,
+                "options": recorded,
                 "rubric": rubric.name,
                 "rubric_version": rubric.version,
                 "rubric_hash": rubric.hash,
@@ -235,11 +259,11 @@ def annotate(
         spent = store.spend(run_id)  # what earlier calls of this run paid for
         stats.input_tokens = spent["input_tokens"]
         stats.output_tokens = spent["output_tokens"]
-        budget = Budget(stats, prices, model, max_cost)
-        reporter = Reporter(stats, progress, quiet)
+        budget = Budget(stats, prices, model, lim.max_cost)
+        reporter = Reporter(stats, out.progress, out.quiet)
         reuse = None
-        if reuse_from is not None:
-            other = store.run(reuse_from)
+        if out.reuse_from is not None:
+            other = store.run(out.reuse_from)
             reuse = (other["id"], other["model"], other["base_url"])
         recorder = Recorder(
             store,
@@ -254,9 +278,9 @@ def annotate(
             reuse=reuse,
             redaction=red_info,
         )
-        stats.total = recorder.total(items, limit)
+        stats.total = recorder.total(items, lim.limit)
         exchange = Exchange(
-            rubric, max_reasks, stats, budget, max_retries=max_retries, timeout=timeout
+            rubric, sm.max_reasks, stats, budget, max_retries=ep.max_retries, timeout=timeout
         )
         scheduler = Scheduler(recorder, exchange, budget, reporter)
         from edukit.annotate.ladder import Ladder, estimated_responses
@@ -264,31 +288,50 @@ def annotate(
         endpoint = public_url(base_url) or "https://api.openai.com/v1"  # stored: no user info
         scheduler.ladder = ladder = Ladder.open(store.db, run_id, endpoint, model)
         conn = Connection(
-            base_url, api_key, timeout, max_retries, concurrency, rpm, tpm, http_client
+            replicas[0].url if replicas else None,
+            api_key,
+            timeout,
+            ep.max_retries,
+            concurrency if concurrency != "auto" else 1,
+            ep.rpm,
+            ep.tpm,
+            ep.http_client,
+            replicas=pool if len(pool) > 1 else (),
+            auto=concurrency == "auto",
         )
         batches: list[dict[str, Any]] = []
+        files = ingested = None
         try:
-            if batch:
+            if offline:
+                from edukit.annotate.batchfile import run_files
+
+                stopped, files, ingested = run_files(
+                    recorder, items, lim.limit, ep.batch_file, ep.batch_results
+                )
+            elif ep.batch:
                 from edukit.annotate import batch as batch_api
 
                 stopped, batches = run_sync(
-                    batch_api.run_batch(recorder, scheduler, items, limit, conn)
+                    batch_api.run_batch(recorder, scheduler, items, lim.limit, conn)
                 )
             else:
-                jobs = recorder.plan(items, limit, lambda: scheduler.interrupted)
+                jobs = recorder.plan(items, lim.limit, lambda: scheduler.interrupted)
                 stopped = run_sync(scheduler.run(jobs, conn))
         except KeyboardInterrupt:  # outside the scheduler's own Ctrl-C handling
             reporter.stop()
             stopped = "interrupted"
         store.commit()
+        replicas_seen = scheduler.router.summary() if scheduler.router else []
+        if concurrency == "auto":
+            store.add_concurrency(run_id, replicas_seen)
         estimated = estimated_responses(store.db, run_id, exchange.estimated)
-        asked = _asked(items, limit, recorder.walked, stopped)
+        asked = _asked(items, lim.limit, recorder.walked, stopped)
         summary = store.summary(run_id, asked)
         left = summary["items"] - summary["items_done"] + max(0, (asked or 0) - recorder.walked)
         spent = store.spend(run_id)
         return RunResult(
             run_id=run_id,
-            run_db=os.fspath(run_db),
+            run_db=os.fspath(out.run_db),
             counts={k: summary[k] for k in ("ok", "invalid", "api_error", "pending")},
             sent=stats.sent,
             cached=stats.cached,
@@ -305,9 +348,13 @@ def annotate(
             notes=[*ladder.notes, *exchange.notes],
             cost_estimated=estimated > 0,
             skipped_empty=recorder.skipped_empty,
+            replicas=replicas_seen,
+            concurrency=concurrency,
+            batch_files=[(os.fspath(p), n) for p, n in files or []],
+            ingested=ingested,
         )
     except (sqlite3.Error, OSError) as exc:
-        raise _write_failure(exc, run_db, run_id) from None
+        raise _write_failure(exc, out.run_db, run_id) from None
     finally:
         with contextlib.suppress(sqlite3.Error, OSError):
             store.close()  # after a write failure: reported above; what was committed is safe

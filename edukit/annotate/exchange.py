@@ -161,6 +161,35 @@ class Exchange:
                 path=client.endpoint,
             )
 
+    async def _complete(self, client, messages, req: PromptRequest, n, last_5xx, record):
+        """One HTTP call under the deadline; through a replica when `client` is a Router (the
+        wait for a free replica is not part of the deadline)."""
+        route = getattr(client, "route", None)
+        if route is None:
+            async with asyncio.timeout(self.timeout):
+                return await client.complete(
+                    messages, req.schema_name, req.schema, req.params, n, retried_5xx=last_5xx
+                )
+        from edukit.annotate.replicas import REPLICA
+
+        try:
+            async with route() as chat:
+                record["started"] = time.time()
+                async with asyncio.timeout(self.timeout):
+                    return await chat.complete(
+                        messages, req.schema_name, req.schema, req.params, n, retried_5xx=last_5xx
+                    )
+        finally:
+            record["endpoint"] = REPLICA.get()
+
+    @staticmethod
+    def _failover(client, record: dict[str, Any]) -> bool:
+        """Retry at once: the call found no server, and another replica is live."""
+        failover = getattr(client, "failover", None)
+        if record.get("http_status") is not None or record.get("error", "").startswith("timeout"):
+            return False
+        return failover is not None and failover()
+
     async def call(
         self, client, messages, req: PromptRequest, log: list[dict[str, Any]], n: int = 1
     ):
@@ -176,16 +205,12 @@ class Exchange:
         last_exc: Any = None
         for retry in range(self.max_retries + 1):
             give_up = False
-            began = time.time()
-            record = {"started": began, "status": "api_error", "input_tokens": 0}
+            record = {"started": time.time(), "status": "api_error", "input_tokens": 0}
             record["output_tokens"] = 0
             self.stats.sent += 1
             retry_after = None
             try:
-                async with asyncio.timeout(self.timeout):
-                    completion = await client.complete(
-                        messages, req.schema_name, req.schema, req.params, n, retried_5xx=last_5xx
-                    )
+                completion = await self._complete(client, messages, req, n, last_5xx, record)
             except (
                 openai.AuthenticationError,
                 openai.PermissionDeniedError,
@@ -224,7 +249,7 @@ class Exchange:
                 last_5xx = exc.status_code >= 500
                 last_exc = exc
                 if exc.status_code not in RETRY_STATUS and exc.status_code < 500:
-                    record.update(latency=time.time() - began, error=error)
+                    record.update(latency=time.time() - record["started"], error=error)
                     log.append(record)
                     self._fail_fast(client, exc)
                     return error  # a request the server will not take (after the ladder)
@@ -247,11 +272,11 @@ class Exchange:
                     record["error"] = "usage unknown: estimated from the text"
                 log.append(record)
                 return completion
-            record.update(latency=time.time() - began, error=error)
+            record.update(latency=time.time() - record["started"], error=error)
             log.append(record)
             if give_up:
                 break
-            if retry < self.max_retries:
+            if retry < self.max_retries and not self._failover(client, record):
                 await asyncio.sleep(retry_delay(retry, retry_after))
         if record.get("http_status") is None and not error.startswith("timeout"):
             # the retries found no server: an endpoint that never answered, or stopped

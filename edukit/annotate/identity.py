@@ -17,7 +17,10 @@ NOT_SENT = ("model", "timeout")  # rubric defaults that are not request paramete
 
 def normalise_endpoint(base_url: str | None) -> str:
     """The endpoint's identity: scheme, host and path, lower-cased host, no default port, no
-    trailing slash, no user info or query (which may hold credentials). None is OpenAI's."""
+    trailing slash, no user info or query (which may hold credentials). None is OpenAI's. A
+    replica set's identity (`replicas:<model>`) is kept as it is."""
+    if base_url is not None and base_url.startswith("replicas:"):
+        return base_url
     parts = urlsplit((base_url or DEFAULT_ENDPOINT).strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()

@@ -56,6 +56,7 @@ class Scheduler:
         self._grace: asyncio.TimerHandle | None = None
         self.ladder = None  # what the run learned about the endpoint (edukit.annotate.ladder)
         self._filled: set[str] = set()  # sample keys answered by another sample's request (n)
+        self.router = None  # the replicas of the last run (edukit.annotate.replicas.Router)
 
     def stopped(self) -> bool:
         """True once nothing more may be sent (the budget is spent, or Ctrl-C)."""
@@ -94,8 +95,8 @@ class Scheduler:
         """
         from edukit.annotate.ratelimit import RateLimiter
 
-        concurrency = conn.concurrency
-        client = conn.client(self.recorder.model, self.ladder)
+        concurrency = conn.workers
+        client = self.router = conn.pool(self.recorder.model, self.ladder)
         limiter = RateLimiter(conn.rpm, conn.tpm)
         queue: asyncio.Queue = asyncio.Queue(maxsize=2 * concurrency)
         ex = self.exchange
@@ -215,8 +216,7 @@ class Scheduler:
                 self.budget.done()
 
     async def _send_one(self, client, limiter, group, s: int, key: str, siblings=()) -> None:
-        from edukit.annotate.budget import output_tokens_estimate
-        from edukit.annotate.cost import estimate_tokens
+        from edukit.annotate.cost import estimate_tokens, output_tokens_estimate
 
         req = group.request
         tin = tout = 0

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
+from edukit.commands.annotate_report import (
+    ITEMS_LEFT,
+    concurrency_line,
+    dry_run_message,
+    ingested_message,
+    interrupted_message,
+    next_step_message,
+    redaction_message,
+    replica_lines,
+    summary_message,
+)
 from edukit.commands.options import (
     ENCODING,
-    MAX_CONCURRENCY,
     MAX_COST_USD,
     MAX_ITEMS,
     MAX_RPM,
@@ -22,11 +31,7 @@ from edukit.commands.options import (
     use_dialect,
 )
 
-if TYPE_CHECKING:
-    from edukit.annotate.engine import RunResult
-
 LOCAL_PREFIX = "local:"
-ITEMS_LEFT = 3  # exit code: the run ended with items left (budget, API errors, batches running)
 INTERRUPTED = 130  # exit code after Ctrl-C (128 + SIGINT)
 
 
@@ -51,8 +56,16 @@ def annotate_command(
         help="Model name at the endpoint (default: the rubric's defaults.model), "
         "or local:tfidf-logreg (offline).",
     ),
-    base_url: str | None = typer.Option(
-        None, "--base-url", help="OpenAI-compatible endpoint (vLLM, Ollama, Azure, ...)."
+    base_urls: list[str] | None = typer.Option(
+        None,
+        "--base-url",
+        help="OpenAI-compatible endpoint (vLLM, SGLang, Ollama, Azure, ...); repeat it for "
+        "replicas of one model (same weights): each call goes to the least busy one.",
+    ),
+    endpoints: Path | None = typer.Option(
+        None,
+        "--endpoints",
+        help="Replicas of one model from a file: `URL [KEY_VARIABLE] [WEIGHT]` per line.",
     ),
     api_key_env: str = typer.Option(
         "OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key."
@@ -64,8 +77,11 @@ def annotate_command(
         Path("edukit-runs.sqlite"), "--run-db", help="SQLite run store (resumable)."
     ),
     rater: str | None = typer.Option(None, "--rater", help="Rater name (default: the model)."),
-    concurrency: int = typer.Option(
-        8, "--concurrency", min=1, max=MAX_CONCURRENCY, help="Requests in flight."
+    concurrency: str | None = typer.Option(
+        None,
+        "--concurrency",
+        help="Requests in flight: auto (the default for local and self-hosted servers: each "
+        "replica's level is found, AIMD) or N from 1 to 1000 (default 8 for OpenAI's API).",
     ),
     rpm: float | None = typer.Option(
         None, "--rpm", min=1, max=MAX_RPM, help="Requests per minute limit."
@@ -108,6 +124,19 @@ def annotate_command(
         help="Stop (resumably) when the run has cost this many USD.",
     ),
     batch: bool = typer.Option(False, "--batch", help="Use the OpenAI Batch API (half price)."),
+    batch_file: Path | None = typer.Option(
+        None,
+        "--batch-file",
+        help="Write the pending requests as an OpenAI batch input file (for `vllm run-batch` "
+        "on a cluster); nothing is sent. Split into FILE.1.jsonl, ... past 50,000 requests or "
+        "200 MB.",
+    ),
+    batch_results: list[Path] | None = typer.Option(
+        None,
+        "--batch-results",
+        help="Read a batch output file (vllm run-batch, OpenAI) into the run store; repeat it "
+        "for several files, in any order, partial ones included.",
+    ),
     timeout: float | None = typer.Option(
         None,
         "--timeout",
@@ -176,12 +205,30 @@ def annotate_command(
     from edukit.paths import check_run_store, check_url, guard_outputs
 
     use_dialect(sep, encoding)
-    check_url(base_url)
     from edukit.paths import public_url
 
-    check_finite(max_cost=max_cost, rpm=rpm, tpm=tpm)
+    for url in base_urls or ():
+        check_url(url)
+    base_url = base_urls[0] if base_urls and len(base_urls) == 1 else (base_urls or None)
+    urls: list[str | None] = list(base_urls or [])
+    if endpoints is not None:
+        from edukit.annotate.replicas import read_endpoints
 
-    guard_outputs({"--out": out, "--run-db": run_db}, [input, rubric, train])
+        urls += [r.url for r in read_endpoints(endpoints)]  # a bad line: an error before work
+    if concurrency is None:
+        from edukit.annotate.concurrency import default_concurrency
+
+        concurrency = default_concurrency(urls or [None])
+    check_finite(max_cost=max_cost, rpm=rpm, tpm=tpm)
+    if concurrency is not None:
+        from edukit.annotate.concurrency import parse_concurrency
+
+        concurrency = parse_concurrency(concurrency)
+
+    guard_outputs(
+        {"--out": out, "--run-db": run_db, "--batch-file": batch_file},
+        [input, rubric, train, endpoints, *(batch_results or [])],
+    )
     check_run_store(run_db, must_exist=False)
     if model is not None and model.startswith(LOCAL_PREFIX):
         _local(
@@ -247,7 +294,10 @@ def annotate_command(
         "input": os.fspath(input_path),
         "rubric": os.fspath(resolve_rubric(rubric).resolve()),
         "model": model,
-        "base_url": public_url(base_url),  # user info (user:SECRET@) is never stored
+        "base_url": [public_url(u) for u in base_url]
+        if isinstance(base_url, list)
+        else public_url(base_url),  # user info (user:SECRET@) is never stored
+        "endpoints": os.fspath(endpoints.resolve()) if endpoints else None,
         "api_key_env": api_key_env,  # the variable's name, never its value
         "rater": rater,
         "samples": samples,
@@ -259,36 +309,45 @@ def annotate_command(
         "limit": limit,
         "max_cost": max_cost,
         "batch": batch,
+        "batch_file": os.fspath(batch_file.resolve()) if batch_file else None,
+        "batch_results": [os.fspath(p.resolve()) for p in batch_results or []] or None,
         "timeout": timeout,
         "reuse_from": reuse_from,
         "id_col": id_col,
         "text_col": text_col,
         "names": os.fspath(names.resolve()) if names else None,
     }
+    from edukit.annotate.settings import Endpoint, Limits, Output, Sampling
+
     result = annotate(
         items,
         rub,
         model,
-        base_url=base_url,
-        api_key_env=api_key_env,
-        run_db=run_db,
-        rater=rater,
-        concurrency=concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        limit=limit,
-        samples=samples,
-        max_cost=max_cost,
-        dry_run=dry_run,
-        temperature=temperature,
-        logprobs=True if logprobs else None,
-        batch=batch,
-        quiet=quiet,
-        input_id=f"{input_path}|{id_col}|{text_col}",
-        command=options,
-        redaction=redaction,
-        timeout=timeout,
-        reuse_from=reuse_from,
+        endpoint=Endpoint(
+            base_url=base_url,
+            endpoints=endpoints,
+            api_key_env=api_key_env,
+            concurrency=concurrency,
+            rpm=rpm,
+            tpm=tpm,
+            timeout=timeout,
+            batch=batch,
+            batch_file=batch_file,
+            batch_results=tuple(batch_results or ()),
+        ),
+        sampling=Sampling(
+            samples=samples, temperature=temperature, logprobs=True if logprobs else None
+        ),
+        limits=Limits(limit=limit, max_cost=max_cost, dry_run=dry_run),
+        output=Output(
+            run_db=run_db,
+            rater=rater,
+            input_id=f"{input_path}|{id_col}|{text_col}",
+            quiet=quiet,
+            command=options,
+            redaction=redaction,
+            reuse_from=reuse_from,
+        ),
     )
     if dry_run:
         typer.echo(dry_run_message(result.estimate, model))
@@ -303,6 +362,14 @@ def annotate_command(
         typer.echo(interrupted_message(result), err=True)
         raise typer.Exit(INTERRUPTED)
     typer.echo(summary_message(result))
+    for line in replica_lines(result.replicas):
+        typer.echo(line)
+    if result.concurrency == "auto" and result.replicas:
+        typer.echo(concurrency_line(result.replicas))
+    if result.ingested is not None:
+        typer.echo(ingested_message(result.ingested))
+    for path, n in result.batch_files:
+        typer.echo(f"Wrote {n} requests to {path} (nothing sent)")
     if out is not None and result.stopped != "batch_pending":
         from edukit.corpora.tables import write_table
 
@@ -316,6 +383,10 @@ def annotate_command(
             ) from None
         typer.echo(f"Wrote {len(result.annotations)} annotation rows to {out}")
     typer.echo(next_step_message(result, max_cost, run_db))
+    if result.ingested is not None and result.ingested.errors:
+        for line in result.ingested.errors:
+            typer.echo(f"Error: {line}", err=True)
+        raise typer.Exit(2)  # malformed result lines: bad input (they changed nothing)
     if not result.finished:
         raise typer.Exit(ITEMS_LEFT)
 
@@ -346,92 +417,6 @@ def _redaction(
     return Redaction(prof, declared)
 
 
-def redaction_message(redaction, examples: bool = True) -> str:
-    """What --redact replaced: the profile, counts per entity type and (dry run) three examples."""
-    p = redaction.profile
-    counts = ", ".join(f"{k} {redaction.totals[k]}" for k in p.entities)
-    lines = [
-        f"Redaction profile {p.name} ({p.hash}): {redaction.items_redacted} of "
-        f"{redaction.items} items changed; replaced {counts}"
-    ]
-    if examples:
-        if not redaction.examples:
-            lines.append("No item needed redaction.")
-        for item_id, text in redaction.examples:
-            short = " ".join(text.split())
-            lines.append(f"  {item_id}: {short[:200] + ('...' if len(short) > 200 else '')}")
-    return "\n".join(lines)
-
-
-def _money(usd: float | None) -> str:
-    """Dollars to four places, or why there is no figure."""
-    return "unknown (no price for this model)" if usd is None else f"${usd:,.4f}"
-
-
-def dry_run_message(est: dict, model: str) -> str:
-    """The one-line dry-run report: requests, estimated tokens, cost with and without batch."""
-    checked = est.get("prices_checked")
-    if est["cost"] is None:  # say it once, not once per figure
-        cost = f"cost unknown: no price for {model} (see `edukit prices`)"
-    else:
-        cost = (
-            f"estimated cost {_money(est['cost'])}, with the Batch API "
-            f"{_money(est['batch_cost'])}" + (f" (prices checked {checked})" if checked else "")
-        )
-    return (
-        f"Dry run (nothing sent): {est['requests']} requests to {model}, "
-        f"~{est['input_tokens']:,} input and ~{est['output_tokens']:,} output tokens; {cost}"
-        + (f"; {est['cached']} more already answered in the run store" if est.get("cached") else "")
-        + _calibration(est.get("calibrated"))
-    )
-
-
-def _calibration(cal: dict | None) -> str:
-    """How the answered requests corrected the token estimate (characters / 4)."""
-    if not cal:
-        return ""
-    return (
-        f"; token estimates calibrated on {cal['requests']} answered requests (input "
-        f"x{cal['input_ratio']:.2f}, output x{cal['output_ratio']:.2f})"
-    )
-
-
-def summary_message(result: RunResult) -> str:
-    """The final summary: items done and left, requests by status, requests sent and cached,
-    tokens and what this run spent."""
-    c = result.counts
-    items = ""
-    if result.items is not None:
-        items = f"{result.items - result.items_left} of {result.items} items done"
-        items += f" ({result.items_left} left); " if result.items_left else "; "
-    reused = f", {result.reused} reused from another run" if result.reused else ""
-    estimated = getattr(result, "cost_estimated", False)
-    skipped = getattr(result, "skipped_empty", 0)
-    cost = _money(result.cost)
-    if estimated:
-        cost = f"~{cost} (estimated: the server reported no token usage)"
-    return (
-        f"Run {result.run_id}: {items}{c['ok']} ok, {c['invalid']} invalid, {c['api_error']} "
-        f"API errors, {c['pending']} pending; {result.sent} requests sent, {result.cached} "
-        f"answered from the run store{reused}; tokens {'~' if estimated else ''}"
-        f"{result.input_tokens:,} in / {result.output_tokens:,} out; cost {cost}"
-        + (
-            f"; {skipped} empty item{'s' if skipped != 1 else ''} skipped (no text, not sent)"
-            if skipped
-            else ""
-        )
-    )
-
-
-def interrupted_message(result: RunResult) -> str:
-    """The one line after Ctrl-C."""
-    with_rows = len(result.annotations)
-    return (
-        f"Interrupted: {with_rows} annotations saved in {result.run_db}; re-run the same "
-        "command to resume."
-    )
-
-
 def _warn_identical_samples(rubric, samples: int | None, temperature: float | None) -> None:
     """K samples at temperature 0 are K copies of one answer: say so before paying for them."""
     k = samples or rubric.samples
@@ -442,31 +427,6 @@ def _warn_identical_samples(rubric, samples: int | None, temperature: float | No
             "of 1.0 that means nothing); set --temperature above 0, e.g. --temperature 0.7",
             err=True,
         )
-
-
-def next_step_message(result: RunResult, max_cost: float | None, run_db: Path) -> str:
-    """What to do next: resume after --max-cost, wait for batches, retry API errors, or done."""
-    left = result.items_left
-    if result.stopped == "max_cost":
-        return (
-            f"Stopped: the run reached --max-cost ${max_cost:g} with {left} items left. "
-            "Everything finished is saved; re-run the same command with a higher --max-cost "
-            f"(or without it) to resume (exit code {ITEMS_LEFT})."
-        )
-    if result.stopped == "batch_pending":
-        ids = ", ".join(b["id"] for b in result.batches)
-        return (
-            f"Batches submitted or still running ({ids}). Check them with `edukit runs show "
-            f"{result.run_id} --run-db {run_db}`; re-run the same command to ingest the results "
-            f"(exit code {ITEMS_LEFT} until then)."
-        )
-    if result.counts["api_error"] or left:
-        errors = result.counts["api_error"]
-        return (
-            f"{left} items left: {errors} requests failed with API errors; re-run the same "
-            f"command to retry them (exit code {ITEMS_LEFT})."
-        )
-    return "Done."
 
 
 def _local(

@@ -104,6 +104,17 @@ def show_run(
         typer.echo(f"HTTP calls {calls['calls']}: {parts}; elapsed {calls['elapsed']:.1f} s")
         if lat:
             typer.echo(f"latency {lat}")
+    replicas = info.get("replicas") or []
+    if len(replicas) > 1 or str(r["base_url"]).startswith("replicas:"):
+        for rep in replicas:
+            p50 = f", p50 latency {rep['p50']:.2f} s" if rep["p50"] is not None else ""
+            typer.echo(f"replica {rep['url']}: {rep['calls']} calls, {rep['errors']} errors{p50}")
+    for c in info.get("concurrency") or []:
+        steps = " ".join(f"{t:g}s:{level}" for t, level, _ in c["history"][-12:])
+        typer.echo(
+            f"concurrency auto at {c['url']}: level {c['level']} (peak {c['peak']}, "
+            f"{c['changes']} changes; last: {steps})"
+        )
     typer.echo(redaction_line(r["options"].get("redact"), redactions))
     for fact in learned:
         if fact["endpoint"]:

@@ -239,12 +239,22 @@ class FakeOpenAI:
         hang_seconds: float = 3.0,
         vary_seed: int | None = None,
         quirks: Any = (),
+        capacity: int | None = None,
+        queue_limit: int | None = None,
     ) -> None:
         unknown = set(quirks) - QUIRKS
         if unknown:
             raise ValueError(f"unknown quirks {sorted(unknown)}; known: {sorted(QUIRKS)}")
         self.quirks = set(quirks)
         self.latency = latency
+        # capacity model: beyond `capacity` chat requests in flight each one takes
+        # latency * in_flight / capacity (the server queues them); beyond `queue_limit` in
+        # flight a request is refused at once with 503 (`refused` counts them)
+        self.capacity = capacity
+        self.queue_limit = queue_limit
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.refused = 0
         self.api_key = api_key
         self.json_schema = json_schema
         self.json_object = json_object
@@ -481,7 +491,7 @@ def _error(message: str, kind: str = "invalid_request_error") -> dict:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 256
+    request_queue_size = 2048  # the capacity benchmarks open a thousand connections at once
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # resets and dropped hangs are scripted, not failures
@@ -585,11 +595,27 @@ def _handler(server: FakeOpenAI):
 
         def _chat(self, body: dict) -> None:
             with server.lock:
+                server.in_flight += 1
+                server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+                n = server.in_flight
+            try:
+                self._chat_in_flight(body, n)
+            finally:
+                with server.lock:
+                    server.in_flight -= 1
+
+        def _chat_in_flight(self, body: dict, in_flight: int) -> None:
+            with server.lock:
                 server.chat_requests.append(body)
                 server.chat_times.append(time.monotonic())
+            if server.queue_limit is not None and in_flight > server.queue_limit:
+                with server.lock:
+                    server.refused += 1
+                return self._send(503, _error("server overloaded", "server_error"))
             fault = server.next_fault(first_user_text(body.get("messages", [])))
             if server.latency:
-                time.sleep(server.latency)
+                load = in_flight / server.capacity if server.capacity else 1.0
+                time.sleep(server.latency * max(1.0, load))
             if fault == "429":
                 return self._send(
                     429,
@@ -663,6 +689,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--no-json-schema", action="store_true")
     parser.add_argument("--quirk", action="append", default=[], choices=sorted(QUIRKS))
+    parser.add_argument("--capacity", type=int, default=None, help="requests served at once")
+    parser.add_argument("--queue-limit", type=int, default=None, help="503 beyond this many")
     parser.add_argument(
         "--vary-seed", type=int, default=None, help="vary answers across repeated requests"
     )
@@ -672,6 +700,8 @@ def main() -> None:
         json_schema=not args.no_json_schema,
         vary_seed=args.vary_seed,
         quirks=args.quirk,
+        capacity=args.capacity,
+        queue_limit=args.queue_limit,
     )
     srv.start(args.port)
     print(srv.base_url, flush=True)

@@ -1,0 +1,1 @@
+"""The run store's concepts; `edukit.annotate.store.RunStore` puts them together."""
