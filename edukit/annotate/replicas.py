@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from edukit.errors import AnnotationError, InputError
+from edukit.paths import public_url
 
 REPLICA_PREFIX = "replicas:"
 DRAIN_AFTER = 3  # 5xx answers in a row that drain a replica (a refused connection: at once)
@@ -164,7 +165,7 @@ class ReplicaState:
 
     def summary(self) -> dict[str, Any]:
         out = {
-            "url": self.url,
+            "url": public_url(self.url),  # stored and printed: no user info
             "calls": self.calls,
             "answered": self.answered,
             "errors": self.errors,
@@ -257,7 +258,7 @@ class Router:
         out (latency, errors, draining, the concurrency controller)."""
         state = await self._acquire()
         state.calls += 1
-        REPLICA.set(state.url)
+        REPLICA.set(public_url(state.url))  # recorded with each call: no user info
         began = time.monotonic()
         try:
             yield state.client
