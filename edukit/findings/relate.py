@@ -2,12 +2,15 @@
 coefficient beside the naive one.
 
 Naive: statsmodels OLS of the outcome on the rates (and covariates) with an intercept;
+the outcome may itself be a rate and a regressor a column of the outcomes table (a lesson's
+teacher-move rate on its study year: `--y` names a rates column, `--x` an outcomes column);
 cluster-robust (CR1, statsmodels' `cov_type="cluster"`) standard errors when a cluster column is
 given, else heteroskedasticity-robust HC1.
 
 Prediction-powered (when `human_rates` is given): the rates counted from model labels are
-predicted covariates; `human_rates` (the same `aggregate` table computed from human labels, for the
-groups humans coded in full, drawn at random) gives their true values on those groups. The PPI++
+predicted covariates (or a predicted outcome, when `y` is a rate); `human_rates` (the same
+`aggregate` table computed from human labels, for the groups humans coded in full, drawn at random)
+gives their true values on those groups. The PPI++
 least-squares coefficient (`edukit.findings.ppi.ppi_ols`) uses the coded groups as the labelled
 set and every group's model rates as predictions. Its interval treats groups as independent (no
 clustering).
@@ -133,18 +136,33 @@ def relate(
             "one row per group",
             path=paths.get("rates"),
         )
+    # a column is taken from the rates when they have it (x) or the outcomes lack it (y)
+    rate_x = [c for c in s.x if c in rates.columns]
     for col in s.x:
-        if col not in rates.columns:
-            raise InputError(f"--x: the rates have no column {col!r}", path=paths.get("rates"))
-    if s.y not in outcomes.columns:
-        raise InputError(f"--y: the outcomes have no column {s.y!r}", path=paths.get("outcomes"))
-    y = _numeric(outcomes, s.y, "outcome", paths.get("outcomes"))
-    data = outcomes.assign(_key=ok, _y=y)
-    extra = [c for c in rates.columns if c not in outcomes.columns and c not in s.x]
-    xs = rates.assign(_key=rk)[["_key", *s.x, *extra]]
+        if col not in rates.columns and col not in outcomes.columns:
+            raise InputError(
+                f"--x: neither the rates nor the outcomes have a column {col!r}",
+                path=paths.get("rates"),
+            )
+    y_rate = s.y not in outcomes.columns
+    if y_rate and s.y not in rates.columns:
+        raise InputError(
+            f"--y: neither the outcomes nor the rates have a column {s.y!r}",
+            path=paths.get("outcomes"),
+        )
+    data = outcomes.assign(_key=ok)
+    if not y_rate:
+        data["_y"] = _numeric(outcomes, s.y, "outcome", paths.get("outcomes")).to_numpy()
     for col in s.x:
+        if col not in rate_x:
+            data[col] = _numeric(outcomes, col, "regressor", paths.get("outcomes")).to_numpy()
+    extra = [c for c in rates.columns if c not in outcomes.columns and c not in rate_x]
+    xs = rates.assign(_key=rk)[["_key", *rate_x, *extra]]
+    for col in rate_x:
         xs[col] = _numeric(rates, col, "rate", paths.get("rates")).to_numpy()
-    merged = data.drop(columns=[c for c in s.x if c in data.columns]).merge(xs, on="_key")
+    if y_rate:
+        xs["_y"] = _numeric(rates, s.y, "rate", paths.get("rates")).to_numpy()
+    merged = data.drop(columns=[c for c in rate_x if c in data.columns]).merge(xs, on="_key")
     if merged.empty:
         raise InputError(
             f"--on {s.on}: no key of the outcomes matches a key of the rates "
@@ -173,7 +191,10 @@ def relate(
     fit, se_type, n_clusters = _naive(merged, s)
     ppi, n_coded, human_data = None, None, None
     if human_rates is not None:
-        ppi, n_coded, ppi_notes, human_data = _ppi(merged, human_rates, s, paths.get("human_rates"))
+        rated = [*rate_x, *([s.y] if y_rate else [])]
+        ppi, n_coded, ppi_notes, human_data = _ppi(
+            merged, human_rates, s, rated, paths.get("human_rates")
+        )
         notes += ppi_notes
     coefs = {}
     for j, name in enumerate(["const", *s.x, *s.covariates]):
@@ -209,19 +230,21 @@ def _naive(df: pd.DataFrame, s: RelateSettings):
     return model.fit(cov_type="HC1"), "heteroskedasticity-robust (HC1)", None
 
 
-def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, path: str | None):
+def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, rated: list[str], path):
+    """PPI++ coefficients; `rated` are the fit's columns counted from the model's labels (rates
+    used as regressors, and the outcome when it is a rate), whose true values `human` holds."""
     import numpy as np
 
     from edukit.findings.ppi import effective_n, ppi_ols
 
     hk = _key(human, s.on, "human rates", path)
-    for col in s.x:
+    for col in rated:
         if col not in human.columns:
             raise InputError(f"the human rates have no column {col!r}", path=path)
     truth = human.assign(_key=hk).drop_duplicates("_key").set_index("_key")
-    for col in s.x:  # groups the humans did not code have no rate (aggregate writes it empty)
+    for col in rated:  # groups the humans did not code have no rate (aggregate writes it empty)
         truth[col] = _numeric(truth, col, "human rate", path)
-    truth = truth.dropna(subset=s.x)
+    truth = truth.dropna(subset=rated)
     labelled = df["_key"].isin(truth.index).to_numpy()
     n = int(labelled.sum())
     k = 1 + len(s.x) + len(s.covariates)
@@ -234,12 +257,14 @@ def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, path: str | N
     x_hat = _design(lab, [*s.x, *s.covariates])
     x_true = x_hat.copy()
     for j, col in enumerate(s.x, start=1):
-        x_true[:, j] = truth[col].reindex(lab["_key"]).to_numpy(float)
-    y_lab = lab["_y"].to_numpy(float)
+        if col in rated:
+            x_true[:, j] = truth[col].reindex(lab["_key"]).to_numpy(float)
+    y_hat = lab["_y"].to_numpy(float)
+    y_lab = truth[s.y].reindex(lab["_key"]).to_numpy(float) if s.y in rated else y_hat
     xu = _design(df, [*s.x, *s.covariates])
     yu = df["_y"].to_numpy(float)
-    fit = ppi_ols(x_true, y_lab, x_hat, y_lab, xu, yu, confidence=s.confidence)
-    classical = ppi_ols(x_true, y_lab, x_hat, y_lab, xu, yu, confidence=s.confidence, lam=0.0)
+    fit = ppi_ols(x_true, y_lab, x_hat, y_hat, xu, yu, confidence=s.confidence)
+    classical = ppi_ols(x_true, y_lab, x_hat, y_hat, xu, yu, confidence=s.confidence, lam=0.0)
     eff = effective_n(classical, fit)
     out = {}
     for j, name in enumerate(["const", *s.x, *s.covariates]):
@@ -259,7 +284,7 @@ def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, path: str | N
         f"prediction-powered: {n} human-coded groups as the labelled set, the model's rates on "
         f"all {len(df)} as predictions; its interval treats groups as independent"
     ]
-    human_data = lab.assign(**{col: x_true[:, j] for j, col in enumerate(s.x, start=1)})
+    human_data = lab.assign(**{col: x_true[:, j] for j, col in enumerate(s.x, start=1)}, _y=y_lab)
     return out, n, notes, human_data
 
 
