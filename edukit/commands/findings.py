@@ -131,8 +131,18 @@ def register(app: typer.Typer) -> None:
             ..., "--outcomes", help="Outcomes table.", show_default=False
         ),
         on: str = typer.Option(..., "--on", help="Key column in both.", show_default=False),
-        y: str = typer.Option(..., "--y", help="Outcome column.", show_default=False),
-        x: str = typer.Option(..., "--x", help="Rate column(s): R1[,R2].", show_default=False),
+        y: str = typer.Option(
+            ...,
+            "--y",
+            help="Outcome column (of the outcomes; else of the rates, e.g. a lesson's move rate).",
+            show_default=False,
+        ),
+        x: str = typer.Option(
+            ...,
+            "--x",
+            help="Rate column(s) R1[,R2] (of the rates; else of the outcomes, e.g. study_year).",
+            show_default=False,
+        ),
         cluster: str | None = typer.Option(
             None, "--cluster", help="Cluster-robust standard errors by this column."
         ),
