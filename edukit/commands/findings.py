@@ -149,6 +149,12 @@ def register(app: typer.Typer) -> None:
         covariates: str | None = typer.Option(
             None, "--covariates", help="Covariate columns C1[,C2]."
         ),
+        fixed_effects: str | None = typer.Option(
+            None,
+            "--fixed-effects",
+            help="Compare groups of the same value of this column (e.g. teacher): one indicator "
+            "per value.",
+        ),
         human_rates: Path | None = typer.Option(
             None,
             "--human-rates",
@@ -375,6 +381,7 @@ def _relate(
     cluster,
     covariates,
     human_rates,
+    fixed_effects,
     confidence,
     json_out,
     markdown_out,
@@ -392,7 +399,7 @@ def _relate(
     _guard(outputs, inputs)
     from edukit.findings.relate import RelateSettings, relate
 
-    settings = RelateSettings(on, y, xs, cluster, _split(covariates), confidence)
+    settings = RelateSettings(on, y, xs, cluster, _split(covariates), confidence, fixed_effects)
     paths = {"rates": str(rates), "outcomes": str(outcomes)}
     if human_rates is not None:
         paths["human_rates"] = str(human_rates)
@@ -416,8 +423,8 @@ def _relate(
         rates,
         dict(
             outcomes=outcomes, on=on, y=y, x=x, cluster=cluster, covariates=covariates,
-            human_rates=human_rates, confidence=confidence, json_out=json_out,
-            markdown_out=markdown_out, report=report,
+            fixed_effects=fixed_effects, human_rates=human_rates, confidence=confidence,
+            json_out=json_out, markdown_out=markdown_out, report=report,
         ),
     )  # fmt: skip
     _write(result, json_out, markdown_out, report, command, inputs, "relate")

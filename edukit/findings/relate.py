@@ -5,7 +5,10 @@ Naive: statsmodels OLS of the outcome on the rates (and covariates) with an inte
 the outcome may itself be a rate and a regressor a column of the outcomes table (a lesson's
 teacher-move rate on its study year: `--y` names a rates column, `--x` an outcomes column);
 cluster-robust (CR1, statsmodels' `cov_type="cluster"`) standard errors when a cluster column is
-given, else heteroskedasticity-robust HC1.
+given, else heteroskedasticity-robust HC1. With `fixed_effects` (a column such as the teacher), one
+indicator per value but the first joins the design, so each coefficient compares groups of the
+same value (a teacher's Year 2 lessons with the same teacher's Year 1 lessons); the indicators'
+coefficients are not reported.
 
 Prediction-powered (when `human_rates` is given): the rates counted from model labels are
 predicted covariates (or a predicted outcome, when `y` is a rate); `human_rates` (the same
@@ -36,6 +39,7 @@ class RelateSettings:
     cluster: str | None = None
     covariates: list[str] = field(default_factory=list)
     confidence: float = 0.95
+    fixed_effects: str | None = None
 
 
 @dataclass
@@ -70,6 +74,7 @@ class Relation:
             "x": s.x,
             "covariates": s.covariates,
             "cluster": s.cluster,
+            "fixed_effects": s.fixed_effects,
             "n": self.n,
             "n_clusters": self.n_clusters,
             "n_human_coded": self.n_human_coded,
@@ -175,25 +180,34 @@ def relate(
         merged[col] = _numeric(merged, col, "covariate", paths.get("outcomes")).to_numpy()
     if s.cluster and s.cluster not in merged.columns:
         raise InputError(f"--cluster: no column {s.cluster!r} in the outcomes or the rates")
+    if s.fixed_effects and s.fixed_effects not in merged.columns:
+        raise InputError(
+            f"--fixed-effects: no column {s.fixed_effects!r} in the outcomes or the rates"
+        )
     notes = []
     unmatched = int((~ok.isin(set(rk))).sum())
     if unmatched:
         notes.append(f"{unmatched} outcome rows have no group in the rates (left out)")
-    cols = ["_y", *s.x, *s.covariates]
+    cols = ["_y", *s.x, *s.covariates, *([s.fixed_effects] if s.fixed_effects else [])]
     complete = merged[cols].notna().all(axis=1)
     if not complete.all():
         notes.append(f"{int((~complete).sum())} rows with a missing value left out")
     merged = merged[complete].reset_index(drop=True)
-    k = 1 + len(s.x) + len(s.covariates)
+    design = [*s.x, *s.covariates]
+    if s.fixed_effects:
+        merged, indicators, fe_notes = _fixed_effects(merged, s)
+        design += indicators
+        notes += fe_notes
+    k = 1 + len(design)
     if len(merged) <= k:
         raise InputError(f"{len(merged)} usable rows for {k} coefficients: too few to fit")
 
-    fit, se_type, n_clusters = _naive(merged, s)
+    fit, se_type, n_clusters = _naive(merged, s, design)
     ppi, n_coded, human_data = None, None, None
     if human_rates is not None:
         rated = [*rate_x, *([s.y] if y_rate else [])]
         ppi, n_coded, ppi_notes, human_data = _ppi(
-            merged, human_rates, s, rated, paths.get("human_rates")
+            merged, human_rates, s, rated, design, paths.get("human_rates")
         )
         notes += ppi_notes
     coefs = {}
@@ -214,11 +228,44 @@ def _design(df: pd.DataFrame, cols: list[str]):
     return np.column_stack([np.ones(len(df)), *(df[c].to_numpy(float) for c in cols)])
 
 
-def _naive(df: pd.DataFrame, s: RelateSettings):
+def _fixed_effects(df: pd.DataFrame, s: RelateSettings):
+    """One 0/1 indicator per value of the fixed-effects column but the first (sorted); notes
+    saying how many values the regressors vary within (only those inform the coefficients)."""
+    import numpy as np
+
+    fe = s.fixed_effects
+    values = df[fe].astype(str).str.strip()
+    levels = sorted(set(values))
+    if len(levels) < 2:
+        raise InputError(f"--fixed-effects {fe}: one value only; nothing to hold fixed")
+    names = [f"_fe[{lv}]" for lv in levels[1:]]
+    df = df.assign(
+        **{n: (values == lv).astype(float) for n, lv in zip(names, levels[1:], strict=True)}
+    )
+    x = _design(df, [*s.x, *s.covariates, *names])
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise InputError(
+            f"--fixed-effects {fe}: a regressor does not vary within any {fe} "
+            "(or regressors are collinear): its coefficient cannot be estimated"
+        )
+    notes = [
+        f"fixed effects for {fe} ({len(levels)} values): "
+        f"coefficients compare groups of the same {fe}"
+    ]
+    for col in [*s.x, *s.covariates]:
+        varying = int((df.groupby(values)[col].nunique() > 1).sum())
+        notes.append(
+            f"{col} varies within {varying} of the {len(levels)} values of {fe}; "
+            "only those inform its coefficient"
+        )
+    return df, names, notes
+
+
+def _naive(df: pd.DataFrame, s: RelateSettings, design: list[str]):
     import numpy as np
     import statsmodels.api as sm
 
-    x = _design(df, [*s.x, *s.covariates])
+    x = _design(df, design)
     model = sm.OLS(df["_y"].to_numpy(float), x)
     if s.cluster:
         codes = np.unique(df[s.cluster].astype(str), return_inverse=True)[1]
@@ -230,7 +277,14 @@ def _naive(df: pd.DataFrame, s: RelateSettings):
     return model.fit(cov_type="HC1"), "heteroskedasticity-robust (HC1)", None
 
 
-def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, rated: list[str], path):
+def _ppi(
+    df: pd.DataFrame,
+    human: pd.DataFrame,
+    s: RelateSettings,
+    rated: list[str],
+    design: list[str],
+    path: str | None,
+):
     """PPI++ coefficients; `rated` are the fit's columns counted from the model's labels (rates
     used as regressors, and the outcome when it is a rate), whose true values `human` holds."""
     import numpy as np
@@ -247,21 +301,29 @@ def _ppi(df: pd.DataFrame, human: pd.DataFrame, s: RelateSettings, rated: list[s
     truth = truth.dropna(subset=rated)
     labelled = df["_key"].isin(truth.index).to_numpy()
     n = int(labelled.sum())
-    k = 1 + len(s.x) + len(s.covariates)
+    k = 1 + len(design)
     if n <= k + 1:
         raise InputError(
             f"--human-rates: {n} of the fitted groups are human-coded; need more than {k + 1}",
             path=path,
         )
     lab = df[labelled]
-    x_hat = _design(lab, [*s.x, *s.covariates])
+    x_hat = _design(lab, design)
+    if s.fixed_effects and np.linalg.matrix_rank(x_hat) < x_hat.shape[1]:
+        raise InputError(
+            f"--human-rates with --fixed-effects {s.fixed_effects}: within the human-coded "
+            f"groups a regressor does not vary within any {s.fixed_effects}, or some value of "
+            f"{s.fixed_effects} has no human-coded group: code more groups, or drop "
+            "--fixed-effects for the prediction-powered coefficient",
+            path=path,
+        )
     x_true = x_hat.copy()
     for j, col in enumerate(s.x, start=1):
         if col in rated:
             x_true[:, j] = truth[col].reindex(lab["_key"]).to_numpy(float)
     y_hat = lab["_y"].to_numpy(float)
     y_lab = truth[s.y].reindex(lab["_key"]).to_numpy(float) if s.y in rated else y_hat
-    xu = _design(df, [*s.x, *s.covariates])
+    xu = _design(df, design)
     yu = df["_y"].to_numpy(float)
     fit = ppi_ols(x_true, y_lab, x_hat, y_hat, xu, yu, confidence=s.confidence)
     classical = ppi_ols(x_true, y_lab, x_hat, y_hat, xu, yu, confidence=s.confidence, lam=0.0)
@@ -292,8 +354,9 @@ def _sentence(name: str, s: RelateSettings, naive: dict, ppi: dict | None) -> st
     """One plain-language line per coefficient."""
     pct = round(100 * s.confidence)
     if name == "const":
+        which = f" and the first {s.fixed_effects}" if s.fixed_effects else ""
         return (
-            f"With every predictor at 0, the expected {s.y} is {naive['coef']:.3g} "
+            f"With every predictor at 0{which}, the expected {s.y} is {naive['coef']:.3g} "
             f"({pct}% CI {naive['ci'][0]:.3g} to {naive['ci'][1]:.3g})."
         )
     step, unit = (0.1, "10 percentage points") if name.endswith(".rate") else (1.0, "1 unit")
@@ -318,4 +381,6 @@ def _sentence(name: str, s: RelateSettings, naive: dict, ppi: dict | None) -> st
     others = [o for o in [*s.x, *s.covariates] if o != name]
     if others:
         text += f", holding {', '.join(others)} fixed"
+    if s.fixed_effects:
+        text += f", within the same {s.fixed_effects}"
     return text + ". An association between groups, not an effect."
