@@ -133,13 +133,29 @@ def register(app: typer.Typer) -> None:
             ..., "--outcomes", help="Outcomes table.", show_default=False
         ),
         on: str = typer.Option(..., "--on", help="Key column in both.", show_default=False),
-        y: str = typer.Option(..., "--y", help="Outcome column.", show_default=False),
-        x: str = typer.Option(..., "--x", help="Rate column(s): R1[,R2].", show_default=False),
+        y: str = typer.Option(
+            ...,
+            "--y",
+            help="Outcome column (of the outcomes; else of the rates, e.g. a lesson's move rate).",
+            show_default=False,
+        ),
+        x: str = typer.Option(
+            ...,
+            "--x",
+            help="Rate column(s) R1[,R2] (of the rates; else of the outcomes, e.g. study_year).",
+            show_default=False,
+        ),
         cluster: str | None = typer.Option(
             None, "--cluster", help="Cluster-robust standard errors by this column."
         ),
         covariates: str | None = typer.Option(
             None, "--covariates", help="Covariate columns C1[,C2]."
+        ),
+        fixed_effects: str | None = typer.Option(
+            None,
+            "--fixed-effects",
+            help="Compare groups of the same value of this column (e.g. teacher): one indicator "
+            "per value.",
         ),
         human_rates: Path | None = typer.Option(
             None,
@@ -367,6 +383,7 @@ def _relate(
     cluster,
     covariates,
     human_rates,
+    fixed_effects,
     confidence,
     json_out,
     markdown_out,
@@ -384,7 +401,7 @@ def _relate(
     _guard(outputs, inputs)
     from edukit.findings.relate import RelateSettings, relate
 
-    settings = RelateSettings(on, y, xs, cluster, _split(covariates), confidence)
+    settings = RelateSettings(on, y, xs, cluster, _split(covariates), confidence, fixed_effects)
     paths = {"rates": str(rates), "outcomes": str(outcomes)}
     if human_rates is not None:
         paths["human_rates"] = str(human_rates)
@@ -408,8 +425,8 @@ def _relate(
         rates,
         dict(
             outcomes=outcomes, on=on, y=y, x=x, cluster=cluster, covariates=covariates,
-            human_rates=human_rates, confidence=confidence, json_out=json_out,
-            markdown_out=markdown_out, report=report,
+            fixed_effects=fixed_effects, human_rates=human_rates, confidence=confidence,
+            json_out=json_out, markdown_out=markdown_out, report=report,
         ),
     )  # fmt: skip
     _write(result, json_out, markdown_out, report, command, inputs, "relate")

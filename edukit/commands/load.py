@@ -168,6 +168,15 @@ def talkmoves(
     anomalies: Path | None = typer.Option(
         None, "--anomalies", help="Write the summary of everything odd in the files (JSON)."
     ),
+    sample_lessons: int | None = typer.Option(
+        None,
+        "--sample-lessons",
+        help="Keep a random sample of N lessons (1 to the number of lessons); the annotations "
+        "record selection_rule random and selection_probability N / lessons.",
+    ),
+    seed: int = typer.Option(
+        0, "--seed", help="--sample-lessons: seed of the draw (0 to 4,294,967,295)."
+    ),
     raw_csv: bool = RAW_CSV,
 ) -> None:
     """TalkMoves lesson workbooks (.xlsx) as sentences, lessons or gold talk-move codes."""
@@ -175,6 +184,13 @@ def talkmoves(
 
     from edukit.corpora.talkmoves import load_talkmoves
 
+    if sample_lessons is not None:
+        from edukit.errors import InputError
+        from edukit.review.selection import check_seed
+
+        check_seed(seed)
+        if sample_lessons < 1:
+            raise InputError(f"--sample-lessons must be at least 1, not {sample_lessons}")
     _check_out(out, path)
     if anomalies is not None:
         from edukit.paths import guard_outputs
@@ -185,6 +201,13 @@ def talkmoves(
 
         raise InputError("--role applies to --level utterances or annotations, not lessons")
     tm = load_talkmoves(path)
+    if sample_lessons is not None:
+        from dataclasses import replace
+
+        from edukit.corpora.talkmoves_tables import sample_lessons as draw
+
+        tables = {k: tm.table(k) for k in ("utterances", "lessons", "annotations")}
+        tm = replace(tm, **draw(tables, sample_lessons, seed))
     df = tm.table(level.value)
     if role is not None:
         df = df[df["role"] == role.value].reset_index(drop=True)

@@ -219,3 +219,26 @@ def annotations(utterances: pd.DataFrame) -> pd.DataFrame:
         )
     gold = pd.concat(parts, ignore_index=True).sort_values("_order", kind="stable")
     return gold.drop(columns=["_order"]).reset_index(drop=True)[list(ANNOTATION_COLUMNS)]
+
+
+def sample_lessons(tables: dict[str, pd.DataFrame], n: int, seed: int) -> dict[str, pd.DataFrame]:
+    """A simple random sample of `n` lessons (numpy's seeded generator over the sorted lesson
+    ids): the `utterances`, `lessons` and `annotations` of those lessons only. The annotations
+    record how they were drawn (`selection_rule` `random`, `selection_probability` n / lessons:
+    every sentence of a drawn lesson is in the sample), so `edukit estimate` can weight them."""
+    import numpy as np
+
+    from edukit.errors import InputError
+
+    ids = sorted(set(tables["lessons"]["lesson_id"]))
+    if not 1 <= n <= len(ids):
+        raise InputError(
+            f"--sample-lessons must be between 1 and {len(ids)} (the lessons), not {n}"
+        )
+    rng = np.random.default_rng(seed)
+    chosen = {ids[i] for i in rng.choice(len(ids), size=n, replace=False)}
+    out = {k: t[t["lesson_id"].isin(chosen)].reset_index(drop=True) for k, t in tables.items()}
+    out["annotations"] = out["annotations"].assign(
+        selection_rule="random", selection_probability=n / len(ids)
+    )
+    return out

@@ -6,6 +6,7 @@ table) and, per label and category:
 - `LABEL.CATEGORY.rate`: count / `LABEL.n_rated` (the group's items the rater labelled: a teacher
   move is a rate per teacher turn);
 - `LABEL.CATEGORY.per100`: 100 * count / `n_items` (per 100 items or turns of the group).
+Both are empty (NaN) for a group none of whose items the rater labelled.
 With a role column (MathDial's `speaker`), the same per role: `n_items.ROLE`, `LABEL.n_rated.ROLE`,
 `LABEL.CATEGORY.ROLE.count`, `.rate`, `.per100` (per 100 items of that role), for the roles
 that have labelled items.
@@ -153,8 +154,9 @@ def aggregate(annotations: pd.DataFrame, items: pd.DataFrame, settings: Aggregat
 def _fill(cols: dict, stem: str, count: list[int], rated: list[int], n: list[int]) -> None:
     cols[f"{stem}.count"] = count
     cols[f"{stem}.rate"] = [c / r if r else float("nan") for c, r in zip(count, rated, strict=True)]
+    # a group the rater labelled nothing in has no rate (empty), not a rate of 0
     cols[f"{stem}.per100"] = [
-        100 * c / k if k else float("nan") for c, k in zip(count, n, strict=True)
+        100 * c / k if k and r else float("nan") for c, r, k in zip(count, rated, n, strict=True)
     ]
 
 

@@ -154,13 +154,14 @@ def relate_rows(result: Relation):
 def _relate_intro(result: Relation) -> list[str]:
     s = result.settings
     text = [
-        f"OLS of {s.y} on {', '.join([*s.x, *s.covariates])} with an intercept, "
-        f"{result.n} rows joined on {s.on}; standard errors {result.se_type}."
+        f"OLS of {s.y} on {', '.join([*s.x, *s.covariates])} with an intercept"
+        + (f" and {s.fixed_effects} fixed effects" if s.fixed_effects else "")
+        + f", {result.n} rows joined on {s.on}; standard errors {result.se_type}."
     ]
     if result.n_human_coded:
         text.append(
             f"PPI: {result.n_human_coded} groups with human-coded rates correct the model's rates "
-            "(PPI++ least squares with predicted covariates)."
+            "(PPI++ least squares with predicted covariates or outcome)."
         )
     return text
 
