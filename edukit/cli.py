@@ -7,6 +7,7 @@ scikit-learn, spaCy and openai are imported inside the commands that need them.
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -30,7 +31,7 @@ from edukit.commands import (
     runs,
     tutor,
 )
-from edukit.errors import EdukitError
+from edukit.errors import EdukitError, InputError
 
 try:  # typer >= 0.22 vendors click; older versions use the click package itself
     from typer._click import exceptions as click_exc
@@ -133,6 +134,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit(2, argv)
     except click_exc.ClickException as exc:  # a bad parameter, an unreadable file: bad input
         typer.echo(f"Error: {exc.format_message()}", err=True)
+        return _exit(2, argv)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        # A name the system refuses is the user's input, whichever reader or writer met it.
+        name = InputError("the file name is too long for this system", path=exc.filename)
+        typer.echo(f"Error: {name.format()}", err=True)
         return _exit(2, argv)
     except typer.Abort:  # Ctrl-C before any work was done, or Ctrl-D at a prompt
         typer.echo("Interrupted.", err=True)

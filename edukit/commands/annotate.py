@@ -229,6 +229,10 @@ def annotate_command(
         {"--out": out, "--run-db": run_db, "--batch-file": batch_file},
         [input, rubric, train, endpoints, *(batch_results or [])],
     )
+    from edukit.userfile import check_user_file
+
+    for results in batch_results or ():  # read before any work, a dry run included
+        check_user_file(results, what="--batch-results file")
     check_run_store(run_db, must_exist=False)
     if model is not None and model.startswith(LOCAL_PREFIX):
         _local(

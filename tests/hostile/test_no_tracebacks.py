@@ -114,12 +114,102 @@ BASE = {
         "{tmp}/runs.sqlite",
     ],
     ("tutor", "interactive", "score"): ["{chats}", "--conversation-col", "A", "--n-boot", "0"],
+    ("compare",): [
+        "sample:sight",
+        "--humans",
+        "H1,H2",
+        "--rubric",
+        "sight",
+        "--model",
+        "m",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--limit",
+        "2",
+        "--dry-run",
+        "--run-db",
+        "{tmp}/runs.sqlite",
+    ],
+    ("estimate",): [
+        "sample:sessions",
+        "--model",
+        "model",
+        "--humans",
+        "human",
+        "--assume",
+        "random",
+    ],
+    ("aggregate",): ["sample:sessions", "--by", "session_id", "--out", "{tmp}/a.csv"],
+    ("relate",): [
+        "sample:sessions-outcomes",
+        "--outcomes",
+        "sample:sessions-outcomes",
+        "--on",
+        "session_id",
+        "--y",
+        "post_test",
+        "--x",
+        "pre_test",
+    ],
+    ("load", "talkmoves"): ["sample:talkmoves", "--out", "{tmp}/o.csv"],
+    ("review", "export"): [
+        "{ann}",
+        "--items",
+        "sample:mathdial",
+        "--rubric",
+        "mathdial-moves",
+        "--format",
+        "csv",
+        "--select",
+        "random:2",
+        "--out",
+        "{tmp}/t.csv",
+    ],
+    ("review", "import"): [
+        "{tmp}/x.jsonl",
+        "--format",
+        "prodigy",
+        "--rubric",
+        "mathdial-moves",
+        "--out",
+        "{tmp}/o.csv",
+    ],
 }
 
 # what an option needs beside it to be read at all
 NEEDS = {
     ("annotate", "--train"): ["--model", "local:tfidf-logreg", "--train-rater", "H1"],
     ("annotate", "--names"): ["--redact"],
+    ("annotate", "--endpoints"): [],
+    ("estimate", "--items"): ["--by", "session_id"],
+}
+
+# an option that goes only with another mode of its command: its own base invocation
+ALT_BASE = {
+    ("compare", "--from"): ["--from", "sample:sight", "--humans", "H1,H2", "--n-boot", "0"],
+    ("compare", "--prompts"): [
+        "--from",
+        "sample:sight",
+        "--humans",
+        "H1,H2",
+        "--n-boot",
+        "0",
+        "--prompts",
+        "sample:sight-prompts",
+    ],
+    ("review", "--config"): [
+        "{ann}",
+        "--items",
+        "sample:mathdial",
+        "--rubric",
+        "mathdial-moves",
+        "--format",
+        "label-studio",
+        "--select",
+        "random:2",
+        "--out",
+        "{tmp}/t.json",
+    ],
 }
 
 PARAMS = path_params()
@@ -132,13 +222,24 @@ def test_every_command_with_a_path_has_a_base_invocation():
 @pytest.fixture
 def files(tmp_path):
     items = tmp_path / "items.csv"
-    items.write_text("item_id,text,comment\n1,why?,why?\n2,thanks,thanks\n", encoding="utf-8")
+    items.write_text(  # the columns the bundled sight rubrics read
+        "item_id,text,comment,playlist_name,video_name\n1,why?,why?,p,v\n2,thanks,thanks,p,v\n",
+        encoding="utf-8",
+    )
     preds = tmp_path / "preds.csv"
     preds.write_text("item_id,rater,label,value\nx:y,M,Mistake_Identification,Yes\n")
     chats = tmp_path / "chats.jsonl"
     chats.write_text(json.dumps({"A": "Teacher: hi<EOM>Student: 4<EOM>"}) + "\n")
     (tmp_path / "x.jsonl").write_text("{}\n")
-    return {"tmp": str(tmp_path), "items": str(items), "preds": str(preds), "chats": str(chats)}
+    ann = tmp_path / "ann.csv"
+    ann.write_text("item_id,rater,label,value\ntest-0:1,m,move,focus\n", encoding="utf-8")
+    return {
+        "tmp": str(tmp_path),
+        "items": str(items),
+        "preds": str(preds),
+        "chats": str(chats),
+        "ann": str(ann),
+    }
 
 
 def _arguments(command_path) -> list[str]:
@@ -149,7 +250,8 @@ def _arguments(command_path) -> list[str]:
 
 
 def _with(command_path, param, value: str, files) -> list[str]:
-    args = [a.format(**files) for a in BASE[command_path]]
+    base = ALT_BASE.get((*command_path[:1], param.opts[0]), BASE[command_path])
+    args = [a.format(**files) for a in base]
     args += NEEDS.get((*command_path[:1], param.opts[0]), [])
     if param.param_type_name == "argument":
         args[_arguments(command_path).index(param.name)] = value
