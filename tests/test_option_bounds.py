@@ -62,10 +62,21 @@ IDS = [f"{' '.join(path)} {param.opts[0]}" for path, param, _ in OPTIONS]
 def test_the_walk_finds_the_numeric_options():
     names = set(IDS)
     assert len(OPTIONS) >= 28
-    for expected in ("annotate --concurrency", "agree --n-boot", "tutor interactive score --max-k",
+    for expected in ("compare --concurrency", "agree --n-boot", "tutor interactive score --max-k",
                      "tutor interactive run --max-turns", "tutor interactive run --max-tokens",
                      "tutor interactive run --rpm", "tutor score --n-boot"):  # fmt: skip
         assert expected in names
+
+
+@pytest.mark.parametrize("bad", ["0", "1001", "10000000", "1e20", "nan", "inf", "-3", "fast"])
+def test_annotate_concurrency_auto_or_a_bounded_number(cli, tmp_path, bad):
+    """--concurrency is `auto` or N (a string option, so the walk above does not see it)."""
+    items = tmp_path / "items.csv"
+    items.write_text("item_id,text\n1,hi\n", encoding="utf-8")
+    r = cli("annotate", items, "--rubric", "mathdial-moves", "--model", "m", "--dry-run",
+            "--run-db", tmp_path / "runs.sqlite", "--concurrency", bad)  # fmt: skip
+    assert r.code == 2 and r.err.count("Error:") == 1 and "--concurrency" in r.err, r.err
+    assert "Traceback" not in r.err and not (tmp_path / "runs.sqlite").exists()
 
 
 @pytest.mark.parametrize(("path", "param", "kind"), OPTIONS, ids=IDS)

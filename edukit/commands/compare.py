@@ -194,6 +194,8 @@ def compare_command(
         from edukit.develop.sweep import SweepOptions, run_compare
         from edukit.paths import check_run_store, check_url
 
+        if prompts or arms:  # options of --from: a sweep would ignore them
+            raise AgreementError("--prompts and --arms go with --from (existing annotations)")
         check_url(base_url)
         check_run_store(run_db, must_exist=False)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from edukit.commands.options import ENCODING, RAW_CSV, SEP, use_dialect
+from edukit.commands.options import ENCODING, MAX_ITEMS, MAX_SEED, RAW_CSV, SEP, use_dialect
 
 load_app = typer.Typer(
     help="Load a corpus into a tidy table (CSV, JSONL or Parquet by the --out extension).",
@@ -171,11 +171,13 @@ def talkmoves(
     sample_lessons: int | None = typer.Option(
         None,
         "--sample-lessons",
+        min=1,
+        max=MAX_ITEMS,
         help="Keep a random sample of N lessons (1 to the number of lessons); the annotations "
         "record selection_rule random and selection_probability N / lessons.",
     ),
     seed: int = typer.Option(
-        0, "--seed", help="--sample-lessons: seed of the draw (0 to 4,294,967,295)."
+        0, "--seed", min=0, max=MAX_SEED, help="--sample-lessons: seed of the draw."
     ),
     raw_csv: bool = RAW_CSV,
 ) -> None:
