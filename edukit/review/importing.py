@@ -98,18 +98,10 @@ def read_answers(path: str | os.PathLike, rubric: Any, settings: ImportSettings)
 
 
 def _read_text(path) -> str:
-    from edukit.corpora.csvfiles import encoding
+    """An annotation tool's JSON or JSONL export (UTF-8, as both tools write it)."""
+    from edukit.userfile import read_user_text
 
-    if not path.is_file():
-        raise InputError("file not found", path=path)
-    try:
-        return path.read_text(encoding=encoding())
-    except UnicodeDecodeError as exc:
-        from edukit.corpora.csvfiles import decode_error
-
-        raise decode_error(exc, path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    return read_user_text(path, what="export", limit="data")
 
 
 def import_review(path: str | os.PathLike, rubric: Any, settings: ImportSettings) -> ImportResult:
