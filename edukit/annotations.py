@@ -100,7 +100,11 @@ def read_annotations(
 def is_sight_wide(path: str | os.PathLike) -> bool:
     """True for a SIGHT wide CSV (comma- or space-separated): `comment_id` and `annotator_*`."""
     path = resolve_input(path)
-    if path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm"):  # TalkMoves
+    try:
+        folder = path.is_dir()
+    except OSError:  # a name the system refuses: check_user_file below says so
+        folder = False
+    if folder or path.suffix.lower() in (".xlsx", ".xlsm"):  # TalkMoves
         return False
     if table_format(path) != ".csv":
         return False
@@ -139,7 +143,7 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
 
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
-        where = 1 if path is not None and table_format(path) == ".csv" else None
+        where = 1 if _csv_source(path) else None
         raise InputError(
             f"not a long annotation table: missing column(s) {', '.join(missing)} "
             f"(need {', '.join(ANNOTATION_COLUMNS)}; version optional)",
@@ -182,9 +186,20 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
     return out
 
 
+def _csv_source(path: str | os.PathLike | None) -> bool:
+    """True when the table came from a CSV file (rows to point at; cells that are text); a
+    corpus folder or a workbook (TalkMoves) is no table file."""
+    if path is None:
+        return False
+    try:
+        return table_format(path) == ".csv"
+    except InputError:
+        return False
+
+
 def _check_scalars(df: pd.DataFrame, path: str | os.PathLike | None) -> None:
     """A JSONL or Parquet cell holding a list or an object where a value belongs: one line."""
-    if path is not None and table_format(path) == ".csv":
+    if _csv_source(path):
         return  # CSV cells are text
     for col in (*REQUIRED_COLUMNS, "version"):
         if col not in df.columns or df[col].dtype != object:

@@ -107,7 +107,7 @@ def test_dry_run_sends_nothing(cli, fake_server, tmp_path):
     assert cli(*args, "--limit", "4").code == 0
     r = cli(*args, "--limit", "10", "--dry-run")
     assert r.out.startswith("Dry run (nothing sent): 54 requests to gpt-4o-mini")
-    assert r.out.rstrip().endswith("; 36 more already answered in the run store")
+    assert "; 36 more already answered in the run store" in r.out.rstrip()
 
 
 def test_errors_are_one_line(cli, fake_server, tmp_path, monkeypatch):
