@@ -247,6 +247,8 @@ def compare_command(
 
 def _command(ctx: typer.Context) -> str:
     """The command line as run, rebuilt from the parsed options (defaults left out)."""
+    from edukit.paths import public_url
+
     parts = ["edukit", "compare"]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
@@ -261,7 +263,7 @@ def _command(ctx: typer.Context) -> str:
                 parts.append(flag)
             continue
         for v in value if isinstance(value, list | tuple) else [value]:
-            parts += [flag, str(v)]
+            parts += [flag, str(public_url(v) if flag == "--base-url" else v)]
     return shlex.join(parts)
 
 

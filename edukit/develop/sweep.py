@@ -21,6 +21,7 @@ from edukit.develop.arms import Arm, build_arms, label_names, load, read_plan, v
 from edukit.develop.evaluate import Settings
 from edukit.develop.passes import ArmRun, find_run
 from edukit.errors import AgreementError, AnnotationError
+from edukit.paths import public_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,7 +193,7 @@ def _annotate(
             "input": source,
             "rubric": arm.rubric,
             "model": arm.model,
-            "base_url": arm.base_url,
+            "base_url": public_url(arm.base_url),
             "api_key_env": arm.api_key_env,
         },
         http_client=opts.http_client,
@@ -392,7 +393,7 @@ def _compare(gold, groups, opts, settings, arms: list[Arm], runs) -> CompareResu
                 "rubric": arm.rubric,
                 "strategy": arm.strategy,
                 "model": arm.model,
-                "base_url": arm.base_url,
+                "base_url": public_url(arm.base_url),
                 "run": run.run_id,
             },
         }

@@ -436,3 +436,27 @@ def test_gold_for_other_items_is_one_error(setup, cli):
     assert r.code == 2 and r.err.count("Error:") == 1
     assert "none of the 12 development gold items is among the items" in r.err
     assert not setup.server.chat_requests
+
+
+def test_base_url_credentials_never_stored_or_written(setup, cli, tmp_path):
+    """User info in --base-url is used for the requests, never kept in the run store, the
+    recorded command line or a report (the rule annotate follows, issue 22 point 7)."""
+    import sqlite3
+
+    import fake_openai
+
+    server = fake_openai.FakeOpenAI(api_key=None).start()
+    try:
+        args = setup.args()
+        url = server.base_url.replace("http://", "http://tutor:SECRETpw42@")
+        args[args.index(setup.server.base_url)] = url
+        outs = [tmp_path / "c.json", tmp_path / "c.md", tmp_path / "c.html"]
+        r = cli(*args, "--json", outs[0], "--markdown", outs[1], "--report", outs[2])
+        assert r.code == 0, r.err
+        assert server.chat_requests  # the run went to this server
+        dump = "\n".join(sqlite3.connect(setup.db).iterdump())
+        for place in (r.out, r.err, dump, *(p.read_text() for p in outs)):
+            assert "SECRETpw42" not in place and "tutor:" not in place
+        assert server.base_url.removeprefix("http://") in outs[1].read_text()
+    finally:
+        server.stop()
