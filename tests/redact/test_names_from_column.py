@@ -43,9 +43,11 @@ def test_redact_cli_replaces_the_speakers_names(cli, tmp_path):
     r = cli("redact", "sample:talkmoves", "--out", out, "--names-from-column", "speaker")
     assert r.code == 0, r.err
     red = pd.read_csv(out, dtype=str, keep_default_na=False)
-    for column in ("text", "history"):
+    # the speaker column itself holds the names: redacted too, its role codes kept
+    for column in ("text", "history", "speaker"):
         for name in SAMPLE_NAMES:
             assert not red[column].str.contains(name).any(), (column, name)
+    assert {"T", "Ms. [NAME_1]"} <= set(red["speaker"])
     first = red.loc[red["item_id"] == "Pizza Fractions 1_Grade 4:0", "text"].item()
     assert first == "Good morning, everyone, my name's Ms. [NAME_1] for our visitors."
     # without the option the names stay (the rules alone do not know them)
