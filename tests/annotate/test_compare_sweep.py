@@ -130,6 +130,9 @@ def test_arm_product_and_names(binary_rubric_path, single_rubric_path, tmp_path)
         ("arms:\n  - model: m\n    strategy: many-shot\n", [], "unknown strategy 'many-shot'"),
         ("arms: [\n", [], "invalid YAML"),
         ("arms: &a [*a]\n", [], "plan"),
+        # an option that fills no plan arm would be silently ignored
+        ("arms:\n  - model: m\n    rubric: sight\n", [], "--rubric"),
+        ("arms:\n  - model: m\n", ["--model", "other"], "--model other: no plan arm uses it"),
     ],
 )
 def test_bad_plans_are_one_error_line(setup, cli, plan, extra, message):
