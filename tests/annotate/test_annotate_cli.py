@@ -306,6 +306,11 @@ def test_model_from_the_rubric_and_endpoint_errors(
     (line,) = r.err.strip().splitlines()
     assert line.startswith(f"Error: {down}: cannot reach the endpoint (")
     assert "check --base-url and that the server is running" in line
+    # the same with user info in the URL: the line names the endpoint without it
+    secret = down.replace("http://", "http://tutor:SECRETpw42@")
+    r = cli(*base[:-1], "4", "--rubric", rubric, "--base-url", secret)
+    assert r.code == 2 and r.err.startswith(f"Error: {down}: cannot reach the endpoint (")
+    assert "SECRETpw42" not in r.err + r.out and "tutor:" not in r.err
     r = cli("runs", "list", "--run-db", db)
     assert "\t4\t4\t0\t0\t0" in r.out  # the first run: 2 items x 2 labels, all ok
 
