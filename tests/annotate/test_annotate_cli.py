@@ -107,7 +107,9 @@ def test_dry_run_sends_nothing(cli, fake_server, tmp_path):
     assert cli(*args, "--limit", "4").code == 0
     r = cli(*args, "--limit", "10", "--dry-run")
     assert r.out.startswith("Dry run (nothing sent): 54 requests to gpt-4o-mini")
-    assert r.out.rstrip().endswith("; 36 more already answered in the run store")
+    assert "; 36 more already answered in the run store;" in r.out
+    # the estimate is calibrated on the answered requests (issue 21 point 5)
+    assert "token estimates calibrated on 36 answered requests" in r.out
 
 
 def test_errors_are_one_line(cli, fake_server, tmp_path, monkeypatch):
