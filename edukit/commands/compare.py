@@ -221,6 +221,7 @@ def compare_command(
             holdout=holdout,
             holdout_seed=holdout_seed,
             final=final,
+            errors=errors,
             group_col=group_col,
             command=command,
         )
@@ -233,6 +234,10 @@ def compare_command(
         code = outcome.exit_code
         if outcome.message:
             typer.echo(outcome.message, err=True)
+        planned = {row["arm"] for row in outcome.plan}
+        if errors in planned and errors not in result.arms:  # the stop left it incomplete
+            typer.echo(f"--errors {errors}: the arm is incomplete; re-run to finish it", err=True)
+            errors = None
     _print(result)
     _write(result, json_out, markdown_out, report, annotations_out, command, inputs)
     if errors:

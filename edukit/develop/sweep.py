@@ -55,6 +55,7 @@ class SweepOptions:
     holdout: float | None = None
     holdout_seed: int = 0
     final: str | None = None
+    errors: str | None = None  # the arm of the error analysis (checked before any request)
     group_col: str | None = None
     command: str | None = None
     http_client: Any = None
@@ -87,10 +88,14 @@ def run_compare(
         opts.api_key_env,
         plan,
     )
-    if opts.final is not None and opts.final not in {a.name for a in arms}:
-        raise AnnotationError(
-            f"--final {opts.final!r} is not an arm ({', '.join(a.name for a in arms)})"
-        )
+    names = [a.name for a in arms]
+    for option, value in (
+        ("--final", opts.final),
+        ("--errors", opts.errors),
+        ("--baseline", settings.baseline if settings else None),
+    ):  # before any request: a typo must not cost a sweep
+        if value is not None and value not in names:
+            raise AnnotationError(f"{option} {value!r} is not an arm ({', '.join(names)})")
     gold, groups = _gold(opts)
     for arm in arms:
         _check_labels(arm, gold, opts.gold)
@@ -144,6 +149,11 @@ def run_compare(
         return Outcome(None, message, code or ITEMS_LEFT, rows, runs)
     evaluated = gold[gold["item_id"].astype(str).isin(wanted)]
     done = [a for a in arms_run if a.name in complete]
+    if settings is not None and settings.baseline in left:  # it exists, it is not finished
+        from dataclasses import replace
+
+        settings = replace(settings, baseline=None)
+        message += " The --baseline arm is incomplete: every pair of complete arms is shown."
     result = _compare(evaluated, groups, opts, settings, done, runs)
     result.plan = rows
     result.holdout = split.to_json(opts, final=opts.final)

@@ -282,6 +282,20 @@ def test_max_cost_holds_for_the_whole_sweep(setup, cli, set_prices, tmp_path):
     assert list(j["arms"]) == ["tiny/reasoning/m1"]  # only complete arms are compared
     spent = j["arms"]["tiny/reasoning/m1"]["cost_usd"]
     assert spent == pytest.approx(c1)
+    # --errors / --baseline naming the arm the stop left incomplete: still exit 3 (work left),
+    # not a bad-input error claiming the arm does not exist
+    r = cli(*args, "--errors", "tiny/zero-shot/m1", "--out", tmp_path / "e.csv",
+            "--baseline", "tiny/zero-shot/m1")  # fmt: skip
+    assert r.code == 3, r.out + r.err
+    assert "Error:" not in r.err and "the arm is incomplete" in r.err
+    assert not (tmp_path / "e.csv").exists()
+
+
+def test_unknown_errors_or_baseline_arm_is_refused_before_any_request(setup, cli, tmp_path):
+    for extra in (["--errors", "nope", "--out", tmp_path / "e.csv"], ["--baseline", "nope"]):
+        r = cli(*setup.args(*extra))
+        assert r.code == 2 and r.err.count("Error:") == 1 and "'nope' is not an arm" in r.err
+    assert not setup.server.chat_requests and not setup.db.exists()
 
 
 def test_holdout_split_final_looks(setup, cli, kit, tmp_path):
