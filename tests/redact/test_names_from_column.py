@@ -117,3 +117,20 @@ def test_real_lessons_teacher_names_replaced(shared_data, cli, tmp_path):
     assert not red["text"].str.contains("Smith").any()
     assert not red["history"].str.contains("Smith").any()
     assert len(red) == int((raw["text"] != "").sum())
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--entities", "EMAIL", "--names-from-column", "speaker"], "entity type NAME"),
+        (["--profile", "contact", "--names-from-column", "speaker"], "entity type NAME"),
+        (["--entities", "EMAIL", "--phone-regions", "GB"], "entity type PHONE"),
+    ],
+)
+def test_options_the_entity_types_would_ignore_are_refused(cli, tmp_path, extra, message):
+    """Declared names without NAME (or regions without PHONE) were silently not redacted."""
+    out = tmp_path / "red.csv"
+    r = cli("redact", "sample:talkmoves", "--out", out, *extra)
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1, r.err
+    assert r.err.startswith("Error:") and message in r.err
+    assert not out.exists()
