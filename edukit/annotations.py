@@ -184,8 +184,8 @@ def normalise_annotations(df: pd.DataFrame, path: str | os.PathLike | None = Non
 
 def _check_scalars(df: pd.DataFrame, path: str | os.PathLike | None) -> None:
     """A JSONL or Parquet cell holding a list or an object where a value belongs: one line."""
-    if path is not None and table_format(path) == ".csv":
-        return  # CSV cells are text
+    if path is not None and os.fspath(path).lower().endswith(".csv"):
+        return  # CSV cells are text (a corpus folder or workbook is no table file: checked)
     for col in (*REQUIRED_COLUMNS, "version"):
         if col not in df.columns or df[col].dtype != object:
             continue
