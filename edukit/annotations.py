@@ -100,7 +100,11 @@ def read_annotations(
 def is_sight_wide(path: str | os.PathLike) -> bool:
     """True for a SIGHT wide CSV (comma- or space-separated): `comment_id` and `annotator_*`."""
     path = resolve_input(path)
-    if path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm"):  # TalkMoves
+    try:
+        folder = path.is_dir()
+    except OSError:  # a name the system refuses (too long): check_user_file below says so
+        folder = False
+    if folder or path.suffix.lower() in (".xlsx", ".xlsm"):  # TalkMoves
         return False
     if table_format(path) != ".csv":
         return False

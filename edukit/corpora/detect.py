@@ -89,7 +89,10 @@ def is_talkmoves(path: str | os.PathLike) -> bool:
     from edukit.corpora.xlsx import SUFFIXES
 
     p = resolve_input(path)
-    return p.suffix.lower() in SUFFIXES if p.is_file() else is_talkmoves_folder(p)
+    try:
+        return p.suffix.lower() in SUFFIXES if p.is_file() else is_talkmoves_folder(p)
+    except OSError:  # a name the system refuses (too long): the file's reader says so
+        return False
 
 
 def detect(path: str | os.PathLike) -> str:
