@@ -99,7 +99,8 @@ class Connection:
         from edukit.annotate.secrets import Scrubber
 
         replicas = self.replicas or ((self.base_url, self.api_key, 1.0),)
-        endpoint = ", ".join(u or "https://api.openai.com/v1" for u, _, _ in replicas)
+        # for messages and the ladder: no user info (user:SECRET@), as everywhere it is shown
+        endpoint = ", ".join(public_url(u) or "https://api.openai.com/v1" for u, _, _ in replicas)
         if ladder is None:
             ladder = Ladder.open(None, "", endpoint, model)
         states = []

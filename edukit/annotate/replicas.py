@@ -102,6 +102,10 @@ def read_endpoints(path: str | Path) -> list[Replica]:
                 raise InputError(
                     f"{where}: the weight must be a number in (0, 1000], got {fields[-1]!r}"
                 )
+        if len(rest) > 1:  # URL KEY X: the third field can only be the weight
+            raise InputError(
+                f"{where}: the weight must be a number in (0, 1000], got {fields[-1]!r}"
+            )
         if rest:
             if not valid_env_name(rest[0]):
                 raise InputError(

@@ -215,6 +215,15 @@ def annotate_command(
         from edukit.annotate.replicas import read_endpoints
 
         urls += [r.url for r in read_endpoints(endpoints)]  # a bad line: an error before work
+    if len(urls) > 1:  # a URL given twice would get twice the traffic, as in --endpoints
+        from edukit.annotate.identity import normalise_endpoint
+        from edukit.errors import InputError
+
+        seen: set[str] = set()
+        for url in urls:
+            if normalise_endpoint(url) in seen:
+                raise InputError(f"--base-url/--endpoints: {public_url(url)} is given twice")
+            seen.add(normalise_endpoint(url))
     if concurrency is None:
         from edukit.annotate.concurrency import default_concurrency
 

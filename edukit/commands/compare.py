@@ -221,6 +221,7 @@ def compare_command(
             holdout=holdout,
             holdout_seed=holdout_seed,
             final=final,
+            errors=errors,
             group_col=group_col,
             command=command,
         )
@@ -233,6 +234,10 @@ def compare_command(
         code = outcome.exit_code
         if outcome.message:
             typer.echo(outcome.message, err=True)
+        planned = {row["arm"] for row in outcome.plan}
+        if errors in planned and errors not in result.arms:  # the stop left it incomplete
+            typer.echo(f"--errors {errors}: the arm is incomplete; re-run to finish it", err=True)
+            errors = None
     _print(result)
     _write(result, json_out, markdown_out, report, annotations_out, command, inputs)
     if errors:
@@ -247,6 +252,8 @@ def compare_command(
 
 def _command(ctx: typer.Context) -> str:
     """The command line as run, rebuilt from the parsed options (defaults left out)."""
+    from edukit.paths import public_url
+
     parts = ["edukit", "compare"]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
@@ -261,7 +268,7 @@ def _command(ctx: typer.Context) -> str:
                 parts.append(flag)
             continue
         for v in value if isinstance(value, list | tuple) else [value]:
-            parts += [flag, str(v)]
+            parts += [flag, str(public_url(v) if flag == "--base-url" else v)]
     return shlex.join(parts)
 
 

@@ -176,8 +176,8 @@ def talkmoves(
         help="Keep a random sample of N lessons (1 to the number of lessons); the annotations "
         "record selection_rule random and selection_probability N / lessons.",
     ),
-    seed: int = typer.Option(
-        0, "--seed", min=0, max=MAX_SEED, help="--sample-lessons: seed of the draw."
+    seed: int | None = typer.Option(
+        None, "--seed", min=0, max=MAX_SEED, help="--sample-lessons: seed of the draw (0)."
     ),
     raw_csv: bool = RAW_CSV,
 ) -> None:
@@ -186,6 +186,11 @@ def talkmoves(
 
     from edukit.corpora.talkmoves import load_talkmoves
 
+    if seed is not None and sample_lessons is None:
+        from edukit.errors import InputError
+
+        raise InputError("--seed is the seed of --sample-lessons: give --sample-lessons N")
+    seed = 0 if seed is None else seed
     if sample_lessons is not None:
         from edukit.errors import InputError
         from edukit.review.selection import check_seed

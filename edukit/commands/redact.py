@@ -87,7 +87,10 @@ def redact_command(
 
         declared = column_names(input, names_from_column, id_col=id_col, text_col=text_col)
         prof = make_profile(profile, names=tuple(declared), **settings)
-    result = redact_file(input, out, prof, id_col=id_col, text_col=text_col, raw_csv=raw_csv)
+    also = (names_from_column,) if names_from_column else ()  # the column holds the names
+    result = redact_file(
+        input, out, prof, id_col=id_col, text_col=text_col, raw_csv=raw_csv, also=also
+    )
     counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items())
     p = result["profile"]
     typer.echo(

@@ -81,8 +81,10 @@ def export_command(
         help="stratified: the label whose model values are the strata (default: the rubric's "
         "first label).",
     ),
-    annotators: str = typer.Option(
-        "reviewer", "--annotators", help="sandpiper: annotator names, one set of columns each."
+    annotators: str | None = typer.Option(
+        None,
+        "--annotators",
+        help="sandpiper: annotator names, one set of columns each (default: reviewer).",
     ),
     id_col: str | None = typer.Option(None, "--id-col", help="Generic items: the id column."),
     text_col: str | None = typer.Option(None, "--text-col", help="Generic items: text column."),
@@ -113,6 +115,8 @@ def _export(
         raise InputError(
             "--config is the Label Studio labeling configuration: --format label-studio"
         )
+    if annotators is not None and format != "sandpiper":
+        raise InputError("--annotators names Sandpiper's annotator columns: --format sandpiper")
     if format == "label-studio" and config is None:
         config = out.with_suffix(".xml")
     if selection_out is None:
@@ -126,9 +130,11 @@ def _export(
             models=_split(models) or None,
             stratify_by=stratify_by,
         ),
-        annotators=_split(annotators),
+        annotators=_split(annotators or "reviewer"),
     )
-    parse_rules(settings.selection.rules, budget)  # bad options fail before any file is read
+    rules = parse_rules(settings.selection.rules, budget)  # bad options fail before any file
+    if stratify_by is not None and all(name != "stratified" for name, _ in rules):
+        raise InputError("--stratify-by sets the strata of --select stratified")
     check_seed(seed)
     guard_outputs(
         {"--out": out, "--config": config, "--selection-out": selection_out},

@@ -137,6 +137,13 @@ def build_arms(
                 p.samples,
             )
         )
+    if plan is not None and not strategies:  # the options only fill the plan's arms' gaps
+        for option, given, field in (("--rubric", rubrics, "rubric"), ("--model", models, "model")):
+            if given and (len(given) > 1 or all(getattr(p, field) for p in plan.arms)):
+                raise AnnotationError(
+                    f"{option} {', '.join(given)}: no plan arm uses it (one {option} fills the "
+                    f"arms without `{field}:`; add --strategy for the product of the options)"
+                )
     if not arms:
         raise AnnotationError("no arms: give --rubric (and --model, --strategy) or --plan")
     seen: set[str] = set()

@@ -138,6 +138,15 @@ def from_annotations(
                 "--prompts needs a SIGHT wide file (annotator_* columns)", path=path
             )
         ann, arm_names = _prompt_arms(path, humans, prompts)
+        if arms is not None:  # only these of the folders' arms
+            unknown = [a for a in arms if a not in arm_names]
+            if unknown:
+                raise AgreementError(
+                    f"--arms {', '.join(unknown)}: not an arm of --prompts "
+                    f"({', '.join(arm_names)})",
+                    path=path,
+                )
+            arm_names = list(arms)
     else:
         ann = read_annotations(path)
         model_raters = [r for r in dict.fromkeys(ann["rater"]) if r not in humans]

@@ -21,6 +21,7 @@ from edukit.develop.arms import Arm, build_arms, label_names, load, read_plan, v
 from edukit.develop.evaluate import Settings
 from edukit.develop.passes import ArmRun, find_run
 from edukit.errors import AgreementError, AnnotationError
+from edukit.paths import public_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,6 +55,7 @@ class SweepOptions:
     holdout: float | None = None
     holdout_seed: int = 0
     final: str | None = None
+    errors: str | None = None  # the arm of the error analysis (checked before any request)
     group_col: str | None = None
     command: str | None = None
     http_client: Any = None
@@ -86,10 +88,14 @@ def run_compare(
         opts.api_key_env,
         plan,
     )
-    if opts.final is not None and opts.final not in {a.name for a in arms}:
-        raise AnnotationError(
-            f"--final {opts.final!r} is not an arm ({', '.join(a.name for a in arms)})"
-        )
+    names = [a.name for a in arms]
+    for option, value in (
+        ("--final", opts.final),
+        ("--errors", opts.errors),
+        ("--baseline", settings.baseline if settings else None),
+    ):  # before any request: a typo must not cost a sweep
+        if value is not None and value not in names:
+            raise AnnotationError(f"{option} {value!r} is not an arm ({', '.join(names)})")
     gold, groups = _gold(opts)
     for arm in arms:
         _check_labels(arm, gold, opts.gold)
@@ -143,6 +149,11 @@ def run_compare(
         return Outcome(None, message, code or ITEMS_LEFT, rows, runs)
     evaluated = gold[gold["item_id"].astype(str).isin(wanted)]
     done = [a for a in arms_run if a.name in complete]
+    if settings is not None and settings.baseline in left:  # it exists, it is not finished
+        from dataclasses import replace
+
+        settings = replace(settings, baseline=None)
+        message += " The --baseline arm is incomplete: every pair of complete arms is shown."
     result = _compare(evaluated, groups, opts, settings, done, runs)
     result.plan = rows
     result.holdout = split.to_json(opts, final=opts.final)
@@ -192,7 +203,7 @@ def _annotate(
             "input": source,
             "rubric": arm.rubric,
             "model": arm.model,
-            "base_url": arm.base_url,
+            "base_url": public_url(arm.base_url),
             "api_key_env": arm.api_key_env,
         },
         http_client=opts.http_client,
@@ -392,7 +403,7 @@ def _compare(gold, groups, opts, settings, arms: list[Arm], runs) -> CompareResu
                 "rubric": arm.rubric,
                 "strategy": arm.strategy,
                 "model": arm.model,
-                "base_url": arm.base_url,
+                "base_url": public_url(arm.base_url),
                 "run": run.run_id,
             },
         }

@@ -241,6 +241,11 @@ def one_version(rows: pd.DataFrame, version: str | None, model: str):
             )
         versions[str(label)] = pick
         keep.append(g[g["version"] == pick])
+    if version is not None and version not in versions.values():  # a typo is not ignored
+        have = sorted({str(v) for v in rows["version"]} - {""})
+        raise InputError(
+            f"--version {version}: {model} has no such version ({', '.join(have) or 'none'})"
+        )
     import pandas as pd
 
     out = pd.concat(keep) if keep else rows

@@ -109,10 +109,11 @@ def _numeric(df: pd.DataFrame, col: str, what: str, path: str | None) -> pd.Seri
 
     values = pd.to_numeric(df[col], errors="coerce")
     bad = values.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
+    bad |= values.isin([float("inf"), float("-inf")])  # 'inf' parses, but fits nothing
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
         raise InputError(
-            f"{what} column {col!r}: {str(df[col].iloc[i])!r} is not a number",
+            f"{what} column {col!r}: {str(df[col].iloc[i])!r} is not a finite number",
             path=path,
             where=f"row {i + 2}" if path and str(path).endswith(".csv") else f"row {i + 1}",
         )
@@ -128,6 +129,7 @@ def relate(
     paths: dict[str, str] | None = None,
 ) -> Relation:
     """Fit the outcome on the rates (module docstring); `paths` names the files in errors."""
+    import numpy as np
 
     s = settings
     paths = paths or {}
@@ -201,6 +203,14 @@ def relate(
     k = 1 + len(design)
     if len(merged) <= k:
         raise InputError(f"{len(merged)} usable rows for {k} coefficients: too few to fit")
+    if s.y in design:
+        raise InputError(f"--y {s.y} is also a regressor (--x or --covariates)")
+    if len(set(design)) < len(design) or np.linalg.matrix_rank(_design(merged, design)) < k:
+        raise InputError(
+            f"the regressors {', '.join(dict.fromkeys(design))} are collinear (a repeated or "
+            "constant column, or one a combination of others): their coefficients cannot be "
+            "estimated"
+        )
 
     fit, se_type, n_clusters = _naive(merged, s, design)
     ppi, n_coded, human_data = None, None, None

@@ -26,10 +26,7 @@ def names_from_column(
     from edukit.corpora.talkmoves_codes import name_tokens
 
     columns = [str(c) for c in items.columns]
-    found = column if column in columns else None
-    if found is None:
-        folded = [c for c in columns if c.casefold() == column.casefold()]
-        found = folded[0] if len(folded) == 1 else None
+    found = resolve_column(columns, column)
     if found is None:
         raise RedactError(
             f"--names-from-column: no column {column!r} (columns: {', '.join(columns)})",
@@ -40,6 +37,14 @@ def names_from_column(
         for name in name_tokens(str(value)):
             names.setdefault(name, None)
     return list(names)
+
+
+def resolve_column(columns: list[str], column: str) -> str | None:
+    """`column` among `columns`: exactly, else case-insensitively when that is unique."""
+    if column in columns:
+        return column
+    folded = [c for c in columns if c.casefold() == column.casefold()]
+    return folded[0] if len(folded) == 1 else None
 
 
 def column_names(

@@ -60,13 +60,20 @@ def redact_items_table(
     items: Any,
     redactor: Redactor,
     declared: dict[str, list[str]] | None = None,
+    also: tuple[str, ...] = (),
 ) -> tuple[Any, dict[str, Any]]:
-    """An items DataFrame redacted (same rows, ids and columns) and a report of what changed."""
+    """An items DataFrame redacted (same rows, ids and columns) and a report of what changed;
+    `also`: more columns to redact (the --names-from-column column, which holds the names)."""
     import pandas as pd
 
     from edukit.annotate.engine import iter_items
+    from edukit.redact.columns import resolve_column
 
     fields = text_fields([str(c) for c in items.columns])
+    for col in also:
+        found = resolve_column([str(c) for c in items.columns], col)
+        if found is not None and found not in fields:
+            fields.append(found)
     started = time.perf_counter()
     rows, totals, per_item, changed = [], Counter(), [], 0
     for red in redactor.redact_items(iter_items(items), fields, declared):
@@ -97,18 +104,20 @@ def redact_file(
     id_col: str | None = None,
     text_col: str | None = None,
     raw_csv: bool = False,
+    also: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Redact the items of `input` (as `edukit annotate` reads them) into the table `out`
     (CSV cells a spreadsheet would run as formulas neutralised unless `raw_csv`).
 
-    A table read with `id_col` and `text_col` keeps those column names in `out`."""
+    A table read with `id_col` and `text_col` keeps those column names in `out`; the columns
+    `also` are redacted beside the text."""
     from edukit.corpora.detect import load_items
     from edukit.corpora.tables import write_table
 
     items = load_items(input, id_col=id_col, text_col=text_col)
     declared = declared_names(input) if id_col is None and profile.corpus_names else None
     redactor = Redactor(profile)
-    table, report = redact_items_table(items, redactor, declared)
+    table, report = redact_items_table(items, redactor, declared, also)
     if id_col is not None and text_col is not None:
         # the input's own names, so `annotate --id-col/--text-col` reads the output as the input
         table = table.rename(columns={"item_id": id_col, "text": text_col})

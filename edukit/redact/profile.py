@@ -162,6 +162,17 @@ def make_profile(
 
     regions = parse_regions(phone_regions) if phone_regions is not None else None
     declared = tuple(names) + (read_names(names_file) if names_file is not None else ())
+    # an option the chosen types would ignore: the user believes these are redacted
+    if declared and "NAME" not in chosen:
+        raise RedactError(
+            "declared names (--names, --names-from-column) are replaced only with the entity "
+            f"type NAME, which profile {preset!r} / --entities leave out ({', '.join(chosen)})"
+        )
+    if regions is not None and "PHONE" not in chosen:
+        raise RedactError(
+            f"--phone-regions applies to the entity type PHONE, which profile {preset!r} / "
+            f"--entities leave out ({', '.join(chosen)})"
+        )
     return RedactionProfile(
         name=preset,
         entities=chosen,

@@ -107,7 +107,9 @@ def test_dry_run_sends_nothing(cli, fake_server, tmp_path):
     assert cli(*args, "--limit", "4").code == 0
     r = cli(*args, "--limit", "10", "--dry-run")
     assert r.out.startswith("Dry run (nothing sent): 54 requests to gpt-4o-mini")
-    assert "; 36 more already answered in the run store" in r.out.rstrip()
+    assert "; 36 more already answered in the run store;" in r.out
+    # the estimate is calibrated on the answered requests (issue 21 point 5)
+    assert "token estimates calibrated on 36 answered requests" in r.out
 
 
 def test_errors_are_one_line(cli, fake_server, tmp_path, monkeypatch):
@@ -306,6 +308,11 @@ def test_model_from_the_rubric_and_endpoint_errors(
     (line,) = r.err.strip().splitlines()
     assert line.startswith(f"Error: {down}: cannot reach the endpoint (")
     assert "check --base-url and that the server is running" in line
+    # the same with user info in the URL: the line names the endpoint without it
+    secret = down.replace("http://", "http://tutor:SECRETpw42@")
+    r = cli(*base[:-1], "4", "--rubric", rubric, "--base-url", secret)
+    assert r.code == 2 and r.err.startswith(f"Error: {down}: cannot reach the endpoint (")
+    assert "SECRETpw42" not in r.err + r.out and "tutor:" not in r.err
     r = cli("runs", "list", "--run-db", db)
     assert "\t4\t4\t0\t0\t0" in r.out  # the first run: 2 items x 2 labels, all ok
 

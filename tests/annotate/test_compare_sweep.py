@@ -130,6 +130,9 @@ def test_arm_product_and_names(binary_rubric_path, single_rubric_path, tmp_path)
         ("arms:\n  - model: m\n    strategy: many-shot\n", [], "unknown strategy 'many-shot'"),
         ("arms: [\n", [], "invalid YAML"),
         ("arms: &a [*a]\n", [], "plan"),
+        # an option that fills no plan arm would be silently ignored
+        ("arms:\n  - model: m\n    rubric: sight\n", [], "--rubric"),
+        ("arms:\n  - model: m\n", ["--model", "other"], "--model other: no plan arm uses it"),
     ],
 )
 def test_bad_plans_are_one_error_line(setup, cli, plan, extra, message):
@@ -279,6 +282,20 @@ def test_max_cost_holds_for_the_whole_sweep(setup, cli, set_prices, tmp_path):
     assert list(j["arms"]) == ["tiny/reasoning/m1"]  # only complete arms are compared
     spent = j["arms"]["tiny/reasoning/m1"]["cost_usd"]
     assert spent == pytest.approx(c1)
+    # --errors / --baseline naming the arm the stop left incomplete: still exit 3 (work left),
+    # not a bad-input error claiming the arm does not exist
+    r = cli(*args, "--errors", "tiny/zero-shot/m1", "--out", tmp_path / "e.csv",
+            "--baseline", "tiny/zero-shot/m1")  # fmt: skip
+    assert r.code == 3, r.out + r.err
+    assert "Error:" not in r.err and "the arm is incomplete" in r.err
+    assert not (tmp_path / "e.csv").exists()
+
+
+def test_unknown_errors_or_baseline_arm_is_refused_before_any_request(setup, cli, tmp_path):
+    for extra in (["--errors", "nope", "--out", tmp_path / "e.csv"], ["--baseline", "nope"]):
+        r = cli(*setup.args(*extra))
+        assert r.code == 2 and r.err.count("Error:") == 1 and "'nope' is not an arm" in r.err
+    assert not setup.server.chat_requests and not setup.db.exists()
 
 
 def test_holdout_split_final_looks(setup, cli, kit, tmp_path):
@@ -436,3 +453,27 @@ def test_gold_for_other_items_is_one_error(setup, cli):
     assert r.code == 2 and r.err.count("Error:") == 1
     assert "none of the 12 development gold items is among the items" in r.err
     assert not setup.server.chat_requests
+
+
+def test_base_url_credentials_never_stored_or_written(setup, cli, tmp_path):
+    """User info in --base-url is used for the requests, never kept in the run store, the
+    recorded command line or a report (the rule annotate follows, issue 22 point 7)."""
+    import sqlite3
+
+    import fake_openai
+
+    server = fake_openai.FakeOpenAI(api_key=None).start()
+    try:
+        args = setup.args()
+        url = server.base_url.replace("http://", "http://tutor:SECRETpw42@")
+        args[args.index(setup.server.base_url)] = url
+        outs = [tmp_path / "c.json", tmp_path / "c.md", tmp_path / "c.html"]
+        r = cli(*args, "--json", outs[0], "--markdown", outs[1], "--report", outs[2])
+        assert r.code == 0, r.err
+        assert server.chat_requests  # the run went to this server
+        dump = "\n".join(sqlite3.connect(setup.db).iterdump())
+        for place in (r.out, r.err, dump, *(p.read_text() for p in outs)):
+            assert "SECRETpw42" not in place and "tutor:" not in place
+        assert server.base_url.removeprefix("http://") in outs[1].read_text()
+    finally:
+        server.stop()

@@ -114,6 +114,7 @@ def test_endpoints_file_lines_are_validated(tmp_path):
         "http://a/v1 KEY 0\n": "weight",
         "http://a/v1 KEY nan\n": "weight",
         "http://a/v1 K 1 extra\n": "fields",
+        "http://a/v1 KEY abc\n": "weight",  # not a weight: refused, not dropped
         "# nothing\n": "no endpoint",
     }
     for text, what in bad.items():
@@ -134,4 +135,19 @@ def test_bad_endpoints_file_is_one_error_line_before_any_work(
     args = kit.annotate_args(items_csv, binary_rubric_path, fake_server, db, "--endpoints", f)
     r = cli(*args)
     assert r.code == 2 and "line 2" in r.err and len(r.err.strip().splitlines()) == 1
+    assert fake_server.chat_requests == [] and not db.exists()
+
+
+def test_a_url_given_twice_is_one_error_line_before_any_work(
+    cli, tmp_path, items_csv, binary_rubric_path, fake_server, kit
+):
+    """Repeated --base-url, or one also in --endpoints, is refused as a file listing it twice."""
+    f = tmp_path / "e.txt"
+    f.write_text(f"{fake_server.base_url}/\n")
+    db = tmp_path / "runs.sqlite"
+    args = kit.annotate_args(items_csv, binary_rubric_path, fake_server, db)
+    for extra in (["--base-url", fake_server.base_url], ["--endpoints", f]):
+        r = cli(*args, *extra)
+        assert r.code == 2 and "given twice" in r.err, r.err
+        assert len(r.err.strip().splitlines()) == 1
     assert fake_server.chat_requests == [] and not db.exists()

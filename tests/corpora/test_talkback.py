@@ -60,6 +60,10 @@ def test_sample_lessons_is_a_seeded_random_draw_recorded_in_the_rows(cli, tmp_pa
         assert r.code == 2 and r.err.count("Error:") == 1 and "--sample-lessons" in r.err, r.err
     r = cli("load", "talkmoves", "sample:talkmoves", "--sample-lessons", "2", "--seed", "-1")
     assert r.code == 2 and r.err.count("Error:") == 1 and "--seed" in r.err, r.err
+    # a seed without a draw would be silently ignored: refused
+    r = cli("load", "talkmoves", "sample:talkmoves", "--seed", "3", "--out", tmp_path / "s.csv")
+    assert r.code == 2 and r.err.count("Error:") == 1 and "--sample-lessons" in r.err, r.err
+    assert not (tmp_path / "s.csv").exists()
 
 
 def _one_level(cli, tmp_path):

@@ -200,3 +200,15 @@ def test_errors_of_an_arm(sight, cli, tmp_path):
     )
     want = set(raw.loc[(h1 == h2) & m.notna() & h1.notna() & (m != h1), "comment_id"].astype(int))
     assert set(t.loc[t["label"] == "general", "item_id"]) == want
+
+
+def test_arms_selects_among_prompt_folders(cli, tmp_path):
+    """--arms with --prompts picks arms by folder name; an unknown one is refused, not ignored."""
+    base = ["compare", "--from", "sample:sight", "--humans", "H1,H2", "--n-boot", "20"]
+    base += ["--prompts", "sample:sight-prompts", "--labels", "general"]
+    r = cli(*base, "--arms", "bin_kshot")
+    assert r.code == 2 and r.err.count("Error:") == 1
+    assert "bin_kshot" in r.err and "sample:sight-prompts" in r.err
+    out = tmp_path / "c.json"
+    assert cli(*base, "--arms", "sample:sight-prompts", "--json", out).code == 0
+    assert list(json.loads(out.read_text())["arms"]) == ["sample:sight-prompts"]

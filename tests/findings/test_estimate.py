@@ -152,6 +152,21 @@ def test_method_and_bounds(cli, corpus, tmp_path):
     assert r.code == 2 and "nobody" in r.err
 
 
+def test_a_version_the_model_lacks_is_one_error(cli, tmp_path):
+    """--version that matches none of the model's versions is refused, not silently ignored
+    (estimate and aggregate share the rule)."""
+    out = tmp_path / "rates.csv"
+    for args in (
+        ["estimate", "sample:sessions", "--model", "model", "--humans", "human"],
+        ["aggregate", "sample:sessions", "--items", "sample:sessions-items", "--by",
+         "session_id", "--rater", "model", "--out", out],
+    ):  # fmt: skip
+        r = cli(*args, "--version", "v7")
+        assert r.code == 2 and r.err.count("Error:") == 1, r.err
+        assert "--version v7" in r.err and "v1" in r.err
+        assert cli(*args, "--version", "v1").code == 0
+
+
 def test_reports(cli, corpus, tmp_path):
     path, *_ = corpus
     md, html = tmp_path / "e.md", tmp_path / "e.html"

@@ -111,6 +111,21 @@ def test_bad_input(cli, files, tmp_path):
     )
 
 
+def test_infinite_values_and_collinear_regressors_are_one_error(cli, files, tmp_path):
+    """No fit reported as 'inf (95% CI nan to nan)' or from a rank-deficient design, exit 0."""
+    paths, _rates, outcomes = files
+    base = ["relate", paths["rates"], "--on", "session_id", "--y", "score"]
+    inf = tmp_path / "inf.csv"
+    outcomes.assign(
+        score=outcomes["score"].astype(object).where(outcomes.index != 5, "inf")
+    ).to_csv(inf, index=False)
+    _one_error(cli(*base, "--x", "move.focus.rate", "--outcomes", inf), "inf.csv", "'inf'")
+    ok = paths["outcomes"]
+    _one_error(cli(*base, "--x", "move.focus.rate,move.focus.rate", "--outcomes", ok), "collinear")
+    _one_error(cli(*base, "--x", "n_items", "--outcomes", ok), "collinear")  # constant
+    _one_error(cli(*base, "--x", "score", "--outcomes", ok), "--y score")
+
+
 def test_keys_written_formula_safe_still_match(cli, files, tmp_path):
     """aggregate writes a key starting with - as '-...: relate reads it back as the key."""
     paths, rates, outcomes = files

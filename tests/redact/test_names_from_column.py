@@ -43,9 +43,11 @@ def test_redact_cli_replaces_the_speakers_names(cli, tmp_path):
     r = cli("redact", "sample:talkmoves", "--out", out, "--names-from-column", "speaker")
     assert r.code == 0, r.err
     red = pd.read_csv(out, dtype=str, keep_default_na=False)
-    for column in ("text", "history"):
+    # the speaker column itself holds the names: redacted too, its role codes kept
+    for column in ("text", "history", "speaker"):
         for name in SAMPLE_NAMES:
             assert not red[column].str.contains(name).any(), (column, name)
+    assert {"T", "Ms. [NAME_1]"} <= set(red["speaker"])
     first = red.loc[red["item_id"] == "Pizza Fractions 1_Grade 4:0", "text"].item()
     assert first == "Good morning, everyone, my name's Ms. [NAME_1] for our visitors."
     # without the option the names stay (the rules alone do not know them)
@@ -115,3 +117,20 @@ def test_real_lessons_teacher_names_replaced(shared_data, cli, tmp_path):
     assert not red["text"].str.contains("Smith").any()
     assert not red["history"].str.contains("Smith").any()
     assert len(red) == int((raw["text"] != "").sum())
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--entities", "EMAIL", "--names-from-column", "speaker"], "entity type NAME"),
+        (["--profile", "contact", "--names-from-column", "speaker"], "entity type NAME"),
+        (["--entities", "EMAIL", "--phone-regions", "GB"], "entity type PHONE"),
+    ],
+)
+def test_options_the_entity_types_would_ignore_are_refused(cli, tmp_path, extra, message):
+    """Declared names without NAME (or regions without PHONE) were silently not redacted."""
+    out = tmp_path / "red.csv"
+    r = cli("redact", "sample:talkmoves", "--out", out, *extra)
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1, r.err
+    assert r.err.startswith("Error:") and message in r.err
+    assert not out.exists()

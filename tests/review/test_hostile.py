@@ -220,3 +220,22 @@ def test_adjudicated_answers_from_two_annotators_conflict(cli, tmp_path):
     assert r.code == 2
     assert "task 11" in r.err and "label-studio-user-6 and label-studio-user-7" in r.err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--select", "random", "--annotators", "joe,ana"], "--annotators"),
+        (["--select", "random", "--stratify-by", "move"], "--stratify-by"),
+    ],
+)
+def test_export_options_of_another_format_or_rule_are_refused(
+    cli, mathdial_models, tmp_path, extra, message
+):
+    """An option that the chosen format or rule would ignore is one Error line, nothing written."""
+    path, _ = mathdial_models
+    out = tmp_path / "tasks.csv"
+    r = cli("review", "export", path, "--items", "sample:mathdial", "--rubric", "mathdial-moves",
+            "--format", "csv", "--budget", "5", "--out", out, *extra)  # fmt: skip
+    assert r.code == 2 and r.err.count("Error:") == 1 and message in r.err, r.err
+    assert not out.exists() and not list(tmp_path.iterdir())
