@@ -27,28 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_engine_memory import _rubric  # the same tiny two-move rubric
+
 ROOT = Path(__file__).resolve().parents[1]
-RUBRIC = """\
-name: tiny
-version: "1"
-task: single
-target: move
-labels:
-  - {name: focus, definition: Guiding focus.}
-  - {name: telling, definition: Revealing the answer.}
-"""
 
 
 def _items(n: int):
     for i in range(n):
         yield {"item_id": str(i), "text": f"utterance number {i}"}
-
-
-def _rubric(tmp: Path):
-    from edukit.rubric import load_rubric
-
-    (tmp / "r.yaml").write_text(RUBRIC)
-    return load_rubric(tmp / "r.yaml")
 
 
 def _transport():
