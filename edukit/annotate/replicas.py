@@ -163,13 +163,17 @@ class ReplicaState:
     drained_until: float = 0.0
     drained_total: int = 0
     history: list = field(default_factory=list)
+    public: str = ""  # the URL as stored and printed (no user info), set once
+
+    def __post_init__(self) -> None:
+        self.public = public_url(self.url) or ""
 
     def limit(self) -> float:
         return self.limiter.limit if self.limiter is not None else math.inf
 
     def summary(self) -> dict[str, Any]:
         out = {
-            "url": public_url(self.url),  # stored and printed: no user info
+            "url": self.public,  # stored and printed: no user info
             "calls": self.calls,
             "answered": self.answered,
             "errors": self.errors,
@@ -262,7 +266,7 @@ class Router:
         out (latency, errors, draining, the concurrency controller)."""
         state = await self._acquire()
         state.calls += 1
-        REPLICA.set(public_url(state.url))  # recorded with each call: no user info
+        REPLICA.set(state.public)  # recorded with each call: no user info
         began = time.monotonic()
         try:
             yield state.client

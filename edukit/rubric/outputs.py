@@ -37,25 +37,35 @@ def answer_fields(schema: dict[str, Any]) -> dict[str, list[str] | None]:
 
 
 @lru_cache(maxsize=256)
-def _model(spec: str) -> type[BaseModel]:
-    # Keyed on the schema's JSON so each distinct request shape builds its validator once.
-    schema = json.loads(spec)
-    fields: dict[str, Any] = {}
-    for name, prop in schema["properties"].items():
+def _model(fields: tuple[tuple[str, tuple | None], ...]) -> type[BaseModel]:
+    # One validator per distinct answer shape (field names and their enums), built once.
+    spec: dict[str, Any] = {}
+    for name, enum in fields:
         if name == "reasoning":
-            fields[name] = (StrictStr, ...)
-        elif "enum" in prop:
-            fields[name] = (Literal[tuple(prop["enum"])], ...)
+            spec[name] = (StrictStr, ...)
+        elif enum is not None:
+            spec[name] = (Literal[enum], ...)
         else:
-            fields[name] = (StrictBool, ...)
-    return create_model("Answer", __config__=ConfigDict(extra="forbid", strict=True), **fields)
+            spec[name] = (StrictBool, ...)
+    return create_model("Answer", __config__=ConfigDict(extra="forbid", strict=True), **spec)
+
+
+def _shape(schema: dict[str, Any]) -> tuple[tuple[str, tuple | None], ...]:
+    """What the validator depends on, hashable and cheaper than the schema's JSON (every
+    answer is validated, twice per response)."""
+    return tuple(
+        sorted(
+            (name, tuple(prop["enum"]) if "enum" in prop else None)
+            for name, prop in schema["properties"].items()
+        )
+    )
 
 
 def validate_answer(schema: dict[str, Any], obj: Any) -> dict[str, Any]:
     """The answer as a dict if it fits `schema`, else InvalidOutput with a short reason."""
     if not isinstance(obj, dict):
         raise InvalidOutput(f"the answer must be a JSON object, got {type(obj).__name__}")
-    model = _model(json.dumps(schema, sort_keys=True))
+    model = _model(_shape(schema))
     try:
         return model.model_validate(obj).model_dump()
     except ValidationError as exc:
