@@ -5,6 +5,11 @@ the same number of fresh MathDial teacher turns (the bundled mathdial-moves rubr
 answer per item) through one replica and through both, each at fixed concurrency 4 per replica
 and with --concurrency auto. Figures are requests/s and the two-replica / one-replica ratio.
 
+Beside them, a minimal asyncio loop without edukit sends the same request bodies straight to one
+server and to both (4 workers per server pulling from one queue, so a faster server takes more:
+an ideal split with nothing stored): its two / one ratio is what the machine itself allows two
+replicas, whatever the client.
+
     python benchmarks/bench_replicas.py [--n 60] [--repeat 2]
 """
 
@@ -68,6 +73,45 @@ def run(urls: list[str], n: int, concurrency, tmp: Path, tag: str) -> float:
     return n / elapsed
 
 
+def run_direct(urls: list[str], n: int, per_server: int, tag: str) -> float:
+    """Requests/s of a minimal loop: `per_server` workers per URL, one shared queue of bodies."""
+    import asyncio
+
+    from openai import AsyncOpenAI
+
+    from edukit.annotate.client import request_body
+    from edukit.resources import bundled
+    from edukit.rubric import load_rubric
+
+    rubric = load_rubric(bundled("rubrics", "mathdial-moves.yaml"))
+    bodies = []
+    for item in items(n, tag):
+        for req in rubric.requests(item):
+            body = request_body(
+                "json_schema", req.messages, req.schema_name, req.schema, req.params
+            )
+            bodies.append(body)
+
+    async def go() -> float:
+        clients = [AsyncOpenAI(base_url=u, api_key="unused", max_retries=0) for u in urls]
+        queue = iter(bodies)
+        began = time.perf_counter()
+
+        async def worker(client) -> None:
+            for body in queue:  # shared iterator: each body is sent once
+                await client.post(
+                    "/chat/completions", cast_to=bytes, body={"model": "tiny", **body}
+                )
+
+        await asyncio.gather(*(worker(c) for c in clients for _ in range(per_server)))
+        elapsed = time.perf_counter() - began
+        for c in clients:
+            await c.close()
+        return len(bodies) / elapsed
+
+    return asyncio.run(go())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=60)
@@ -86,6 +130,16 @@ def main() -> None:
         print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
         print("| setting | one replica req/s | two replicas req/s | two / one |")
         print("|---|---|---|---|")
+        ratios = []
+        for rep in range(args.repeat):
+            one = run_direct(urls[:1], args.n, 4, f"d1-{rep}")
+            two = run_direct(urls, args.n, 4, f"d2-{rep}")
+            ratios.append(two / one)
+            print(
+                f"| minimal loop, 4 per server (pair {rep + 1}) | {one:.2f} | {two:.2f} | "
+                f"{two / one:.2f} |"
+            )
+        print(f"| minimal loop median | | | {statistics.median(ratios):.2f} |", flush=True)
         for label, one_c, two_c in (("fixed 4 per replica", 4, 8), ("auto", "auto", "auto")):
             ratios = []
             for rep in range(args.repeat):

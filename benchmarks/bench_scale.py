@@ -12,7 +12,11 @@ limit gets in the way:
   generator and send them through AsyncOpenAI; nothing is stored.
 - `replicas N C`: `annotate()` with two replicas (two transports) at concurrency C.
 
-    python benchmarks/bench_scale.py [--n 1000000] [--concurrency 64,256] [--replicas]
+    python benchmarks/bench_scale.py [--n 1000000] [--concurrency 64,256] [--replicas] [--together]
+
+`--together` runs the minimal loop and edukit at the same time, one process per core (the
+machine has two), so both meet the same load from whatever else runs; CPU seconds per request
+are printed beside wall time, as they move less with that load.
 """
 
 from __future__ import annotations
@@ -115,14 +119,26 @@ def child_minimal(n: int, conc: int, tmp: Path) -> dict:
     return {"seconds": asyncio.run(run())}
 
 
-def run_child(kind: str, n: int, conc: int) -> dict:
-    out = subprocess.run(
+def _start(kind: str, n: int, conc: int) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, __file__, "--child", kind, str(n), str(conc)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _result(proc: subprocess.Popen) -> dict:
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"a benchmark child failed (exit {proc.returncode})")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_children(kinds: list[str], n: int, conc: int, together: bool) -> dict[str, dict]:
+    if together:
+        procs = {kind: _start(kind, n, conc) for kind in kinds}
+        return {kind: _result(proc) for kind, proc in procs.items()}
+    return {kind: _result(_start(kind, n, conc)) for kind in kinds}
 
 
 def main() -> None:
@@ -130,6 +146,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--concurrency", default="64,256")
     ap.add_argument("--replicas", action="store_true", help="also two replicas vs one")
+    ap.add_argument("--together", action="store_true", help="run the clients at the same time")
     ap.add_argument("--child", nargs=3)
     args = ap.parse_args()
     if args.child:
@@ -139,23 +156,29 @@ def main() -> None:
                 fig = child_minimal(n, conc, Path(d))
             else:
                 fig = child_engine(n, conc, Path(d), 2 if kind == "replicas" else 1)
-        fig["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        fig["peak_rss_mb"] = usage.ru_maxrss / 1024
+        fig["cpu_s"] = usage.ru_utime + usage.ru_stime  # the whole process, imports included
         print(json.dumps(fig))
         return
-    print("| client | items | concurrency | seconds | req/s | peak RSS MB | edukit / minimal |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        "| client | items | concurrency | seconds | req/s | CPU ms/req | peak RSS MB "
+        "| edukit / minimal (req/s) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for conc in (int(c) for c in args.concurrency.split(",")):
         kinds = ["minimal", "engine"] + (["replicas"] if args.replicas else [])
-        rates = {}
-        for kind in kinds:
-            fig = run_child(kind, args.n, conc)
-            rates[kind] = args.n / fig["seconds"]
+        figs = run_children(kinds, args.n, conc, args.together)
+        rates = {kind: args.n / fig["seconds"] for kind, fig in figs.items()}
+        for kind, fig in figs.items():
             ratio = f"{rates[kind] / rates['minimal']:.2f}" if kind != "minimal" else ""
             print(
                 f"| {kind} | {args.n:,} | {conc} | {fig['seconds']:.0f} | {rates[kind]:.0f} | "
-                f"{fig['peak_rss_mb']:.0f} | {ratio} |",
+                f"{1000 * fig['cpu_s'] / args.n:.3f} | {fig['peak_rss_mb']:.0f} | {ratio} |",
                 flush=True,
             )
+    print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -322,9 +322,13 @@ class ChatClient:
         # The body is plain JSON already: it is posted as it is (the SDK's documented way to
         # send a custom request), sparing `create`'s walk of typed arguments and its response
         # wrappers, which cost more CPU than everything else edukit does for a response. Auth,
-        # base URL, timeouts and status errors stay the SDK's.
+        # base URL, timeouts and status errors stay the SDK's; only the API key goes as auth,
+        # as with `create` (SDKs without `security` ignore it).
         raw = await self.openai.post(
-            "/chat/completions", cast_to=bytes, body={"model": self.model, **body}
+            "/chat/completions",
+            cast_to=bytes,
+            body={"model": self.model, **body},
+            options={"security": {"bearer_auth": True}},
         )
         # JSON is UTF-8 (RFC 8259); bytes that are not become U+FFFD (as httpx's `.text` did)
         resp = parse_chat_body(self.scrub(raw.decode("utf-8", "replace")))
