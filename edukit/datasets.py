@@ -81,21 +81,29 @@ def _mathdial_files() -> tuple[RemoteFile, ...]:
     )
 
 
-@cache
-def _sight_files() -> tuple[RemoteFile, ...]:
-    # 870 files (annotations, per-video metadata and transcripts, prompts): their sums live in
-    # the bundled dataset card folder, in `sha256sum` format.
-    sums = bundled("datasets", "sight", "SHA256SUMS")
+def _files_from_sums(card: str, raw: str, upstream: Callable[[str], str]) -> tuple[RemoteFile, ...]:
+    """The files listed in a dataset card folder's SHA256SUMS (`sha256sum` format), each fetched
+    from `raw` at the path `upstream(rel)` of the repository."""
+    sums = bundled("datasets", card, "SHA256SUMS")
     files = []
     for line in sums.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         digest, rel = line.split(maxsplit=1)
         rel = rel.lstrip("*")
-        # prompts/ and LICENSE are at the repository root, the corpus under data/
-        upstream = rel if rel == "LICENSE" or rel.startswith("prompts/") else f"data/{rel}"
-        files.append(RemoteFile(rel, f"{_SIGHT_RAW}/{urllib.parse.quote(upstream)}", digest))
+        files.append(RemoteFile(rel, f"{raw}/{urllib.parse.quote(upstream(rel))}", digest))
     return tuple(files)
+
+
+@cache
+def _sight_files() -> tuple[RemoteFile, ...]:
+    # 870 files (annotations, per-video metadata and transcripts, prompts); prompts/ and
+    # LICENSE are at the repository root, the corpus under data/
+    return _files_from_sums(
+        "sight",
+        _SIGHT_RAW,
+        lambda rel: rel if rel == "LICENSE" or rel.startswith("prompts/") else f"data/{rel}",
+    )
 
 
 _TALKMOVES_RAW = (
@@ -106,18 +114,13 @@ _TALKMOVES_ROOT = ("LICENSE", "README.md", "Coding Manual.pdf")  # the rest is u
 
 @cache
 def _talkmoves_files() -> tuple[RemoteFile, ...]:
-    # 567 lesson workbooks, the datasheet, the coding manual and the authors' model splits:
-    # their sums (computed from the files at the pinned commit) live in the dataset card folder.
-    sums = bundled("datasets", "talkmoves", "SHA256SUMS")
-    files = []
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        digest, rel = line.split(maxsplit=1)
-        rel = rel.lstrip("*")
-        upstream = rel if rel in _TALKMOVES_ROOT else f"data/{rel}"
-        files.append(RemoteFile(rel, f"{_TALKMOVES_RAW}/{urllib.parse.quote(upstream)}", digest))
-    return tuple(files)
+    # 567 lesson workbooks, the datasheet, the coding manual and the authors' model splits
+    # (sums computed from the files at the pinned commit)
+    return _files_from_sums(
+        "talkmoves",
+        _TALKMOVES_RAW,
+        lambda rel: rel if rel in _TALKMOVES_ROOT else f"data/{rel}",
+    )
 
 
 CATALOGUE: dict[str, Dataset] = {
