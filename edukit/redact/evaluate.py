@@ -66,18 +66,7 @@ def score(
             fp[kind] += 1
         for _, _, kind in gs - fs:
             fn[kind] += 1
-    out = {}
-    for kind in types:
-        p_den, r_den = tp[kind] + fp[kind], tp[kind] + fn[kind]
-        out[kind] = {
-            "support": r_den,
-            "tp": tp[kind],
-            "fp": fp[kind],
-            "fn": fn[kind],
-            "precision": tp[kind] / p_den if p_den else None,
-            "recall": tp[kind] / r_den if r_den else None,
-        }
-    return out
+    return {kind: _row(tp[kind], fp[kind], fn[kind], tp[kind]) for kind in types}
 
 
 def score_covered(
@@ -95,18 +84,21 @@ def score_covered(
         for a, b, kind in f:
             hit = any(a < e and s < b for s, e, _ in g.spans)
             (right if hit else wrong)[kind] += 1
-    out = {}
-    for kind in types:
-        n, p = caught[kind] + missed[kind], right[kind] + wrong[kind]
-        out[kind] = {
-            "support": n,
-            "tp": caught[kind],
-            "fp": wrong[kind],
-            "fn": missed[kind],
-            "precision": right[kind] / p if p else None,
-            "recall": caught[kind] / n if n else None,
-        }
-    return out
+    return {kind: _row(caught[kind], wrong[kind], missed[kind], right[kind]) for kind in types}
+
+
+def _row(tp: int, fp: int, fn: int, right: int) -> dict[str, float | int | None]:
+    """One type's counts, precision and recall; `right` found spans count for precision (the
+    found spans that are not `fp`: `tp` itself when spans are matched one to one)."""
+    found, support = right + fp, tp + fn
+    return {
+        "support": support,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": right / found if found else None,
+        "recall": tp / support if support else None,
+    }
 
 
 def evaluate(redactor, lines: Sequence[str]) -> tuple[dict, list[tuple[str, str, str]]]:
