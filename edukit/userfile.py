@@ -34,19 +34,11 @@ def check_user_file(
 ) -> Path:
     """The path of an existing regular file within the size limit of its kind (`LIMITS`);
     otherwise one `error` naming the file and `what` it should be ("file", "names file", ...)."""
-    from edukit.resources import resolve_input
-
-    p = Path(resolve_input(path))
-    try:
-        st = p.stat()
-    except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            raise error(f"{what} not found", path=path) from None
-        raise error(f"cannot read{_the(what)}: {os_reason(exc)}", path=path) from None
+    p, st = _stat(path, what, error)
     if stat.S_ISDIR(st.st_mode):
-        raise error(f"a folder, not a {what}", path=path)
+        raise error(f"a folder, not {_a(what)}", path=path)
     if not stat.S_ISREG(st.st_mode):
-        raise error(f"not a regular file (a {what} is needed)", path=path)
+        raise error(f"not a regular file ({_a(what)} is needed)", path=path)
     max_bytes = LIMITS[limit]
     if st.st_size > max_bytes:
         raise error(
@@ -60,18 +52,25 @@ def check_user_folder(
     path: str | os.PathLike, *, what: str, error: type[EdukitError] = InputError
 ) -> Path:
     """The path of an existing folder (a SIGHT prompt folder...); otherwise one `error`."""
+    p, st = _stat(path, what, error)
+    if not stat.S_ISDIR(st.st_mode):
+        raise error(f"a file, not {_a(what)}", path=path)
+    return p
+
+
+def _stat(
+    path: str | os.PathLike, what: str, error: type[EdukitError]
+) -> tuple[Path, os.stat_result]:
+    """The resolved path and its stat; one `error` when nothing is there or it cannot be read."""
     from edukit.resources import resolve_input
 
     p = Path(resolve_input(path))
     try:
-        st = p.stat()
+        return p, p.stat()
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             raise error(f"{what} not found", path=path) from None
         raise error(f"cannot read{_the(what)}: {os_reason(exc)}", path=path) from None
-    if not stat.S_ISDIR(st.st_mode):
-        raise error(f"a file, not a {what}", path=path)
-    return p
 
 
 def exists(path: str | os.PathLike) -> bool:
@@ -107,6 +106,11 @@ def read_user_text(
 # "file not found", "not UTF-8 text"; "names file not found", "names file is not UTF-8 text"
 def _the(what: str) -> str:
     return "" if what == "file" else f" the {what}"
+
+
+def _a(what: str) -> str:
+    """`what` with its article: "a names file", "an endpoints file"."""
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
 
 
 def _is(what: str) -> str:
